@@ -1,0 +1,68 @@
+// swift-tools-version: 6.2
+
+import PackageDescription
+
+/// Warnings are errors in our own targets only; dependencies keep their own settings.
+let strictSettings: [SwiftSetting] = [
+    .unsafeFlags(["-warnings-as-errors"])
+]
+
+let package = Package(
+    name: "perfdb",
+    products: [
+        .executable(name: "perfdb", targets: ["perfdb"]),
+        .library(name: "PerfDBKit", targets: ["PerfDBKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "perfdb",
+            dependencies: [
+                "PerfDBKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PerfDBKit",
+            dependencies: [
+                "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedMigrations"]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .executableTarget(
+            name: "EmbedMigrationsTool",
+            swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrationsTool"]
+        ),
+        .target(
+            name: "PerfDBTestSupport",
+            path: "Tests/PerfDBTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PerfDBKitTests",
+            dependencies: ["PerfDBKit", "PerfDBTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PerfDBCLITests",
+            dependencies: ["perfdb", "PerfDBKit", "PerfDBTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

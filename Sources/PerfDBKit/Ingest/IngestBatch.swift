@@ -1,0 +1,141 @@
+import Foundation
+
+/// Everything one input file yields, in memory, before it is stored in one transaction.
+///
+/// Every adapter produces one; units are already normalised (durations in milliseconds).
+public struct IngestBatch: Sendable {
+    /// The kind of run: a load test, an SLO evaluation or a chaos experiment.
+    public var kind: RunKind
+    /// The tool that produced the result (k6, perfdb-slo-validator, chaostoolkit, …).
+    public var tool: String
+    /// The tool's version, when the file says.
+    public var toolVersion: String?
+    /// The input format it was read as.
+    public var format: InputFormat
+    /// The run's verdict as the file tells it (before any exit code is applied).
+    public var status: RunStatus
+    /// When the run started and ended, when the file says.
+    public var startedAt: Date?
+    public var endedAt: Date?
+    /// The run's duration in milliseconds, when the file says.
+    public var durationMs: Double?
+    /// A scenario or environment the file itself names (flags and CI context win).
+    public var scenario: String?
+    public var environment: String?
+    /// The stored metric series and their statistics.
+    public var series: [SeriesValues] = []
+    /// k6 thresholds.
+    public var thresholds: [ThresholdValue] = []
+    /// k6 checks.
+    public var checks: [CheckValue] = []
+    /// The SLO evaluation of an SLO report.
+    public var slo: SLOEvaluationValue?
+    /// The chaos experiment of a chaos result or journal.
+    public var chaos: ChaosExperimentValue?
+
+    /// Creates a batch with no contents.
+    public init(kind: RunKind, tool: String, format: InputFormat, status: RunStatus) {
+        self.kind = kind
+        self.tool = tool
+        self.format = format
+        self.status = status
+    }
+}
+
+/// What a run measured: a load test, an SLO evaluation, or a chaos experiment.
+public enum RunKind: String, Codable, Sendable, CaseIterable {
+    case load
+    case slo
+    case chaos
+}
+
+/// How a run ended.
+public enum RunStatus: String, Codable, Sendable, CaseIterable {
+    case passed
+    case failed
+    case aborted
+}
+
+/// The k6 metric types.
+public enum MetricType: String, Codable, Sendable, CaseIterable {
+    case trend
+    case counter
+    case rate
+    case gauge
+}
+
+/// Which way a series gets worse.
+public enum Direction: String, Codable, Sendable, CaseIterable {
+    case lowerIsBetter = "lower_is_better"
+    case higherIsBetter = "higher_is_better"
+    case neutral
+}
+
+/// One series of a run with its statistics.
+public struct SeriesValues: Sendable, Equatable {
+    /// The series' identity: metric and tags.
+    public var key: SeriesKey
+    /// The k6 metric type.
+    public var type: MetricType
+    /// The unit of its values: `ms`, `bytes`, `count`, `ratio`, `per_second` or empty.
+    public var unit: String
+    /// Which way it gets worse.
+    public var direction: Direction
+    /// Statistic name (`avg`, `p95`, `count`, …) → value, in the source's order.
+    public var statistics: [(name: String, value: Double)]
+
+    /// Creates a series with its statistics.
+    public init(
+        key: SeriesKey, type: MetricType, unit: String, direction: Direction,
+        statistics: [(name: String, value: Double)]
+    ) {
+        self.key = key
+        self.type = type
+        self.unit = unit
+        self.direction = direction
+        self.statistics = statistics
+    }
+
+    public static func == (lhs: SeriesValues, rhs: SeriesValues) -> Bool {
+        lhs.key == rhs.key && lhs.type == rhs.type && lhs.unit == rhs.unit
+            && lhs.direction == rhs.direction
+            && lhs.statistics.map(\.name) == rhs.statistics.map(\.name)
+            && lhs.statistics.map(\.value) == rhs.statistics.map(\.value)
+    }
+}
+
+/// A k6 threshold and whether it passed.
+public struct ThresholdValue: Sendable, Equatable {
+    /// The series the threshold is on.
+    public var series: SeriesKey
+    /// The expression, for example `p(95)<3000`.
+    public var expression: String
+    /// True when the run passed it.
+    public var passed: Bool
+
+    /// Creates a threshold result.
+    public init(series: SeriesKey, expression: String, passed: Bool) {
+        self.series = series
+        self.expression = expression
+        self.passed = passed
+    }
+}
+
+/// A k6 check's passes and fails within its group.
+public struct CheckValue: Sendable, Equatable {
+    /// The group path as k6 writes it (`::booking`); empty for the root group.
+    public var groupPath: String
+    /// The check's name.
+    public var name: String
+    /// How often it passed and failed.
+    public var passes: Int
+    public var fails: Int
+
+    /// Creates a check result.
+    public init(groupPath: String, name: String, passes: Int, fails: Int) {
+        self.groupPath = groupPath
+        self.name = name
+        self.passes = passes
+        self.fails = fails
+    }
+}

@@ -1,0 +1,130 @@
+/// A series' identity: a metric name and a canonical (sorted) tag set, written in k6's notation:
+/// `http_req_duration` or `http_req_duration{endpoint:reservations,method:GET}`.
+public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The metric name.
+    public let metric: String
+    /// The tags, sorted by key.
+    public let tags: [Tag]
+
+    /// One tag of a series.
+    public struct Tag: Hashable, Sendable {
+        public let key: String
+        public let value: String
+
+        /// Creates a tag.
+        public init(_ key: String, _ value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// Creates a key; tags are sorted and a repeated key keeps its last value.
+    public init(metric: String, tags: [Tag] = []) {
+        self.metric = metric
+        var byKey: [String: String] = [:]
+        for tag in tags { byKey[tag.key] = tag.value }
+        self.tags = byKey.keys.sorted().map { Tag($0, byKey[$0] ?? "") }
+    }
+
+    /// Parses k6 notation; nil when the text is not `metric` or `metric{k:v,…}`.
+    public init?(parsing text: String) {
+        guard let brace = text.firstIndex(of: "{") else {
+            guard !text.isEmpty, !text.contains("}") else { return nil }
+            self.init(metric: text)
+            return
+        }
+        guard text.hasSuffix("}") else { return nil }
+        let metric = String(text[..<brace])
+        let inner = text[text.index(after: brace)..<text.index(before: text.endIndex)]
+        guard !metric.isEmpty, !inner.isEmpty else { return nil }
+        var tags: [Tag] = []
+        for part in inner.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let colon = part.firstIndex(of: ":") else { return nil }
+            let key = part[..<colon].trimmingSpaces()
+            let value = part[part.index(after: colon)...].trimmingSpaces()
+            guard !key.isEmpty else { return nil }
+            tags.append(Tag(key, value))
+        }
+        self.init(metric: metric, tags: tags)
+    }
+
+    /// The k6 notation of the key.
+    public var name: String {
+        if tags.isEmpty { return metric }
+        return metric + "{" + tags.map { "\($0.key):\($0.value)" }.joined(separator: ",") + "}"
+    }
+
+    public var description: String { name }
+
+    /// The value of tag `key`, if the series has it.
+    public func tag(_ key: String) -> String? {
+        tags.first { $0.key == key }?.value
+    }
+
+    public static func < (lhs: SeriesKey, rhs: SeriesKey) -> Bool {
+        if lhs.metric != rhs.metric { return lhs.metric < rhs.metric }
+        return lhs.name < rhs.name
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> String {
+        var text = self
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}
+
+/// perfdb's defaults for a metric: its unit and which way it gets worse, from its name and k6 type.
+///
+/// Durations, failures and errors get worse upwards; throughput, checks and successes downwards;
+/// sizes, gauges and VUs are neutral.
+public enum MetricDefaults {
+    private static let k6TimeTrends: Set<String> = [
+        "http_req_duration", "http_req_blocked", "http_req_connecting", "http_req_tls_handshaking",
+        "http_req_sending", "http_req_waiting", "http_req_receiving", "iteration_duration",
+        "group_duration", "ws_connecting", "ws_session_duration", "ws_ping",
+        "grpc_req_duration", "browser_web_vital_lcp", "browser_web_vital_fcp",
+    ]
+
+    /// The unit of a metric's values; `contains` is k6's hint (`time`, `data`, `default`).
+    public static func unit(metric: String, type: MetricType, contains: String? = nil) -> String {
+        switch type {
+        case .trend:
+            if contains == "time" { return "ms" }
+            if contains == "data" { return "bytes" }
+            if contains == nil && isTimeLike(metric) { return "ms" }
+            return ""
+        case .counter:
+            if contains == "data" || metric == "data_received" || metric == "data_sent" {
+                return "bytes"
+            }
+            return "count"
+        case .rate:
+            return "ratio"
+        case .gauge:
+            return ""
+        }
+    }
+
+    /// Which way the metric gets worse.
+    public static func direction(metric: String, type: MetricType) -> Direction {
+        let lower = metric.lowercased()
+        let bad = ["fail", "error", "dropped", "timeout", "reject"]
+        let good = ["success", "pass", "checks", "http_reqs", "iterations", "throughput"]
+        if bad.contains(where: lower.contains) { return .lowerIsBetter }
+        if good.contains(where: lower.contains) && lower != "dropped_iterations" {
+            return .higherIsBetter
+        }
+        switch type {
+        case .trend: return isTimeLike(metric) ? .lowerIsBetter : .neutral
+        case .rate, .counter, .gauge: return .neutral
+        }
+    }
+
+    private static func isTimeLike(_ metric: String) -> Bool {
+        k6TimeTrends.contains(metric) || metric.hasSuffix("_duration") || metric.hasSuffix("_time")
+            || metric.hasSuffix("_latency") || metric.hasSuffix("_ms")
+    }
+}

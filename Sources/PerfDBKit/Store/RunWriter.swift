@@ -1,0 +1,228 @@
+import Foundation
+import GRDB
+
+/// A run to store: the batch an adapter read, plus what the command line and CI add.
+public struct RunSubmission: Sendable {
+    public var batch: IngestBatch
+    public var context: CIContext
+    /// The tool's exit code, when given (`--exit-code`).
+    public var exitCode: Int?
+    /// The input as named on the command line, for messages.
+    public var inputName: String
+    /// The file name the run came from, as stored.
+    public var sourceFile: String
+    /// `sha256:` and the digest of the (decompressed) content.
+    public var contentDigest: String
+    /// When the file was last modified; with the run's duration it dates the run.
+    public var fileModifiedAt: Date?
+
+    /// Creates a submission.
+    public init(
+        inputName: String, batch: IngestBatch, context: CIContext, exitCode: Int?,
+        sourceFile: String,
+        contentDigest: String, fileModifiedAt: Date?
+    ) {
+        self.inputName = inputName
+        self.batch = batch
+        self.context = context
+        self.exitCode = exitCode
+        self.sourceFile = sourceFile
+        self.contentDigest = contentDigest
+        self.fileModifiedAt = fileModifiedAt
+    }
+
+    /// The run's status: the file's own verdict, overridden for k6 by its exit code (99
+    /// thresholds crossed; 105 external abort, 107 script exception, 108 script aborted, and
+    /// any other non-zero code: aborted).
+    public var status: RunStatus {
+        guard batch.tool == "k6", let exitCode else { return batch.status }
+        switch exitCode {
+        case 0: return batch.status
+        case 99: return .failed
+        default: return .aborted
+        }
+    }
+
+    /// When the run started: the flag or CI, else the file's own time, else the file's
+    /// modification time less the run's duration, else now.
+    public func startedAt(now: Date) -> Date {
+        if let date = context.startedAt ?? batch.startedAt { return date }
+        if let modified = fileModifiedAt {
+            return modified.addingTimeInterval(-(batch.durationMs ?? 0) / 1000)
+        }
+        return now
+    }
+}
+
+/// What happened to a submission.
+public enum StoreOutcome: Sendable, Equatable {
+    /// Stored as a new run.
+    case stored(runID: Int64)
+    /// The same content was already stored as this run; nothing was written.
+    case duplicate(runID: Int64)
+    /// The earlier run with the same content was replaced by this new one.
+    case replaced(oldRunID: Int64, runID: Int64)
+}
+
+extension Warehouse {
+    /// Stores a submission in one immediate transaction.
+    ///
+    /// The same content digest again is a duplicate unless `replace` is set, in which case the
+    /// earlier run is deleted first.
+    public func store(_ submission: RunSubmission, replace: Bool = false, now: Date = Date())
+        throws -> StoreOutcome
+    {
+        try write { db in
+            var replaced: Int64?
+            if let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM run WHERE content_digest = ?",
+                arguments: [submission.contentDigest])
+            {
+                guard replace else { return .duplicate(runID: existing) }
+                try deleteRun(existing, in: db)
+                replaced = existing
+            }
+            let runID = try insert(submission, now: now, in: db)
+            if let replaced { return .replaced(oldRunID: replaced, runID: runID) }
+            return .stored(runID: runID)
+        }
+    }
+
+    /// Deletes a run and everything recorded with it.
+    func deleteRun(_ id: Int64, in db: Database) throws {
+        if try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM baseline WHERE run_id = ?", arguments: [id])
+            ?? 0 > 0
+        {
+            throw PerfDBError(
+                .usage, "run \(id) is a pinned baseline; pin another baseline before deleting it")
+        }
+        try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
+    }
+
+    private func insert(_ submission: RunSubmission, now: Date, in db: Database) throws -> Int64 {
+        let batch = submission.batch
+        let context = submission.context
+        let startedAt = submission.startedAt(now: now)
+        let endedAt =
+            batch.endedAt ?? batch.durationMs.map { startedAt.addingTimeInterval($0 / 1000) }
+        var run = RunRecord(
+            id: nil, kind: batch.kind.rawValue, tool: batch.tool, toolVersion: batch.toolVersion,
+            sourceFormat: batch.format.rawValue, sourceFile: submission.sourceFile,
+            scenario: context.scenario ?? batch.scenario,
+            environment: context.environment ?? batch.environment, branch: context.branch,
+            commitId: context.commit, buildId: context.build, buildUrl: context.buildURL,
+            pullRequest: context.pullRequest, ciProvider: context.provider,
+            startedAt: Timestamp.format(startedAt), endedAt: endedAt.map(Timestamp.format),
+            durationMs: batch.durationMs ?? endedAt.map { $0.timeIntervalSince(startedAt) * 1000 },
+            status: submission.status.rawValue, exitCode: submission.exitCode, incomplete: false,
+            contentDigest: submission.contentDigest, ingestedAt: Timestamp.format(now),
+            invalidated: false, invalidatedReason: nil, invalidatedAt: nil)
+        try run.insert(db)
+        guard let runID = run.id else { throw PerfDBError(.internal, "run inserted without id") }
+
+        for (key, value) in context.labels.sorted(by: { $0.key < $1.key }) {
+            try RunLabelRecord(runId: runID, key: key, value: value).insert(db)
+        }
+        var seriesIDs: [SeriesKey: Int64] = [:]
+        for series in batch.series {
+            let seriesID = try seriesID(
+                for: series.key, type: series.type, unit: series.unit,
+                direction: series.direction, cache: &seriesIDs, in: db)
+            for statistic in series.statistics {
+                try MeasurementRecord(
+                    seriesId: seriesID, runId: runID, statistic: statistic.name,
+                    value: statistic.value
+                ).insert(db, onConflict: .replace)
+            }
+        }
+        for threshold in batch.thresholds {
+            let seriesID = try seriesID(
+                for: threshold.series, type: nil, unit: "", direction: .neutral,
+                cache: &seriesIDs, in: db)
+            try ThresholdResultRecord(
+                runId: runID, seriesId: seriesID, expression: threshold.expression,
+                passed: threshold.passed
+            ).insert(db, onConflict: .replace)
+        }
+        for check in batch.checks {
+            try CheckResultRecord(
+                runId: runID, groupPath: check.groupPath, name: check.name, passes: check.passes,
+                fails: check.fails
+            ).insert(db, onConflict: .replace)
+        }
+        if let slo = batch.slo {
+            var evaluation = SLOEvaluationRecord(
+                id: nil, runId: runID, evaluatedRunId: nil,
+                evaluatedAt: Timestamp.format(slo.evaluatedAt ?? startedAt),
+                overallStatus: slo.overallStatus.rawValue, exitCode: slo.exitCode, score: slo.score)
+            try evaluation.insert(db)
+            guard let evaluationID = evaluation.id else {
+                throw PerfDBError(.internal, "SLO evaluation inserted without id")
+            }
+            for result in slo.results {
+                try SLOResultRecord(
+                    evaluationId: evaluationID, name: result.name, title: result.title,
+                    metric: result.metric, statistic: result.statistic,
+                    comparator: result.comparator.rawValue, target: result.target,
+                    warning: result.warning, unit: result.unit, actual: result.actual,
+                    status: result.status.rawValue, priority: result.priority.rawValue,
+                    recommendation: result.recommendation
+                ).insert(db)
+            }
+        }
+        if let chaos = batch.chaos {
+            try ChaosExperimentRecord(
+                runId: runID, experimentId: chaos.experimentID, name: chaos.name,
+                family: chaos.family?.rawValue, faultType: chaos.faultType?.rawValue,
+                blastRadius: chaos.blastRadius?.rawValue, target: chaos.target,
+                steadyStateBefore: chaos.steadyStateBefore,
+                steadyStateAfter: chaos.steadyStateAfter, outcome: chaos.outcome.rawValue,
+                rolledBack: chaos.rolledBack, rollbackReason: chaos.rollbackReason,
+                availabilityPct: chaos.availabilityPct,
+                availabilityTargetPct: chaos.availabilityTargetPct,
+                errorRatePct: chaos.errorRatePct, errorRateTargetPct: chaos.errorRateTargetPct,
+                mttrS: chaos.mttrSeconds, mttrTargetS: chaos.mttrTargetSeconds,
+                requestsTotal: chaos.requestsTotal, requestsFailed: chaos.requestsFailed,
+                startedAt: Timestamp.format(chaos.startedAt),
+                endedAt: chaos.endedAt.map(Timestamp.format), durationS: chaos.durationSeconds
+            ).insert(db)
+            for (index, activity) in chaos.activities.enumerated() {
+                try ChaosActivityRecord(
+                    runId: runID, seq: index + 1, phase: activity.phase.rawValue,
+                    type: activity.type, name: activity.name, status: activity.status,
+                    startedAt: activity.startedAt.map(Timestamp.format),
+                    endedAt: activity.endedAt.map(Timestamp.format),
+                    durationS: activity.durationSeconds
+                ).insert(db)
+            }
+        }
+        return runID
+    }
+
+    /// The id of the series with this key, created on first sight.
+    ///
+    /// A series keeps the type, unit and direction it was first stored with.
+    private func seriesID(
+        for key: SeriesKey, type: MetricType?, unit: String, direction: Direction,
+        cache: inout [SeriesKey: Int64], in db: Database
+    ) throws -> Int64 {
+        if let id = cache[key] { return id }
+        if let id = try Int64.fetchOne(
+            db, sql: "SELECT id FROM series WHERE name = ?", arguments: [key.name])
+        {
+            cache[key] = id
+            return id
+        }
+        var record = SeriesRecord(
+            id: nil, name: key.name, metric: key.metric,
+            metricType: (type ?? .trend).rawValue, unit: unit, direction: direction.rawValue)
+        try record.insert(db)
+        guard let id = record.id else { throw PerfDBError(.internal, "series inserted without id") }
+        for tag in key.tags {
+            try SeriesTagRecord(seriesId: id, key: tag.key, value: tag.value).insert(db)
+        }
+        cache[key] = id
+        return id
+    }
+}

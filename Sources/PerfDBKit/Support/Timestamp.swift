@@ -1,0 +1,104 @@
+import Foundation
+
+/// ISO 8601 timestamps as perfdb stores them: UTC with milliseconds
+/// (`2026-11-10T09:00:00.000Z`), so that text order is time order.
+public enum Timestamp {
+    /// Formats a date in the stored form.
+    public static func format(_ date: Date) -> String {
+        let totalMilliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let milliseconds =
+            Int(totalMilliseconds.truncatingRemainder(dividingBy: 1000) + 1000) % 1000
+        let seconds = Int((totalMilliseconds - Double(milliseconds)) / 1000)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let parts = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second],
+            from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.year ?? 0, parts.month ?? 0,
+            parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0, milliseconds)
+    }
+
+    /// Parses ISO 8601: `YYYY-MM-DD`, or with `THH:MM[:SS[.fraction]]` and `Z` or `±HH:MM` (a time
+    /// without a zone is UTC).
+    ///
+    /// Returns nil when the text is not such a timestamp.
+    public static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        var index = 0
+        func number(_ digits: Int) -> Int? {
+            guard index + digits <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[index..<index + digits] {
+                guard byte >= 48 && byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            index += digits
+            return value
+        }
+        func expect(_ character: Character) -> Bool {
+            guard index < bytes.count, bytes[index] == character.asciiValue else { return false }
+            index += 1
+            return true
+        }
+        guard let year = number(4), expect("-"), let month = number(2), expect("-"),
+            let day = number(2), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var fraction = 0.0
+        var offsetSeconds = 0
+        if index < bytes.count {
+            guard expect("T") || expect(" "), let h = number(2), expect(":"), let m = number(2)
+            else { return nil }
+            hour = h
+            minute = m
+            if expect(":") {
+                guard let s = number(2) else { return nil }
+                second = s
+                if expect(".") || expect(",") {
+                    var scale = 0.1
+                    var digits = 0
+                    while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                        fraction += Double(bytes[index] - 48) * scale
+                        scale /= 10
+                        index += 1
+                        digits += 1
+                    }
+                    guard digits > 0 else { return nil }
+                }
+            }
+            guard hour < 24, minute < 60, second < 61 else { return nil }
+            if expect("Z") || expect("z") {
+            } else if index < bytes.count {
+                let sign: Int
+                if expect("+") {
+                    sign = 1
+                } else if expect("-") {
+                    sign = -1
+                } else {
+                    return nil
+                }
+                guard let offsetHours = number(2) else { return nil }
+                _ = expect(":")
+                let offsetMinutes = number(2) ?? 0
+                offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
+            }
+        }
+        guard index == bytes.count else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let components = DateComponents(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let date = calendar.date(from: components),
+            calendar.component(.day, from: date) == day
+        else { return nil }
+        return date.addingTimeInterval(fraction - TimeInterval(offsetSeconds))
+    }
+
+    /// Parses and re-formats a timestamp in the stored form.
+    public static func normalize(_ text: String) -> String? {
+        parse(text).map(format)
+    }
+}

@@ -1,0 +1,2 @@
+/// The version perfdb reports with `--version`.
+public let perfdbVersion = "0.1.0"

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+extension PerfDB {
+    /// `perfdb runs`: browse and curate the stored runs.
+    struct Runs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Browse and curate stored runs.",
+            subcommands: [RunsList.self, RunsShow.self, RunsInvalidate.self, RunsDelete.self],
+            defaultSubcommand: RunsList.self)
+    }
+}

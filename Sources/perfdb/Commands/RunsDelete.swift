@@ -1,0 +1,23 @@
+import ArgumentParser
+import PerfDBKit
+
+extension PerfDB {
+    /// `perfdb runs delete`: remove a run and everything stored with it.
+    struct RunsDelete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "delete",
+            abstract: "Delete a run and everything stored with it (prefer 'runs invalidate').")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("A run id.", valueName: "run"))
+        var runReference: Int64
+
+        func run() throws {
+            let warehouse = try Warehouse(path: global.databasePath)
+            let record = try warehouse.delete(.id(runReference))
+            global.note(
+                "deleted run \(record.id.map(String.init) ?? "?") (\(record.sourceFile ?? "-"))")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import PerfDBKit
+
+extension PerfDB {
+    /// `perfdb runs list`: the stored runs, newest first.
+    struct RunsList: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List stored runs, newest first.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "Only runs of this kind: load, slo or chaos.")
+        var kind: RunKind?
+
+        @Option(help: "Only runs of this scenario.")
+        var scenario: String?
+
+        @Option(help: "Only runs in this environment.")
+        var environment: String?
+
+        @Option(help: "Only runs on this branch.")
+        var branch: String?
+
+        @Option(help: "Only runs started at or after this time (ISO 8601 date or time).")
+        var since: String?
+
+        @Option(help: "At most this many runs.")
+        var limit: Int?
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if let since, Timestamp.parse(since) == nil {
+                throw ValidationError("--since \"\(since)\" is not an ISO 8601 date or time")
+            }
+        }
+
+        func run() throws {
+            var filter = RunFilter()
+            filter.kind = kind
+            filter.scenario = scenario
+            filter.environment = environment
+            filter.branch = branch
+            filter.since = since.flatMap(Timestamp.parse)
+            filter.limit = limit
+            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            try output.emit(
+                RunsReport.list(try warehouse.runs(matching: filter), format: output.format))
+        }
+    }
+}

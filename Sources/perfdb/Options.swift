@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import PerfDBKit
+
+/// The flags every command shares: where the database is, and how chatty to be.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The database file (default: $PERFDB_DB, else ./perfdb.sqlite).")
+    var db: String?
+
+    @Flag(name: .long, help: "Print nothing on standard error but errors.")
+    var quiet = false
+
+    /// The database path after the flag, the environment and the default.
+    var databasePath: String {
+        if let db { return db }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["PERFDB_DB"],
+            !fromEnvironment.isEmpty
+        {
+            return fromEnvironment
+        }
+        return "perfdb.sqlite"
+    }
+
+    /// Writes a note to standard error unless `--quiet`.
+    func note(_ text: String) {
+        guard !quiet else { return }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// The flags of every reading command: the format and where the report goes.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: table, markdown, json or csv.")
+    var format: OutputFormat = .table
+
+    @Option(
+        name: .long,
+        help: "Write the report to this file instead of standard output (- for stdout).")
+    var output: String = "-"
+
+    /// Writes the report to standard output or the `--output` file.
+    func emit(_ text: String) throws {
+        if output == "-" {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            throw PerfDBError(
+                .io, "\(output): cannot write the report: \(error.localizedDescription)")
+        }
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+extension InputFormat: ExpressibleByArgument {}
+extension RunKind: ExpressibleByArgument {}

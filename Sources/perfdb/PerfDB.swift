@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import PerfDBKit
+
+/// The `perfdb` command: the memory of a performance-testing practice.
+@main
+struct PerfDB: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perfdb",
+        abstract: "Store load-test runs, SLO evaluations and chaos experiments; report on them.",
+        discussion: """
+            One SQLite file (--db, else $PERFDB_DB, else ./perfdb.sqlite) holds every run with its \
+            CI context. Reports go to standard output; notes and errors to standard error.
+            Exit codes: 0 ok, 64 usage, 65 bad input data, 66 input not found, 70 internal \
+            error, 74 I/O error, 75 database busy (docs/exit-codes.md).
+            """,
+        version: perfdbVersion,
+        subcommands: [Ingest.self, Runs.self, Query.self]
+    )
+
+    /// Parses, runs, and exits: the one place perfdb calls `exit`.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as PerfDBError {
+            let lines = error.message.split(separator: "\n", omittingEmptySubsequences: false)
+            for line in lines {
+                FileHandle.standardError.write(Data("perfdb: \(line)\n".utf8))
+            }
+            Foundation.exit(error.code.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

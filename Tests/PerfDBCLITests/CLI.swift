@@ -1,0 +1,87 @@
+import Foundation
+import PerfDBTestSupport
+
+/// Runs the built `perfdb` binary and captures what it prints and its exit code.
+struct CLI {
+    /// What one run of the binary did.
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The repository root.
+    static let root = TestPaths.root
+
+    /// The `perfdb` binary beside the test bundle.
+    static let binary: URL = {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appending(path: "perfdb")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
+                return candidate
+            }
+            directory = directory.deletingLastPathComponent()
+        }
+        return root.appending(path: ".build/debug/perfdb")
+    }()
+
+    /// A fixture's path.
+    static func fixture(_ format: String, _ name: String) -> String {
+        TestPaths.fixture(format, name)
+    }
+
+    /// A scratch directory with a database path in it.
+    let directory: URL
+    var db: String { directory.appending(path: "perf.sqlite").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appending(path: "perfdb-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    /// Runs `perfdb ARGS` in the scratch directory with a clean environment (no CI variables).
+    @discardableResult
+    func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil
+    ) throws -> Result {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "PERFDB_DB": db]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(stdin)
+        }
+        try input.fileHandleForWriting.close()
+        // Read both pipes concurrently so a full pipe cannot block the child.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

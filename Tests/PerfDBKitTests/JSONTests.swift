@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+
+@testable import PerfDBKit
+
+@Suite struct JSONParserTests {
+    @Test func parsesNestedDocumentsKeepingKeyOrder() throws {
+        let value = try JSONParser.parse(Array(#"{"b": [1, 2.5, -3e2], "a": {"x": null, "y": true}, "c": "é\n\u00e9"}"#.utf8))
+        #expect(value.objectValue?.keys == ["b", "a", "c"])
+        #expect(value["b"] == .array([.number(1), .number(2.5), .number(-300)]))
+        #expect(value["a"]?["y"] == .bool(true))
+        #expect(value["a"]?["x"] == .null)
+        #expect(value["c"] == .string("é\né"))
+    }
+
+    @Test func acceptsAByteOrderMark() throws {
+        let value = try JSONParser.parse([0xEF, 0xBB, 0xBF] + Array(#"{"a": 1}"#.utf8))
+        #expect(value["a"] == .number(1))
+    }
+
+    @Test(arguments: [
+        ("", "empty document", 1, 1),
+        ("{\"a\": 1", "unexpected end of data in object", 1, 8),
+        ("{\n  \"a\": NaN\n}", "NaN and Infinity are not JSON numbers", 2, 8),
+        ("[1, Infinity]", "NaN and Infinity are not JSON numbers", 1, 5),
+        ("{\"a\": 1, \"a\": 2}", "duplicate key \"a\"", 1, 10),
+        ("[1e999]", "number out of range: 1e999", 1, 2),
+        ("{\"a\": 1} x", "unexpected data after the JSON document", 1, 10),
+        ("[01]", "expected ',' or ']' in array", 1, 3),
+        ("\"\u{01}\"", "control character in string", 1, 2),
+    ])
+    func rejectsBadDocumentsWithAPosition(input: String, message: String, line: Int, column: Int) {
+        #expect {
+            _ = try JSONParser.parse(Array(input.utf8))
+        } throws: { error in
+            guard let error = error as? JSONSyntaxError else { return false }
+            return error.message == message && error.line == line && error.column == column
+        }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONSyntaxError.self) {
+            _ = try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22])
+        }
+    }
+
+    @Test func boundsNesting() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect {
+            _ = try JSONParser.parse(Array(deep.utf8))
+        } throws: { error in
+            (error as? JSONSyntaxError)?.message == "nesting deeper than 64 levels"
+        }
+    }
+
+    @Test func writerRoundTripsNumbersAndEscapes() throws {
+        let object = JSONValue.object(
+            JSONObject([
+                ("int", .number(42)), ("fraction", .number(0.1)), ("tiny", .number(1e-7)),
+                ("text", .string("a\"b\\c\n\u{1}<")), ("none", .null),
+            ]))
+        let text = JSONWriter.render(object, pretty: false)
+        #expect(text == #"{"int":42,"fraction":0.1,"tiny":1e-07,"text":"a\"b\\c\n\u0001<","none":null}"#)
+        #expect(try JSONParser.parse(Array(text.utf8)) == object)
+    }
+}
+
+@Suite struct SHA256Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
+    ])
+    func matchesTheStandardVectors(input: String, digest: String) {
+        #expect(SHA256.hex(of: Array(input.utf8)) == digest)
+    }
+
+    @Test func incrementalUpdatesMatchOneShot() {
+        let bytes = (0..<1000).map { UInt8($0 % 251) }
+        var hash = SHA256()
+        for chunk in stride(from: 0, to: bytes.count, by: 37) {
+            hash.update(Array(bytes[chunk..<min(chunk + 37, bytes.count)]))
+        }
+        #expect(hash.finalizeHex() == SHA256.hex(of: bytes))
+        // A million 'a's: the FIPS 180-2 long vector.
+        var million = SHA256()
+        let block = [UInt8](repeating: 0x61, count: 1000)
+        for _ in 0..<1000 { million.update(block) }
+        #expect(million.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test(arguments: [
+        ("2026-11-10T09:00:00Z", "2026-11-10T09:00:00.000Z"),
+        ("2026-11-10T09:00:00.123456789Z", "2026-11-10T09:00:00.123Z"),
+        ("2026-11-10T10:30:00+01:30", "2026-11-10T09:00:00.000Z"),
+        ("2026-11-10T09:00:00.5+00:00", "2026-11-10T09:00:00.500Z"),
+        ("2026-11-10", "2026-11-10T00:00:00.000Z"),
+        ("2026-11-10T09:00", "2026-11-10T09:00:00.000Z"),
+    ])
+    func normalisesToUTCMilliseconds(input: String, stored: String) {
+        #expect(Timestamp.normalize(input) == stored)
+    }
+
+    @Test(arguments: ["", "yesterday", "2026-13-01", "2026-02-30", "2026-11-10T25:00:00Z", "2026-11-10T09:00:00Q"])
+    func rejectsWhatIsNotATimestamp(input: String) {
+        #expect(Timestamp.parse(input) == nil)
+    }
+}
+
+@Suite struct SeriesKeyTests {
+    @Test func parsesK6NotationAndSortsTags() throws {
+        let key = try #require(SeriesKey(parsing: "http_req_duration{status:200,method:GET}"))
+        #expect(key.metric == "http_req_duration")
+        #expect(key.name == "http_req_duration{method:GET,status:200}")
+        #expect(key.tag("status") == "200")
+        #expect(SeriesKey(parsing: "checks")?.name == "checks")
+        #expect(SeriesKey(parsing: "http_req_duration{url:http://x:8080/a}")?.tag("url") == "http://x:8080/a")
+    }
+
+    @Test(arguments: ["", "a{", "a{}", "{b:c}", "a{b}", "a}"])
+    func rejectsMalformedNames(text: String) {
+        #expect(SeriesKey(parsing: text) == nil)
+    }
+
+    @Test func defaultsGiveDirectionsAndUnits() {
+        #expect(MetricDefaults.direction(metric: "http_req_duration", type: .trend) == .lowerIsBetter)
+        #expect(MetricDefaults.direction(metric: "http_req_failed", type: .rate) == .lowerIsBetter)
+        #expect(MetricDefaults.direction(metric: "checks", type: .rate) == .higherIsBetter)
+        #expect(MetricDefaults.direction(metric: "http_reqs", type: .counter) == .higherIsBetter)
+        #expect(MetricDefaults.direction(metric: "dropped_iterations", type: .counter) == .lowerIsBetter)
+        #expect(MetricDefaults.direction(metric: "vus", type: .gauge) == .neutral)
+        #expect(MetricDefaults.direction(metric: "data_received", type: .counter) == .neutral)
+        #expect(MetricDefaults.unit(metric: "reservation_duration", type: .trend) == "ms")
+        #expect(MetricDefaults.unit(metric: "data_sent", type: .counter) == "bytes")
+        #expect(MetricDefaults.unit(metric: "payload", type: .trend, contains: "data") == "bytes")
+    }
+}

@@ -1,0 +1,9 @@
+import Foundation
+import PerfDBTestSupport
+
+@testable import PerfDBKit
+
+/// Reads and adapts a fixture made by a real tool.
+func fixtureBatch(_ format: String, _ name: String) throws -> IngestBatch {
+    try InputFormat.read(try InputFile.read(TestPaths.fixture(format, name)))
+}
