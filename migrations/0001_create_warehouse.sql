@@ -4,7 +4,8 @@
 
 -- One ingested result: a load test, an SLO evaluation or a chaos experiment.
 CREATE TABLE run (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: the id of a deleted run is never given to another run.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL CHECK (kind IN ('load', 'slo', 'chaos')),
     tool TEXT NOT NULL,
     tool_version TEXT,

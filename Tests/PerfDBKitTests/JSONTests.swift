@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct JSONParserTests {
     @Test func parsesNestedDocumentsKeepingKeyOrder() throws {
-        let value = try JSONParser.parse(Array(#"{"b": [1, 2.5, -3e2], "a": {"x": null, "y": true}, "c": "é\n\u00e9"}"#.utf8))
+        let value = try JSONParser.parse(
+            Array(#"{"b": [1, 2.5, -3e2], "a": {"x": null, "y": true}, "c": "é\n\u00e9"}"#.utf8))
         #expect(value.objectValue?.keys == ["b", "a", "c"])
         #expect(value["b"] == .array([.number(1), .number(2.5), .number(-300)]))
         #expect(value["a"]?["y"] == .bool(true))
@@ -60,7 +61,9 @@ import Testing
                 ("text", .string("a\"b\\c\n\u{1}<")), ("none", .null),
             ]))
         let text = JSONWriter.render(object, pretty: false)
-        #expect(text == #"{"int":42,"fraction":0.1,"tiny":1e-07,"text":"a\"b\\c\n\u0001<","none":null}"#)
+        #expect(
+            text == #"{"int":42,"fraction":0.1,"tiny":1e-07,"text":"a\"b\\c\n\u0001<","none":null}"#
+        )
         #expect(try JSONParser.parse(Array(text.utf8)) == object)
     }
 }
@@ -89,7 +92,9 @@ import Testing
         var million = SHA256()
         let block = [UInt8](repeating: 0x61, count: 1000)
         for _ in 0..<1000 { million.update(block) }
-        #expect(million.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(
+            million.finalizeHex()
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
 
@@ -106,7 +111,9 @@ import Testing
         #expect(Timestamp.normalize(input) == stored)
     }
 
-    @Test(arguments: ["", "yesterday", "2026-13-01", "2026-02-30", "2026-11-10T25:00:00Z", "2026-11-10T09:00:00Q"])
+    @Test(arguments: [
+        "", "yesterday", "2026-13-01", "2026-02-30", "2026-11-10T25:00:00Z", "2026-11-10T09:00:00Q",
+    ])
     func rejectsWhatIsNotATimestamp(input: String) {
         #expect(Timestamp.parse(input) == nil)
     }
@@ -119,7 +126,9 @@ import Testing
         #expect(key.name == "http_req_duration{method:GET,status:200}")
         #expect(key.tag("status") == "200")
         #expect(SeriesKey(parsing: "checks")?.name == "checks")
-        #expect(SeriesKey(parsing: "http_req_duration{url:http://x:8080/a}")?.tag("url") == "http://x:8080/a")
+        #expect(
+            SeriesKey(parsing: "http_req_duration{url:http://x:8080/a}")?.tag("url")
+                == "http://x:8080/a")
     }
 
     @Test(arguments: ["", "a{", "a{}", "{b:c}", "a{b}", "a}"])
@@ -128,11 +137,14 @@ import Testing
     }
 
     @Test func defaultsGiveDirectionsAndUnits() {
-        #expect(MetricDefaults.direction(metric: "http_req_duration", type: .trend) == .lowerIsBetter)
+        #expect(
+            MetricDefaults.direction(metric: "http_req_duration", type: .trend) == .lowerIsBetter)
         #expect(MetricDefaults.direction(metric: "http_req_failed", type: .rate) == .lowerIsBetter)
         #expect(MetricDefaults.direction(metric: "checks", type: .rate) == .higherIsBetter)
         #expect(MetricDefaults.direction(metric: "http_reqs", type: .counter) == .higherIsBetter)
-        #expect(MetricDefaults.direction(metric: "dropped_iterations", type: .counter) == .lowerIsBetter)
+        #expect(
+            MetricDefaults.direction(metric: "dropped_iterations", type: .counter) == .lowerIsBetter
+        )
         #expect(MetricDefaults.direction(metric: "vus", type: .gauge) == .neutral)
         #expect(MetricDefaults.direction(metric: "data_received", type: .counter) == .neutral)
         #expect(MetricDefaults.unit(metric: "reservation_duration", type: .trend) == "ms")

@@ -43,7 +43,8 @@ public enum Snapshot {
             let got = index < actualLines.count ? String(actualLines[index]) : "<none>"
             let want = index < expectedLines.count ? String(expectedLines[index]) : "<none>"
             if got != want {
-                return "snapshot \(name) differs at line \(index + 1):\n  expected: \(want)\n  actual:   \(got)"
+                return
+                    "snapshot \(name) differs at line \(index + 1):\n  expected: \(want)\n  actual:   \(got)"
             }
         }
         return "snapshot \(name) differs"

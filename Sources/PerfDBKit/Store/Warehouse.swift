@@ -40,6 +40,15 @@ public final class Warehouse: Sendable {
         configuration.label = "perfdb"
         do {
             if access == .readWrite {
+                if exists {
+                    // Look before opening for writing: a database from a newer perfdb is
+                    // refused without a byte of it changed.
+                    var peek = configuration
+                    peek.readonly = true
+                    let queue = try DatabaseQueue(path: path, configuration: peek)
+                    try queue.read { db in try Migrations.refuseNewer(db, path: path) }
+                    try queue.close()
+                }
                 pool = try DatabasePool(path: path, configuration: configuration)
                 try Migrations.apply(to: pool, path: path)
             } else {
@@ -165,6 +174,12 @@ enum Migrations {
                 "\(path): schema needs migration \(missing); run a writing command "
                     + "(e.g. perfdb ingest) with write access first")
         }
+    }
+
+    static func refuseNewer(_ db: Database, path: String) throws {
+        guard try db.tableExists("schema_migration") else { return }
+        let applied = try String.fetchSet(db, sql: "SELECT identifier FROM schema_migration")
+        try refuseNewer(applied, path: path)
     }
 
     private static func refuseNewer(_ applied: Set<String>, path: String) throws {

@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+import PerfDBTestSupport
+import Testing
+
+@testable import PerfDBKit
+
+@Suite struct WarehouseTests {
+    private func openWarehouse() throws -> Warehouse {
+        try Warehouse(path: try TestPaths.temporaryDirectory().appending(path: "w.sqlite").path)
+    }
+
+    private func submission(_ batch: IngestBatch, digest: String = "sha256:1") -> RunSubmission {
+        var context = CIContext()
+        context.commit = "0123456789abcdef"
+        context.branch = "main"
+        context.startedAt = Timestamp.parse("2026-11-10T09:00:00Z")
+        return RunSubmission(
+            inputName: "in.json", batch: batch, context: context, exitCode: nil,
+            sourceFile: "in.json", contentDigest: digest, fileModifiedAt: nil)
+    }
+
+    private func sampleBatch() -> IngestBatch {
+        var batch = IngestBatch(kind: .load, tool: "k6", format: .k6SummaryExport, status: .passed)
+        let key = SeriesKey(metric: "http_req_duration", tags: [.init("endpoint", "reservations")])
+        batch.series = [
+            SeriesValues(
+                key: key, type: .trend, unit: "ms", direction: .lowerIsBetter,
+                statistics: [("avg", 41.25), ("p95", 50.5)])
+        ]
+        batch.thresholds = [ThresholdValue(series: key, expression: "p(95)<3000", passed: true)]
+        batch.checks = [
+            CheckValue(groupPath: "::booking", name: "status is 200", passes: 9, fails: 1)
+        ]
+        return batch
+    }
+
+    @Test func schemaMatchesTheGoldenDump() throws {
+        let dump = try openWarehouse().schemaDump()
+        #expect(Snapshot.mismatch(dump, named: "schema.sql") == nil)
+    }
+
+    @Test func storesARunWithEverythingInIt() throws {
+        let warehouse = try openWarehouse()
+        let outcome = try warehouse.store(submission(sampleBatch()))
+        #expect(outcome == .stored(runID: 1))
+        let detail = try warehouse.runDetail(.latest)
+        #expect(detail.run.commitId == "0123456789abcdef")
+        #expect(detail.run.startedAt == "2026-11-10T09:00:00.000Z")
+        #expect(detail.metrics.count == 1)
+        #expect(detail.metrics[0].series.name == "http_req_duration{endpoint:reservations}")
+        #expect(detail.metrics[0].statistics.map(\.name) == ["avg", "p95"])
+        #expect(detail.metrics[0].statistics.map(\.value) == [41.25, 50.5])
+        #expect(detail.thresholds.map(\.passed) == [true])
+        #expect(detail.checks.map(\.fails) == [1])
+        let tags = try warehouse.read { db in
+            try String.fetchAll(db, sql: "SELECT key || '=' || value FROM series_tag")
+        }
+        #expect(tags == ["endpoint=reservations"])
+    }
+
+    @Test func theSameContentIsStoredOnceUnlessReplaced() throws {
+        let warehouse = try openWarehouse()
+        #expect(try warehouse.store(submission(sampleBatch())) == .stored(runID: 1))
+        #expect(try warehouse.store(submission(sampleBatch())) == .duplicate(runID: 1))
+        #expect(
+            try warehouse.store(submission(sampleBatch()), replace: true)
+                == .replaced(oldRunID: 1, runID: 2))
+        let counts = try warehouse.read { db in
+            try [
+                Int.fetchOne(db, sql: "SELECT count(*) FROM run"),
+                Int.fetchOne(db, sql: "SELECT count(*) FROM measurement"),
+                Int.fetchOne(db, sql: "SELECT count(*) FROM series"),
+            ]
+        }
+        #expect(counts == [1, 2, 1])
+    }
+
+    @Test func aFailureInsideTheTransactionStoresNothing() throws {
+        let warehouse = try openWarehouse()
+        var batch = sampleBatch()
+        // A statistic name the schema's CHECK refuses makes the insert fail half-way.
+        batch.series.append(
+            SeriesValues(
+                key: SeriesKey(metric: "x"), type: .counter, unit: "count", direction: .neutral,
+                statistics: [("bogus", 1)]))
+        #expect(throws: PerfDBError.self) { try warehouse.store(submission(batch)) }
+        let runs = try warehouse.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run")
+        }
+        let series = try warehouse.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM series")
+        }
+        #expect(runs == 0)
+        #expect(series == 0)
+    }
+
+    @Test func exitCodesOfK6DecideTheStatus() {
+        var run = submission(sampleBatch())
+        #expect(run.status == .passed)
+        run.exitCode = 99
+        #expect(run.status == .failed)
+        for code in [105, 107, 108, 1] {
+            run.exitCode = code
+            #expect(run.status == .aborted)
+        }
+        run.exitCode = 0
+        run.batch.status = .failed
+        #expect(run.status == .failed)
+    }
+
+    @Test func aDatabaseFromANewerPerfdbIsRefusedAndLeftAlone() throws {
+        let path = try TestPaths.temporaryDirectory().appending(path: "new.sqlite").path
+        _ = try Warehouse(path: path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(
+                sql: "INSERT INTO schema_migration VALUES ('9999_from_the_future', '2030-01-01')")
+        }
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        try queue.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect {
+            _ = try Warehouse(path: path)
+        } throws: { error in
+            let error = error as? PerfDBError
+            return error?.code == .io && error?.message.contains("newer perfdb") == true
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func queryRunsReadsAndRefusesWrites() throws {
+        let path = try TestPaths.temporaryDirectory().appending(path: "q.sqlite").path
+        _ = try Warehouse(path: path).store(submission(sampleBatch()))
+        let reader = try Warehouse(path: path, access: .readOnly)
+        let result = try reader.query("SELECT id, status FROM run")
+        #expect(result.columns == ["id", "status"])
+        #expect(result.rows == [[.number(1), .string("passed")]])
+        for sql in [
+            "DELETE FROM run", "INSERT INTO run_label VALUES (1, 'a', 'b')", "DROP TABLE run",
+            "ATTACH DATABASE '/tmp/x.sqlite' AS x", "PRAGMA journal_mode = DELETE",
+            "SELECT load_extension('x')", "VACUUM", "SELECT 1; DELETE FROM run",
+        ] {
+            #expect {
+                _ = try reader.query(sql)
+            } throws: { error in
+                (error as? PerfDBError)?.code == .usage
+            }
+        }
+        #expect(try reader.query("SELECT count(*) AS n FROM run").rows == [[.number(1)]])
+    }
+
+    @Test func readOnlyAccessNeedsAnExistingDatabase() throws {
+        let path = try TestPaths.temporaryDirectory().appending(path: "missing.sqlite").path
+        #expect {
+            _ = try Warehouse(path: path, access: .readOnly)
+        } throws: { error in
+            (error as? PerfDBError)?.code == .inputNotFound
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+}

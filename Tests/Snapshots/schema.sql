@@ -1,0 +1,204 @@
+CREATE TABLE baseline (
+    id INTEGER PRIMARY KEY,
+    scenario TEXT,
+    environment TEXT,
+    branch TEXT,
+    run_id INTEGER REFERENCES run (id) ON DELETE RESTRICT,
+    window_size INTEGER CHECK (window_size IS NULL OR window_size > 0),
+    set_at TEXT NOT NULL,
+    set_by TEXT,
+    reason TEXT NOT NULL,
+    superseded_at TEXT,
+    superseded_by INTEGER REFERENCES baseline (id),
+    CHECK ((run_id IS NULL) <> (window_size IS NULL))
+) STRICT;
+
+CREATE TABLE chaos_activity (
+    run_id INTEGER NOT NULL REFERENCES chaos_experiment (run_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    phase TEXT NOT NULL
+        CHECK (phase IN ('steady_state_before', 'method', 'steady_state_after', 'rollback')),
+    type TEXT NOT NULL CHECK (type IN ('action', 'probe')),
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT,
+    duration_s REAL,
+    PRIMARY KEY (run_id, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE chaos_experiment (
+    run_id INTEGER PRIMARY KEY REFERENCES run (id) ON DELETE CASCADE,
+    experiment_id TEXT,
+    name TEXT NOT NULL,
+    family TEXT CHECK (family IS NULL OR family IN ('network', 'service', 'database', 'pms', 'resource')),
+    fault_type TEXT CHECK (fault_type IS NULL OR fault_type IN
+        ('LATENCY', 'EXCEPTION', 'TIMEOUT', 'CIRCUIT_BREAK', 'RATE_LIMIT', 'RESOURCE_EXHAUSTION')),
+    blast_radius TEXT CHECK (blast_radius IS NULL OR blast_radius IN
+        ('SINGLE_REQUEST', 'SINGLE_SERVICE', 'SERVICE_CLUSTER', 'ENTIRE_SYSTEM')),
+    target TEXT,
+    steady_state_before INTEGER CHECK (steady_state_before IN (0, 1)),
+    steady_state_after INTEGER CHECK (steady_state_after IN (0, 1)),
+    outcome TEXT NOT NULL CHECK (outcome IN ('passed', 'failed', 'aborted')),
+    rolled_back INTEGER NOT NULL CHECK (rolled_back IN (0, 1)),
+    rollback_reason TEXT,
+    availability_pct REAL CHECK (availability_pct BETWEEN 0 AND 100),
+    availability_target_pct REAL,
+    error_rate_pct REAL CHECK (error_rate_pct BETWEEN 0 AND 100),
+    error_rate_target_pct REAL,
+    mttr_s REAL CHECK (mttr_s >= 0),
+    mttr_target_s REAL,
+    requests_total INTEGER CHECK (requests_total >= 0),
+    requests_failed INTEGER CHECK (requests_failed >= 0),
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    duration_s REAL CHECK (duration_s >= 0)
+) STRICT;
+
+CREATE TABLE check_result (
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    group_path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    passes INTEGER NOT NULL CHECK (passes >= 0),
+    fails INTEGER NOT NULL CHECK (fails >= 0),
+    PRIMARY KEY (run_id, group_path, name)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE measurement (
+    series_id INTEGER NOT NULL REFERENCES series (id),
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    statistic TEXT NOT NULL CHECK (
+        statistic IN ('avg', 'min', 'med', 'max', 'count', 'rate', 'sum', 'value',
+                      'passes', 'fails', 'stddev')
+        OR statistic GLOB 'p[0-9]*'
+    ),
+    value REAL NOT NULL,
+    PRIMARY KEY (series_id, run_id, statistic)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE run (
+    -- AUTOINCREMENT: the id of a deleted run is never given to another run.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('load', 'slo', 'chaos')),
+    tool TEXT NOT NULL,
+    tool_version TEXT,
+    source_format TEXT NOT NULL,
+    source_file TEXT,
+    scenario TEXT,
+    environment TEXT,
+    branch TEXT,
+    commit_id TEXT,
+    build_id TEXT,
+    build_url TEXT,
+    pull_request TEXT,
+    ci_provider TEXT,
+    started_at TEXT NOT NULL CHECK (started_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'),
+    ended_at TEXT,
+    duration_ms REAL CHECK (duration_ms IS NULL OR duration_ms >= 0),
+    status TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'aborted')),
+    exit_code INTEGER,
+    incomplete INTEGER NOT NULL DEFAULT 0 CHECK (incomplete IN (0, 1)),
+    content_digest TEXT NOT NULL UNIQUE,
+    ingested_at TEXT NOT NULL,
+    invalidated INTEGER NOT NULL DEFAULT 0 CHECK (invalidated IN (0, 1)),
+    invalidated_reason TEXT,
+    invalidated_at TEXT,
+    CHECK (invalidated = 0 OR invalidated_reason IS NOT NULL)
+) STRICT;
+
+CREATE TABLE run_label (
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    key TEXT NOT NULL CHECK (key <> ''),
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE schema_migration (
+    identifier TEXT PRIMARY KEY,
+    applied_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE series (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    metric TEXT NOT NULL CHECK (metric <> ''),
+    metric_type TEXT NOT NULL CHECK (metric_type IN ('trend', 'counter', 'rate', 'gauge')),
+    unit TEXT NOT NULL,
+    direction TEXT NOT NULL
+        CHECK (direction IN ('lower_is_better', 'higher_is_better', 'neutral'))
+) STRICT;
+
+CREATE TABLE series_tag (
+    series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    key TEXT NOT NULL CHECK (key <> ''),
+    value TEXT NOT NULL,
+    PRIMARY KEY (series_id, key)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE slo_evaluation (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    evaluated_run_id INTEGER REFERENCES run (id) ON DELETE SET NULL,
+    evaluated_at TEXT NOT NULL,
+    overall_status TEXT NOT NULL
+        CHECK (overall_status IN ('PASS', 'WARNING', 'FAIL', 'CRITICAL')),
+    exit_code INTEGER NOT NULL CHECK (exit_code IN (0, 1, 2)),
+    score REAL
+) STRICT;
+
+CREATE TABLE slo_result (
+    evaluation_id INTEGER NOT NULL REFERENCES slo_evaluation (id) ON DELETE CASCADE,
+    name TEXT NOT NULL CHECK (name <> ''),
+    title TEXT,
+    metric TEXT NOT NULL,
+    statistic TEXT NOT NULL,
+    comparator TEXT NOT NULL CHECK (comparator IN ('<', '<=', '>', '>=')),
+    target REAL NOT NULL,
+    warning REAL,
+    unit TEXT,
+    actual REAL,
+    status TEXT NOT NULL CHECK (status IN ('PASS', 'WARNING', 'FAIL', 'CRITICAL')),
+    priority TEXT NOT NULL CHECK (priority IN ('P0', 'P1', 'P2')),
+    recommendation TEXT,
+    PRIMARY KEY (evaluation_id, name)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE threshold_result (
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    series_id INTEGER NOT NULL REFERENCES series (id),
+    expression TEXT NOT NULL,
+    passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+    PRIMARY KEY (run_id, series_id, expression)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE verdict (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    series_id INTEGER REFERENCES series (id),
+    statistic TEXT,
+    verdict TEXT NOT NULL
+        CHECK (verdict IN ('ok', 'improved', 'warning', 'regression', 'insufficient-data')),
+    value REAL,
+    baseline_value REAL,
+    change_pct REAL,
+    evidence TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(evidence)),
+    decided_at TEXT NOT NULL,
+    accepted_at TEXT,
+    accepted_reason TEXT
+) STRICT;
+
+CREATE INDEX measurement_by_run ON measurement (run_id);
+
+CREATE INDEX run_by_scope ON run (kind, scenario, environment, branch, started_at);
+
+CREATE INDEX run_by_time ON run (started_at);
+
+CREATE INDEX series_by_metric ON series (metric);
+
+CREATE INDEX series_tag_by_value ON series_tag (key, value);
+
+CREATE INDEX slo_evaluation_by_run ON slo_evaluation (run_id);
+
+CREATE INDEX verdict_by_run ON verdict (run_id);
+
+CREATE INDEX verdict_by_series ON verdict (series_id, run_id);
