@@ -50,6 +50,7 @@ let package = Package(
         ),
         .target(
             name: "PerfDBTestSupport",
+            dependencies: ["PerfDBKit"],
             path: "Tests/PerfDBTestSupport",
             swiftSettings: strictSettings
         ),

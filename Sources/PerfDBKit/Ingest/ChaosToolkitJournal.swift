@@ -8,8 +8,9 @@ import Foundation
 /// Resilience figures from the method's probes (docs/formats.md): availability is the share of
 /// probes that succeeded (an HTTP probe also needs a status below 500); MTTR runs from the
 /// start of the first failed probe to the end of the first successful probe after the last
-/// failure. Fault metadata comes from an experiment extension named `perfdb` or from tags
-/// `family:…`, `fault_type:…`, `blast_radius:…`.
+/// failure. Fault metadata comes from an experiment extension named `perfdb`, from tags
+/// `family:…`, `fault_type:…`, `blast_radius:…`, or from plain tags that name a family (`pms`)
+/// or a fault type (`latency`).
 struct ChaosToolkitJournalAdapter: InputAdapter {
     static let format = InputFormat.chaosToolkitJournal
 
@@ -145,8 +146,20 @@ struct ChaosToolkitJournalAdapter: InputAdapter {
     ) throws {
         var fields: [String: String] = [:]
         for tag in experiment["tags"]?.arrayValue ?? [] {
-            guard let text = tag.stringValue, let colon = text.firstIndex(of: ":") else { continue }
-            fields[String(text[..<colon])] = String(text[text.index(after: colon)...])
+            guard let text = tag.stringValue else { continue }
+            if let colon = text.firstIndex(of: ":") {
+                fields[String(text[..<colon])] = String(text[text.index(after: colon)...])
+            } else if ChaosFamily(rawValue: text.lowercased()) != nil {
+                // Plain tags name a family (`pms`) or a fault type (`latency`).
+                fields["family"] = fields["family"] ?? text.lowercased()
+            } else if FaultType(
+                rawValue: text.uppercased().replacingOccurrences(of: "-", with: "_"))
+                != nil
+            {
+                fields["fault_type"] =
+                    fields["fault_type"]
+                    ?? text.uppercased().replacingOccurrences(of: "-", with: "_")
+            }
         }
         for (index, element) in (experiment["extensions"]?.arrayValue ?? []).enumerated() {
             guard let object = element.objectValue, object["name"]?.stringValue == "perfdb" else {
