@@ -177,25 +177,31 @@ CREATE TABLE chaos_activity (
     PRIMARY KEY (run_id, seq)
 ) STRICT, WITHOUT ROWID;
 
--- A pinned baseline for a scope: one run, or a window of the last N valid runs.
+-- The baseline log of a scope: a pinned run ('run'), a frozen window of the last N valid runs up
+-- to run_id ('window'), or the acceptance of a new level at run_id ('accept'). Entries are never
+-- deleted; a newer pin supersedes the older one.
 CREATE TABLE baseline (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     scenario TEXT,
     environment TEXT,
-    branch TEXT,
-    run_id INTEGER REFERENCES run (id) ON DELETE RESTRICT,
+    branch TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('run', 'window', 'accept')),
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE RESTRICT,
     window_size INTEGER CHECK (window_size IS NULL OR window_size > 0),
     set_at TEXT NOT NULL,
     set_by TEXT,
-    reason TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason <> ''),
     superseded_at TEXT,
     superseded_by INTEGER REFERENCES baseline (id),
-    CHECK ((run_id IS NULL) <> (window_size IS NULL))
+    CHECK ((kind = 'window') = (window_size IS NOT NULL))
 ) STRICT;
 
--- Each gate decision with its evidence, so the history of alerts can be queried.
+CREATE INDEX baseline_by_scope ON baseline (scenario, environment, branch, id);
+
+-- Each gate decision with its evidence, so the history of alerts can be queried. A later check
+-- of the same run replaces its verdicts.
 CREATE TABLE verdict (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
     series_id INTEGER REFERENCES series (id),
     statistic TEXT,
@@ -205,10 +211,9 @@ CREATE TABLE verdict (
     baseline_value REAL,
     change_pct REAL,
     evidence TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(evidence)),
-    decided_at TEXT NOT NULL,
-    accepted_at TEXT,
-    accepted_reason TEXT
+    decided_at TEXT NOT NULL
 ) STRICT;
 
 CREATE INDEX verdict_by_run ON verdict (run_id);
 CREATE INDEX verdict_by_series ON verdict (series_id, run_id);
+CREATE INDEX verdict_by_kind ON verdict (verdict, run_id);

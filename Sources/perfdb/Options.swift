@@ -40,6 +40,13 @@ struct OutputOptions: ParsableArguments {
 
     /// Writes the report to standard output or the `--output` file.
     func emit(_ text: String) throws {
+        try Report.write(text, to: output)
+    }
+}
+
+/// Where reports go: standard output, or a file written atomically.
+enum Report {
+    static func write(_ text: String, to output: String) throws {
         if output == "-" {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
@@ -56,3 +63,31 @@ struct OutputOptions: ParsableArguments {
 extension OutputFormat: ExpressibleByArgument {}
 extension InputFormat: ExpressibleByArgument {}
 extension RunKind: ExpressibleByArgument {}
+
+/// The `--config` flag of the commands that judge.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file (default: ./perfdb.yml when present).")
+    var config: String?
+
+    /// The configuration in force.
+    func load() throws -> Config {
+        try Config.resolve(
+            explicitPath: config, directory: FileManager.default.currentDirectoryPath)
+    }
+}
+
+/// Which runs a report covers: scenario, environment and branch.
+struct ScopeOptions: ParsableArguments {
+    @Option(help: "The scenario (default: the newest run's).")
+    var scenario: String?
+
+    @Option(help: "The environment (default: the newest run's).")
+    var environment: String?
+
+    @Option(help: "The branch (default: the base branch of the configuration).")
+    var branch: String?
+}
+
+extension CheckFormat: ExpressibleByArgument {}
+extension MissingPolicy: ExpressibleByArgument {}
+extension Verdict: ExpressibleByArgument {}

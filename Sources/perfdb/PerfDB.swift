@@ -15,7 +15,7 @@ struct PerfDB: ParsableCommand {
             error, 74 I/O error, 75 database busy (docs/exit-codes.md).
             """,
         version: perfdbVersion,
-        subcommands: [Ingest.self, Runs.self, Query.self]
+        subcommands: [Ingest.self, Runs.self, Check.self, Query.self]
     )
 
     /// Parses, runs, and exits: the one place perfdb calls `exit`.
