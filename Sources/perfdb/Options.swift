@@ -91,3 +91,33 @@ struct ScopeOptions: ParsableArguments {
 extension CheckFormat: ExpressibleByArgument {}
 extension MissingPolicy: ExpressibleByArgument {}
 extension Verdict: ExpressibleByArgument {}
+
+/// Which series: k6 notation, or a metric with tags; and which statistic.
+struct SeriesOptions: ParsableArguments {
+    @Option(help: "The series in k6 notation, e.g. 'http_req_duration{endpoint:reservations}'.")
+    var series: String?
+
+    @Option(help: "The metric, with --tag to pick a tagged series.")
+    var metric: String?
+
+    @Option(name: .customLong("tag"), help: "A tag key=value of the series (repeatable).")
+    var tags: [String] = []
+
+    @Option(help: "The statistic: avg, med, p90, p95, p99, rate, … (default p95 for trends).")
+    var stat: String?
+
+    /// The selector the flags describe.
+    func selector() throws -> SeriesSelector {
+        var pairs: [String: String] = [:]
+        for tag in tags {
+            guard let equals = tag.firstIndex(of: "="), equals != tag.startIndex else {
+                throw ValidationError("--tag \"\(tag)\" is not key=value")
+            }
+            pairs[String(tag[..<equals])] = String(tag[tag.index(after: equals)...])
+        }
+        if series != nil && metric != nil {
+            throw ValidationError("give --series or --metric, not both")
+        }
+        return SeriesSelector(series: series, metric: metric, tags: pairs)
+    }
+}

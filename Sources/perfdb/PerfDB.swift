@@ -15,7 +15,9 @@ struct PerfDB: ParsableCommand {
             error, 74 I/O error, 75 database busy (docs/exit-codes.md).
             """,
         version: perfdbVersion,
-        subcommands: [Ingest.self, Runs.self, Check.self, Query.self]
+        subcommands: [
+            Ingest.self, Runs.self, Check.self, Trend.self, Baseline.self, Accept.self, Query.self,
+        ]
     )
 
     /// Parses, runs, and exits: the one place perfdb calls `exit`.

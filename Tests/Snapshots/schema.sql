@@ -1,16 +1,17 @@
 CREATE TABLE baseline (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     scenario TEXT,
     environment TEXT,
-    branch TEXT,
-    run_id INTEGER REFERENCES run (id) ON DELETE RESTRICT,
+    branch TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('run', 'window', 'accept')),
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE RESTRICT,
     window_size INTEGER CHECK (window_size IS NULL OR window_size > 0),
     set_at TEXT NOT NULL,
     set_by TEXT,
-    reason TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason <> ''),
     superseded_at TEXT,
     superseded_by INTEGER REFERENCES baseline (id),
-    CHECK ((run_id IS NULL) <> (window_size IS NULL))
+    CHECK ((kind = 'window') = (window_size IS NOT NULL))
 ) STRICT;
 
 CREATE TABLE chaos_activity (
@@ -172,7 +173,7 @@ CREATE TABLE threshold_result (
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE verdict (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
     series_id INTEGER REFERENCES series (id),
     statistic TEXT,
@@ -182,10 +183,10 @@ CREATE TABLE verdict (
     baseline_value REAL,
     change_pct REAL,
     evidence TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(evidence)),
-    decided_at TEXT NOT NULL,
-    accepted_at TEXT,
-    accepted_reason TEXT
+    decided_at TEXT NOT NULL
 ) STRICT;
+
+CREATE INDEX baseline_by_scope ON baseline (scenario, environment, branch, id);
 
 CREATE INDEX measurement_by_run ON measurement (run_id);
 
@@ -198,6 +199,8 @@ CREATE INDEX series_by_metric ON series (metric);
 CREATE INDEX series_tag_by_value ON series_tag (key, value);
 
 CREATE INDEX slo_evaluation_by_run ON slo_evaluation (run_id);
+
+CREATE INDEX verdict_by_kind ON verdict (verdict, run_id);
 
 CREATE INDEX verdict_by_run ON verdict (run_id);
 

@@ -200,7 +200,7 @@ public enum CheckRenderer {
         if let entry = choice.entry { text += " — \(entry.reason)" }
         if let held = choice.heldBackAt?.id {
             text +=
-                "; held back before run \(held) (unaccepted regression: accept with `perfdb accept \(held) --reason …`)"
+                "; held back before run \(held) (an unaccepted regression; perfdb accept \(held) --reason … accepts it)"
         }
         return "Baseline: \(report.scope) · " + text
     }
@@ -216,9 +216,8 @@ public enum CheckRenderer {
                 [
                     verdict.pair.series, verdict.pair.statistic,
                     withUnit(verdict.baseline, verdict.unit), withUnit(verdict.value, verdict.unit),
-                    verdict.changePct.map { ($0 >= 0 ? "+" : "") + Figure.format($0) + " %" }
-                        ?? "-",
-                    verdict.z.map { $0.isFinite ? Figure.format($0) : ($0 > 0 ? "+inf" : "-inf") }
+                    Figure.percent(verdict.changePct),
+                    verdict.z.map { $0.isFinite ? String(format: "%.1f", $0) : ($0 > 0 ? "+inf" : "-inf") }
                         ?? "-",
                     String(verdict.baselineRuns.count), verdict.verdict.rawValue,
                 ]
@@ -249,7 +248,7 @@ public enum CheckRenderer {
                     point.run.id.map(String.init) ?? "?",
                     String((point.run.commitId ?? "-").prefix(12)),
                     Figure.format(point.before), Figure.format(point.after),
-                    point.changePct.map { ($0 >= 0 ? "+" : "") + Figure.format($0) + " %" } ?? "-",
+                    Figure.percent(point.changePct),
                     String(format: "%.2g", point.pValue),
                     point.isRegression ? "regression" : "improvement",
                 ]

@@ -23,3 +23,11 @@ public enum Figure {
         return text
     }
 }
+
+extension Figure {
+    /// A signed percentage with one decimal: `+146.1 %`.
+    public static func percent(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "-" }
+        return (value >= 0 ? "+" : "") + String(format: "%.1f", value) + " %"
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// One series' drift: the baseline against the median of the recent runs, and the slow creep
+/// of its Theil–Sen slope.
+public struct DriftRow: Sendable, Equatable {
+    public var pair: SeriesStatistic
+    public var unit: String
+    public var direction: Direction
+    public var baseline: Double
+    public var recent: Double
+    public var recentRuns: Int
+    public var driftPct: Double?
+    public var slopePctPerWeek: Double?
+    public var slopeRuns: Int
+    /// Past the drift tolerance in the bad direction.
+    public var drifted: Bool
+    /// Past the slope tolerance in the bad direction.
+    public var creeping: Bool
+}
+
+/// `perfdb baseline drift`: how far a scope has moved from its baseline.
+public struct DriftReport: Sendable {
+    public var scope: Scope
+    public var baselineKind: String
+    public var latest: RunRecord
+    public var rows: [DriftRow]
+    public var settings: Config.DriftSettings
+
+    /// True when any series drifted or creeps past its tolerance.
+    public var flagged: Bool { rows.contains { $0.drifted || $0.creeping } }
+}
+
+/// Computes drift reports.
+public struct DriftAnalyzer: Sendable {
+    public let warehouse: Warehouse
+    public let config: Config
+
+    /// Creates an analyzer.
+    public init(warehouse: Warehouse, config: Config) {
+        self.warehouse = warehouse
+        self.config = config
+    }
+
+    /// Drift of every gated series of `scope`'s newest run.
+    public func drift(scope: Scope) throws -> DriftReport {
+        let settings = config.drift
+        let recentLimit = max(settings.recentRuns, settings.slopeRuns)
+        let history = try warehouse.history(scope: scope, before: nil, limit: recentLimit)
+        guard let latest = history.last else {
+            throw PerfDBError(.inputNotFound, "no valid load runs in \(scope)")
+        }
+        let gate = RegressionGate(warehouse: warehouse, config: config)
+        let choice = try gate.baselineChoice(for: latest, scope: scope)
+        let catalog = try warehouse.seriesCatalog()
+        let values = try warehouse.measurements(of: history + choice.runs)
+        let policy = GatePolicy(config: config)
+        let latestValues = latest.id.flatMap { values[$0] } ?? [:]
+        var rows: [DriftRow] = []
+        for pair in latestValues.keys.sorted() {
+            guard let series = catalog[pair.series], let rule = policy.rule(for: series),
+                rule.statistics.contains(pair.statistic),
+                rule.judges(
+                    statistic: pair.statistic,
+                    count: latestValues[SeriesStatistic(series: pair.series, statistic: "count")])
+            else { continue }
+            let baselineColumn = choice.runs.compactMap { $0.id.flatMap { values[$0]?[pair] } }
+            guard let baseline = Statistics.median(Array(baselineColumn.suffix(config.baselineWindow)))
+            else { continue }
+            let recentColumn = history.suffix(settings.recentRuns).compactMap {
+                $0.id.flatMap { values[$0]?[pair] }
+            }
+            guard let recent = Statistics.median(recentColumn) else { continue }
+            let slopePoints = history.suffix(settings.slopeRuns).compactMap { run in
+                run.id.flatMap { values[$0]?[pair] }.map { (run, $0) }
+            }
+            let slope = TrendBuilder.slopePctPerWeek(slopePoints)
+            let driftPct = baseline != 0 ? (recent - baseline) / abs(baseline) * 100 : nil
+            let bad: (Double) -> Bool = { rule.direction == .lowerIsBetter ? $0 > 0 : $0 < 0 }
+            let absolute = rule.minChangeAbs.map { abs(recent - baseline) >= $0 } ?? true
+            let drifted = driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true && absolute
+            let creeping = slope.map { bad($0) && abs($0) > settings.maxSlopePctPerWeek } == true
+            rows.append(
+                DriftRow(
+                    pair: pair, unit: series.unit, direction: rule.direction, baseline: baseline,
+                    recent: recent, recentRuns: recentColumn.count, driftPct: driftPct,
+                    slopePctPerWeek: slope, slopeRuns: slopePoints.count, drifted: drifted,
+                    creeping: creeping))
+        }
+        rows.sort { ($0.drifted || $0.creeping) != ($1.drifted || $1.creeping)
+            ? ($0.drifted || $0.creeping) : $0.pair < $1.pair }
+        return DriftReport(
+            scope: scope, baselineKind: choice.kind, latest: latest, rows: rows, settings: settings)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import PerfDBKit
+
+extension PerfDB {
+    /// `perfdb baseline show`: the baseline in force.
+    struct BaselineShow: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show the baseline in force for a scope's newest run.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var settings: ConfigOptions
+        @OptionGroup var scope: ScopeOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let config = try settings.load()
+            let builder = TrendBuilder(warehouse: warehouse, config: config)
+            let resolved = try builder.scope(
+                scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+            guard let newest = try warehouse.history(scope: resolved, before: nil, limit: 1).last
+            else {
+                throw PerfDBError(.inputNotFound, "no valid load runs in \(resolved)")
+            }
+            let choice = try RegressionGate(warehouse: warehouse, config: config)
+                .baselineChoice(for: newest, scope: resolved)
+            try output.emit(BaselineRenderer.show(choice, scope: resolved, format: output.format))
+        }
+    }
+
+    /// `perfdb baseline history`: the audit log.
+    struct BaselineHistory: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "history",
+            abstract: "List every baseline pin and acceptance, newest first (nothing is deleted).")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            try output.emit(BaselineRenderer.history(try warehouse.baselineLog(nil), format: output.format))
+        }
+    }
+
+    /// `perfdb baseline drift`: how far the scope has moved from its baseline.
+    struct BaselineDrift: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "drift",
+            abstract: "Compare the baseline with the recent runs' median and their slope per week.",
+            discussion: """
+                Per gated series: the pinned (or automatic) baseline against the median of the \
+                last K runs, and the Theil–Sen slope over the last N runs in % per week — the \
+                slow regressions a per-run gate never sees. With --fail-on drift, a series past \
+                its tolerance exits 2.
+                """)
+
+        enum FailOn: String, ExpressibleByArgument, CaseIterable {
+            case drift
+            case never
+        }
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var settings: ConfigOptions
+        @OptionGroup var scope: ScopeOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(name: .customLong("fail-on"), help: "drift: exit 2 when a series is past its tolerance; never (default).")
+        var failOn: FailOn = .never
+
+        func run() throws {
+            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let config = try settings.load()
+            let resolved = try TrendBuilder(warehouse: warehouse, config: config).scope(
+                scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+            let report = try DriftAnalyzer(warehouse: warehouse, config: config).drift(scope: resolved)
+            try output.emit(DriftRenderer.render(report, format: output.format))
+            if failOn == .drift && report.flagged { throw ExitCode(2) }
+        }
+    }
+}
