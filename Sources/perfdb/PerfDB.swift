@@ -16,7 +16,9 @@ struct PerfDB: ParsableCommand {
             """,
         version: perfdbVersion,
         subcommands: [
-            Ingest.self, Runs.self, Check.self, Trend.self, Baseline.self, Accept.self, Query.self,
+            Ingest.self, Runs.self, Check.self, Trend.self, Baseline.self, Accept.self, SLO.self,
+            Chaos.self,
+            Query.self,
         ]
     )
 

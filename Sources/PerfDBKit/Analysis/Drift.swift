@@ -78,7 +78,12 @@ public struct DriftAnalyzer: Sendable {
             let bad: (Double) -> Bool = { rule.direction == .lowerIsBetter ? $0 > 0 : $0 < 0 }
             let absolute = rule.minChangeAbs.map { abs(recent - baseline) >= $0 } ?? true
             let drifted = driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true && absolute
-            let creeping = slope.map { bad($0) && abs($0) > settings.maxSlopePctPerWeek } == true
+            // A creep must also add up to the absolute floor over the slope's span.
+            let spanWeeks = Self.spanWeeks(slopePoints.map(\.0))
+            let creepTotal = slope.map { abs($0) / 100 * abs(baseline) * spanWeeks } ?? 0
+            let creeping =
+                slope.map { bad($0) && abs($0) > settings.maxSlopePctPerWeek } == true
+                && (rule.minChangeAbs.map { creepTotal >= $0 } ?? true)
             rows.append(
                 DriftRow(
                     pair: pair, unit: series.unit, direction: rule.direction, baseline: baseline,
@@ -90,5 +95,13 @@ public struct DriftAnalyzer: Sendable {
             ? ($0.drifted || $0.creeping) : $0.pair < $1.pair }
         return DriftReport(
             scope: scope, baselineKind: choice.kind, latest: latest, rows: rows, settings: settings)
+    }
+
+    /// Weeks between the first and the last run.
+    static func spanWeeks(_ runs: [RunRecord]) -> Double {
+        guard let first = runs.first.flatMap({ Timestamp.parse($0.startedAt) }),
+            let last = runs.last.flatMap({ Timestamp.parse($0.startedAt) })
+        else { return 0 }
+        return last.timeIntervalSince(first) / 604_800
     }
 }

@@ -1,0 +1,75 @@
+import ArgumentParser
+import PerfDBKit
+
+extension PerfDB {
+    /// `perfdb chaos`: chaos experiments and their resilience over time.
+    struct Chaos: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List chaos experiments, or show MTTR, availability and error rate over time.",
+            subcommands: [ChaosList.self, ChaosTrend.self], defaultSubcommand: ChaosList.self)
+    }
+
+    /// Filters shared by the chaos commands.
+    struct ChaosFilter: ParsableArguments {
+        @Option(help: "Only this family: network, service, database, pms, resource.")
+        var family: String?
+
+        @Option(name: .customLong("fault-type"), help: "Only this fault type: LATENCY, EXCEPTION, TIMEOUT, …")
+        var faultType: String?
+
+        @Option(help: "Only the experiment with this name.")
+        var experiment: String?
+    }
+
+    /// `perfdb chaos list`.
+    struct ChaosList: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List stored chaos experiments, newest first.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var filter: ChaosFilter
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "At most this many.")
+        var limit: Int?
+
+        func run() throws {
+            let analyzer = ChaosAnalyzer(
+                warehouse: try Warehouse(path: global.databasePath, access: .readOnly), config: Config())
+            let entries = try analyzer.list(
+                family: filter.family, faultType: filter.faultType, name: filter.experiment, limit: limit)
+            try output.emit(ChaosRenderer.list(entries, format: output.format))
+        }
+    }
+
+    /// `perfdb chaos trend`.
+    struct ChaosTrend: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "trend",
+            abstract: "Show each experiment's MTTR, availability and error rate against targets.",
+            discussion: """
+                Targets: the experiment's own, else MTTR < 90 s for PMS failures and < 120 s for \
+                network latency, availability > 95 %, error rate < 5 %. The newest run of each \
+                experiment is judged against the runs before it with the regression gate's robust \
+                z-score. Exit 2 when a newest run regressed or missed a target.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var settings: ConfigOptions
+        @OptionGroup var filter: ChaosFilter
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let analyzer = ChaosAnalyzer(
+                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                config: try settings.load())
+            let reports = try analyzer.trends(
+                family: filter.family, faultType: filter.faultType, name: filter.experiment)
+            try output.emit(ChaosRenderer.trend(reports, format: output.format))
+            let failed = reports.flatMap(\.figures).contains {
+                $0.verdict?.verdict == .regression || $0.meetsTarget == false
+            }
+            if failed { throw ExitCode(2) }
+        }
+    }
+}
