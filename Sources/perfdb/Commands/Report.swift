@@ -1,0 +1,35 @@
+import ArgumentParser
+import PerfDBKit
+
+extension PerfDB {
+    /// `perfdb report`: the whole picture for a scope.
+    struct ReportCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract: "One Markdown (or JSON) document: latest run, gate, SLOs, trends, drift, chaos.",
+            discussion: "Nothing is stored; the gate section is what 'perfdb check latest' would say.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var settings: ConfigOptions
+        @OptionGroup var scope: ScopeOptions
+
+        @Option(help: "Output format: markdown or json.")
+        var format: OutputFormat = .markdown
+
+        @Option(help: "Write the report to this file instead of standard output (- for stdout).")
+        var output: String = "-"
+
+        @Option(help: "The newest N runs in the trends.")
+        var last: Int = 50
+
+        func run() throws {
+            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let config = try settings.load()
+            let resolved = try TrendBuilder(warehouse: warehouse, config: config).scope(
+                scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+            let report = try ScopeReportBuilder(warehouse: warehouse, config: config)
+                .build(scope: resolved, last: last)
+            try Report.write(ScopeReportRenderer.render(report, format: format), to: output)
+        }
+    }
+}
