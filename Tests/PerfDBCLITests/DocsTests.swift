@@ -40,7 +40,8 @@ import Testing
     }
 
     @Test func theReadmeLeadsWithTheTwoSetUpCommands() throws {
-        let readme = try String(contentsOf: TestPaths.root.appending(path: "README.md"), encoding: .utf8)
+        let readme = try String(
+            contentsOf: TestPaths.root.appending(path: "README.md"), encoding: .utf8)
         let head = readme.prefix(1500)
         #expect(head.contains("make demo"))
         #expect(head.contains("make test"))

@@ -84,8 +84,11 @@ public struct ChaosAnalyzer: Sendable {
     }
 
     /// The trends of every experiment matching the filters, one report per experiment name.
-    public func trends(family: String?, faultType: String?, name: String?) throws -> [ChaosTrendReport] {
-        let entries = try list(family: family, faultType: faultType, name: name, limit: nil).reversed()
+    public func trends(family: String?, faultType: String?, name: String?) throws
+        -> [ChaosTrendReport]
+    {
+        let entries = try list(family: family, faultType: faultType, name: name, limit: nil)
+            .reversed()
         let names = entries.map(\.experiment.name).reduce(into: [String]()) { names, name in
             if !names.contains(name) { names.append(name) }
         }

@@ -63,9 +63,9 @@ public struct DriftAnalyzer: Sendable {
                     statistic: pair.statistic,
                     count: latestValues[SeriesStatistic(series: pair.series, statistic: "count")])
             else { continue }
-            let baselineColumn = choice.runs.compactMap { $0.id.flatMap { values[$0]?[pair] } }
-            guard let baseline = Statistics.median(Array(baselineColumn.suffix(config.baselineWindow)))
-            else { continue }
+            let baselineColumn = gate.baselineValues(
+                pair, rule: rule, choice: choice, values: values)
+            guard let baseline = Statistics.median(baselineColumn.map(\.value)) else { continue }
             let recentColumn = history.suffix(settings.recentRuns).compactMap {
                 $0.id.flatMap { values[$0]?[pair] }
             }
@@ -77,7 +77,8 @@ public struct DriftAnalyzer: Sendable {
             let driftPct = baseline != 0 ? (recent - baseline) / abs(baseline) * 100 : nil
             let bad: (Double) -> Bool = { rule.direction == .lowerIsBetter ? $0 > 0 : $0 < 0 }
             let absolute = rule.minChangeAbs.map { abs(recent - baseline) >= $0 } ?? true
-            let drifted = driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true && absolute
+            let drifted =
+                driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true && absolute
             // A creep must also add up to the absolute floor over the slope's span.
             let spanWeeks = Self.spanWeeks(slopePoints.map(\.0))
             let creepTotal = slope.map { abs($0) / 100 * abs(baseline) * spanWeeks } ?? 0
@@ -91,8 +92,10 @@ public struct DriftAnalyzer: Sendable {
                     slopePctPerWeek: slope, slopeRuns: slopePoints.count, drifted: drifted,
                     creeping: creeping))
         }
-        rows.sort { ($0.drifted || $0.creeping) != ($1.drifted || $1.creeping)
-            ? ($0.drifted || $0.creeping) : $0.pair < $1.pair }
+        rows.sort {
+            ($0.drifted || $0.creeping) != ($1.drifted || $1.creeping)
+                ? ($0.drifted || $0.creeping) : $0.pair < $1.pair
+        }
         return DriftReport(
             scope: scope, baselineKind: choice.kind, latest: latest, rows: rows, settings: settings)
     }

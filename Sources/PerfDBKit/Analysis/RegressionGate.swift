@@ -207,17 +207,19 @@ public struct RegressionGate: Sendable {
                 return BaselineChoice(kind: "pinned-run", entry: pin, runs: [pinnedRun])
             }
             let window = try warehouse.history(
-                scope: scope, before: pinnedRun, including: true, limit: pin.windowSize ?? 1)
+                scope: scope, before: pinnedRun, including: true,
+                limit: max((pin.windowSize ?? 1) - 1, 0))
             return BaselineChoice(kind: "pinned-window", entry: pin, runs: window)
         }
-        let acceptance = try warehouse.acceptanceRun(scope)
+        let entry = try warehouse.latestBaselineEntry(scope)
+        let acceptance = try entry.map { try warehouse.run(.id($0.runId)) }
         var runs = try warehouse.history(
             scope: scope, before: run,
             limit: max(config.changePoints.window, config.baselineWindow))
         if let acceptance {
             runs = runs.filter { $0.startedAt >= acceptance.startedAt }
         }
-        let held = try warehouse.earliestRegression(scope: scope, after: acceptance, before: run)
+        let held = try warehouse.earliestRegression(scope: scope, acceptance: entry, before: run)
         if let held {
             runs = runs.filter { $0.startedAt < held.startedAt }
         }
@@ -228,7 +230,7 @@ public struct RegressionGate: Sendable {
     /// The baseline values of one pair: for an automatic baseline, the runs before the first
     /// change point in the bad direction (or from the last improvement, when enough runs
     /// follow it), then the newest `baselineWindow` of them.
-    private func baselineValues(
+    func baselineValues(
         _ pair: SeriesStatistic, rule: ResolvedRule, choice: BaselineChoice,
         values: [Int64: [SeriesStatistic: Double]]
     ) -> [(run: Int64, value: Double)] {

@@ -19,9 +19,11 @@ public struct SLOService: Sendable {
     {
         let run = try warehouse.run(reference)
         guard run.kind == RunKind.load.rawValue, let runID = run.id else {
-            throw PerfDBError(.usage, "run \(run.id ?? 0) is a \(run.kind) run; SLOs judge load runs")
+            throw PerfDBError(
+                .usage, "run \(run.id ?? 0) is a \(run.kind) run; SLOs judge load runs")
         }
-        let scope = Scope(scenario: run.scenario, environment: run.environment, branch: config.baseBranch)
+        let scope = Scope(
+            scenario: run.scenario, environment: run.environment, branch: config.baseBranch)
         let choice = try RegressionGate(warehouse: warehouse, config: config)
             .baselineChoice(for: run, scope: scope)
         let values = try warehouse.measurements(of: [run] + choice.runs)
@@ -93,7 +95,9 @@ public struct SLOTrend: Sendable {
 
     /// The share of runs (percent) in which `name` passed.
     public func compliance(_ name: String) -> Double? {
-        let statuses = rows.compactMap { row in row.evaluation.results.first { $0.name == name }?.status }
+        let statuses = rows.compactMap { row in
+            row.evaluation.results.first { $0.name == name }?.status
+        }
         guard !statuses.isEmpty else { return nil }
         return 100 * Double(statuses.filter { $0 == .pass }.count) / Double(statuses.count)
     }

@@ -132,4 +132,35 @@ public enum Statistics {
     public static func normalUpperTail(_ z: Double) -> Double {
         0.5 * erfc(z / 2.0.squareRoot())
     }
+
+    /// The Mann–Whitney U test, two-sided, by the normal approximation with tie correction and
+    /// continuity correction (scipy's `mannwhitneyu(method="asymptotic")`).
+    ///
+    /// U is `a`'s statistic. Nil when either sample is empty.
+    public static func mannWhitneyU(_ a: [Double], _ b: [Double]) -> (u: Double, p: Double)? {
+        guard !a.isEmpty, !b.isEmpty else { return nil }
+        let pooled = (a.map { ($0, true) } + b.map { ($0, false) }).sorted { $0.0 < $1.0 }
+        var rankSumA = 0.0
+        var tieTerm = 0.0
+        var index = 0
+        while index < pooled.count {
+            var end = index
+            while end + 1 < pooled.count && pooled[end + 1].0 == pooled[index].0 { end += 1 }
+            let rank = Double(index + end + 2) / 2
+            let ties = Double(end - index + 1)
+            tieTerm += ties * ties * ties - ties
+            for position in index...end where pooled[position].1 { rankSumA += rank }
+            index = end + 1
+        }
+        let n1 = Double(a.count)
+        let n2 = Double(b.count)
+        let n = n1 + n2
+        let u1 = rankSumA - n1 * (n1 + 1) / 2
+        let u2 = n1 * n2 - u1
+        let mean = n1 * n2 / 2
+        let variance = n1 * n2 / 12 * ((n + 1) - tieTerm / (n * (n - 1)))
+        guard variance > 0 else { return (u1, 1) }
+        let z = (max(u1, u2) - mean - 0.5) / variance.squareRoot()
+        return (u1, min(1, 2 * normalUpperTail(z)))
+    }
 }

@@ -20,7 +20,8 @@ public struct SeriesSelector: Sendable {
         let key: SeriesKey
         if let series {
             guard let parsed = SeriesKey(parsing: series) else {
-                throw PerfDBError(.usage, "--series \"\(series)\" is not in k6 notation (metric{tag:value})")
+                throw PerfDBError(
+                    .usage, "--series \"\(series)\" is not in k6 notation (metric{tag:value})")
             }
             key = parsed
         } else if let metric {
@@ -128,9 +129,10 @@ public struct TrendBuilder: Sendable {
             let gate = RegressionGate(warehouse: warehouse, config: config)
             let choice = try gate.baselineChoice(for: newest, scope: scope)
             let column = choice.runs.compactMap { $0.id.flatMap { values[$0]?[pair] ?? nil } }
-            let extra = try warehouse.measurements(of: choice.runs.filter { run in
-                !runs.contains { $0.id == run.id }
-            })
+            let extra = try warehouse.measurements(
+                of: choice.runs.filter { run in
+                    !runs.contains { $0.id == run.id }
+                })
             let more = choice.runs.compactMap { $0.id.flatMap { extra[$0]?[pair] } }
             baseline = Statistics.median(Array((column + more).suffix(config.baselineWindow)))
             baselineKind = choice.kind
@@ -166,7 +168,9 @@ extension Warehouse {
                 sql: """
                     SELECT v.run_id, v.verdict FROM verdict v JOIN series s ON s.id = v.series_id
                     WHERE s.name = ? AND v.statistic = ? AND v.run_id IN (\(placeholders))
-                    """, arguments: StatementArguments([pair.series, pair.statistic]) + StatementArguments(ids))
+                    """,
+                arguments: StatementArguments([pair.series, pair.statistic])
+                    + StatementArguments(ids))
             for row in rows { result[row[0]] = row[1] }
             return result
         }

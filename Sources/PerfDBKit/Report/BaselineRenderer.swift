@@ -1,7 +1,8 @@
 /// Renders `perfdb baseline show` and `perfdb baseline history`.
 public enum BaselineRenderer {
     /// The baseline in force for `scope`'s newest run.
-    public static func show(_ choice: BaselineChoice, scope: Scope, format: OutputFormat) -> String {
+    public static func show(_ choice: BaselineChoice, scope: Scope, format: OutputFormat) -> String
+    {
         let json = JSONObject([
             ("schemaVersion", .number(Double(reportSchemaVersion))),
             ("scope", .object(CheckRenderer.scopeJSON(scope))),
@@ -9,7 +10,8 @@ public enum BaselineRenderer {
         ])
         let table = TextTable(
             columns: [
-                .init("run", alignRight: true), .init("started_at"), .init("commit"), .init("build"),
+                .init("run", alignRight: true), .init("started_at"), .init("commit"),
+                .init("build"),
                 .init("status"),
             ],
             rows: choice.runs.map { run in
@@ -22,7 +24,9 @@ public enum BaselineRenderer {
         if let entry = choice.entry {
             lines.append("pinned \(entry.setAt) by \(entry.setBy ?? "-"): \(entry.reason)")
         }
-        if let accepted = choice.acceptedAt?.id { lines.append("accepted level from run \(accepted)") }
+        if let accepted = choice.acceptedAt?.id {
+            lines.append("accepted level from run \(accepted)")
+        }
         if let held = choice.heldBackAt?.id {
             lines.append("held back before run \(held): an unaccepted regression")
         }
@@ -30,7 +34,8 @@ public enum BaselineRenderer {
         case .json: return JSONWriter.render(.object(json))
         case .csv: return table.csv()
         case .markdown:
-            return lines.map(TextTable.markdownCell).joined(separator: "  \n") + "\n\n" + table.markdown()
+            return lines.map(TextTable.markdownCell).joined(separator: "  \n") + "\n\n"
+                + table.markdown()
         case .table: return lines.joined(separator: "\n") + "\n\n" + table.plain()
         }
     }
@@ -59,7 +64,8 @@ public enum BaselineRenderer {
         let table = TextTable(
             columns: [
                 .init("id", alignRight: true), .init("set_at"), .init("by"), .init("kind"),
-                .init("run", alignRight: true), .init("scope"), .init("reason"), .init("superseded"),
+                .init("run", alignRight: true), .init("scope"), .init("reason"),
+                .init("superseded"),
             ],
             rows: entries.map { entry in
                 [
@@ -67,7 +73,9 @@ public enum BaselineRenderer {
                     entry.kind + (entry.windowSize.map { " \($0)" } ?? ""), String(entry.runId),
                     "\(entry.scenario ?? "-")/\(entry.environment ?? "-")/\(entry.branch)",
                     entry.reason,
-                    entry.supersededAt.map { "by \(entry.supersededBy.map(String.init) ?? "?") at \($0)" } ?? "",
+                    entry.supersededAt.map {
+                        "by \(entry.supersededBy.map(String.init) ?? "?") at \($0)"
+                    } ?? "",
                 ]
             })
         switch format {

@@ -42,7 +42,8 @@ public enum ChaosRenderer {
             ("outcome", .string(experiment.outcome)), ("rolled_back", .bool(experiment.rolledBack)),
             ("availability_pct", .number(experiment.availabilityPct)),
             ("error_rate_pct", .number(experiment.errorRatePct)),
-            ("mttr_s", .number(experiment.mttrS)), ("mttr_target_s", .number(experiment.mttrTargetS)),
+            ("mttr_s", .number(experiment.mttrS)),
+            ("mttr_target_s", .number(experiment.mttrTargetS)),
         ])
     }
 
@@ -84,10 +85,12 @@ public enum ChaosRenderer {
             rows: reports.flatMap { report in
                 report.figures.filter { !$0.values.isEmpty }.map { figure in
                     [
-                        report.name, report.family ?? "-", String(figure.values.count), figure.figure,
+                        report.name, report.family ?? "-", String(figure.values.count),
+                        figure.figure,
                         figure.values.last.map { Figure.format($0.value) } ?? "-",
                         figure.target.map { target in
-                            (figure.figure == "availability_pct" ? "> " : "< ") + Figure.format(target)
+                            (figure.figure == "availability_pct" ? "> " : "< ")
+                                + Figure.format(target)
                                 + (figure.meetsTarget == false ? " MISSED" : "")
                         } ?? "-",
                         Figure.format(figure.verdict?.baseline),
@@ -109,8 +112,10 @@ public enum ChaosRenderer {
             rows: report.entries.map { entry in
                 [
                     entry.run.id.map(String.init) ?? "?", entry.run.startedAt,
-                    entry.experiment.outcome + (entry.experiment.rolledBack ? " (rolled back)" : ""),
-                    Figure.format(entry.experiment.mttrS), Figure.format(entry.experiment.availabilityPct),
+                    entry.experiment.outcome
+                        + (entry.experiment.rolledBack ? " (rolled back)" : ""),
+                    Figure.format(entry.experiment.mttrS),
+                    Figure.format(entry.experiment.availabilityPct),
                     Figure.format(entry.experiment.errorRatePct),
                 ]
             })

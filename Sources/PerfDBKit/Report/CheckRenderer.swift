@@ -217,7 +217,9 @@ public enum CheckRenderer {
                     verdict.pair.series, verdict.pair.statistic,
                     withUnit(verdict.baseline, verdict.unit), withUnit(verdict.value, verdict.unit),
                     Figure.percent(verdict.changePct),
-                    verdict.z.map { $0.isFinite ? String(format: "%.1f", $0) : ($0 > 0 ? "+inf" : "-inf") }
+                    verdict.z.map {
+                        $0.isFinite ? String(format: "%.1f", $0) : ($0 > 0 ? "+inf" : "-inf")
+                    }
                         ?? "-",
                     String(verdict.baselineRuns.count), verdict.verdict.rawValue,
                 ]

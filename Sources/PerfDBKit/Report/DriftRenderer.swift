@@ -6,7 +6,8 @@ public enum DriftRenderer {
         case .json: return JSONWriter.render(.object(json(report)))
         case .csv: return table(report).csv()
         case .markdown:
-            return "### Drift from the baseline\n\n" + TextTable.markdownCell(headline(report)) + "\n\n"
+            return "### Drift from the baseline\n\n" + TextTable.markdownCell(headline(report))
+                + "\n\n"
                 + table(report).markdown()
         case .table: return headline(report) + "\n\n" + table(report).plain()
         }
@@ -65,7 +66,8 @@ public enum DriftRenderer {
                                 ("series", .string(row.pair.series)),
                                 ("stat", .string(row.pair.statistic)), ("unit", .string(row.unit)),
                                 ("direction", .string(row.direction.rawValue)),
-                                ("baseline", .number(row.baseline)), ("recent", .number(row.recent)),
+                                ("baseline", .number(row.baseline)),
+                                ("recent", .number(row.recent)),
                                 ("recent_runs", .number(Double(row.recentRuns))),
                                 ("drift_pct", .number(row.driftPct)),
                                 ("slope_pct_per_week", .number(row.slopePctPerWeek)),

@@ -2,7 +2,9 @@
 /// reports/slo-trend.schema.json).
 public enum SLORenderer {
     /// One evaluation with a recommendation per SLO that did not pass.
-    public static func check(_ run: RunRecord, _ evaluation: SLOEvaluationValue, format: OutputFormat)
+    public static func check(
+        _ run: RunRecord, _ evaluation: SLOEvaluationValue, format: OutputFormat
+    )
         -> String
     {
         let table = TextTable(
@@ -34,10 +36,15 @@ public enum SLORenderer {
         case .csv: return table.csv()
         case .markdown:
             return "**\(TextTable.markdownCell(headline))**\n\n" + table.markdown()
-                + (advice.isEmpty ? "" : "\n" + advice.map { "- " + TextTable.markdownCell($0) }.joined(separator: "\n") + "\n")
+                + (advice.isEmpty
+                    ? ""
+                    : "\n"
+                        + advice.map { "- " + TextTable.markdownCell($0) }.joined(separator: "\n")
+                        + "\n")
         case .table:
             return headline + "\n\n" + table.plain()
-                + (advice.isEmpty ? "" : "\n" + advice.map { "- " + $0 }.joined(separator: "\n") + "\n")
+                + (advice.isEmpty
+                    ? "" : "\n" + advice.map { "- " + $0 }.joined(separator: "\n") + "\n")
         }
     }
 
@@ -75,7 +82,9 @@ public enum SLORenderer {
                             "compliance",
                             .object(
                                 JSONObject(
-                                    trend.definitions.map { ($0.name, .number(trend.compliance($0.name))) }))
+                                    trend.definitions.map {
+                                        ($0.name, .number(trend.compliance($0.name)))
+                                    }))
                         ),
                         (
                             "runs",
@@ -86,7 +95,10 @@ public enum SLORenderer {
                                             ("run_id", .number(row.run.id.map(Double.init))),
                                             ("commit", .string(row.run.commitId)),
                                             ("started_at", .string(row.run.startedAt)),
-                                            ("overall_status", .string(row.evaluation.overallStatus.rawValue)),
+                                            (
+                                                "overall_status",
+                                                .string(row.evaluation.overallStatus.rawValue)
+                                            ),
                                             (
                                                 "statuses",
                                                 .object(
@@ -102,10 +114,12 @@ public enum SLORenderer {
         case .csv: return table.csv()
         case .markdown:
             return "### SLO compliance · \(TextTable.markdownCell(trend.scope.description))\n\n"
-                + compliance.markdown() + "\n<details><summary>\(trend.rows.count) runs</summary>\n\n"
+                + compliance.markdown()
+                + "\n<details><summary>\(trend.rows.count) runs</summary>\n\n"
                 + table.markdown() + "\n</details>\n"
         case .table:
-            return "SLO compliance over \(trend.rows.count) runs · \(trend.scope)\n\n" + compliance.plain()
+            return "SLO compliance over \(trend.rows.count) runs · \(trend.scope)\n\n"
+                + compliance.plain()
                 + "\n" + table.plain()
         }
     }

@@ -20,7 +20,8 @@ public enum ScopeReportRenderer {
     static func markdown(_ report: ScopeReport) -> String {
         let run = report.check.run
         var out = "# Performance report · \(TextTable.markdownCell(report.scope.description))\n\n"
-        out += "Latest run \(run.id.map(String.init) ?? "?") · \(run.startedAt) · commit "
+        out +=
+            "Latest run \(run.id.map(String.init) ?? "?") · \(run.startedAt) · commit "
             + "\(TextTable.markdownCell(String((run.commitId ?? "-").prefix(12)))) · build "
             + "\(TextTable.markdownCell(run.buildId ?? "-")) · status \(run.status)\n\n"
         out += "## Gate\n\n" + CheckRenderer.markdown(report.check)
@@ -34,8 +35,10 @@ public enum ScopeReportRenderer {
             return [
                 trend.series.name, TrendRenderer.sparkline(values), Figure.format(trend.baseline),
                 Figure.format(last), Figure.percent(change),
-                trend.changePoints.map { "run \($0.run.id.map(String.init) ?? "?") (\(Figure.percent($0.changePct)))" }
-                    .joined(separator: ", "),
+                trend.changePoints.map {
+                    "run \($0.run.id.map(String.init) ?? "?") (\(Figure.percent($0.changePct)))"
+                }
+                .joined(separator: ", "),
             ]
         }
         out += TextTable(
@@ -69,7 +72,8 @@ public enum ScopeReportRenderer {
             ).markdown()
         }
         out += "\n## Chaos resilience\n\n"
-        out += report.chaos.isEmpty
+        out +=
+            report.chaos.isEmpty
             ? "No chaos experiments stored.\n"
             : ChaosRenderer.trend(report.chaos, format: .markdown)
                 .replacingOccurrences(of: "### Chaos resilience\n\n", with: "")

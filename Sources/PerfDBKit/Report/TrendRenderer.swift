@@ -63,7 +63,10 @@ public enum TrendRenderer {
                                 ("started_at", .string(point.run.startedAt)),
                                 ("value", .number(point.value)),
                                 ("verdict", .string(point.verdict)),
-                                ("change_point", .bool(point.run.id.map(changePointRuns.contains) ?? false)),
+                                (
+                                    "change_point",
+                                    .bool(point.run.id.map(changePointRuns.contains) ?? false)
+                                ),
                             ]))
                     })
             ),
@@ -79,7 +82,10 @@ public enum TrendRenderer {
                                 ("before", .number(point.before)), ("after", .number(point.after)),
                                 ("change_pct", .number(point.changePct)),
                                 ("p_value", .number(point.pValue)),
-                                ("direction", .string(point.isRegression ? "regression" : "improvement")),
+                                (
+                                    "direction",
+                                    .string(point.isRegression ? "regression" : "improvement")
+                                ),
                             ]))
                     })
             ),
@@ -88,10 +94,12 @@ public enum TrendRenderer {
 
     private static func headline(_ report: TrendReport) -> String {
         let values = report.points.map(\.value)
-        var text = "\(report.series.name) \(report.statistic) · \(report.scope) · \(values.count) runs  "
+        var text =
+            "\(report.series.name) \(report.statistic) · \(report.scope) · \(values.count) runs  "
             + sparkline(values)
         if let baseline = report.baseline {
-            text += "\nbaseline \(Figure.format(baseline)) \(report.series.unit) (\(report.baselineKind ?? "-"))"
+            text +=
+                "\nbaseline \(Figure.format(baseline)) \(report.series.unit) (\(report.baselineKind ?? "-"))"
         }
         if let slope = report.slopePctPerWeek {
             text += " · slope \(slope >= 0 ? "+" : "")\(Figure.format(slope)) %/week"
@@ -103,7 +111,8 @@ public enum TrendRenderer {
         let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
         return TextTable(
             columns: [
-                .init("run", alignRight: true), .init("started_at"), .init("commit"), .init("build"),
+                .init("run", alignRight: true), .init("started_at"), .init("commit"),
+                .init("build"),
                 .init("value", alignRight: true), .init("vs baseline", alignRight: true),
                 .init("verdict"), .init("change point"),
             ],
@@ -125,7 +134,8 @@ public enum TrendRenderer {
         guard !report.changePoints.isEmpty else { return "\nno change points\n" }
         var out = "\nChange points\n\n"
         for point in report.changePoints {
-            out += "- run \(point.run.id.map(String.init) ?? "?") (commit \(String((point.run.commitId ?? "-").prefix(12)))): "
+            out +=
+                "- run \(point.run.id.map(String.init) ?? "?") (commit \(String((point.run.commitId ?? "-").prefix(12)))): "
                 + "\(Figure.format(point.before)) → \(Figure.format(point.after))"
                 + (point.changePct.map { " (\(Figure.percent($0)))" } ?? "")
                 + ", p = \(String(format: "%.2g", point.pValue))"
@@ -138,7 +148,8 @@ public enum TrendRenderer {
     static func markdown(_ report: TrendReport) -> String {
         let unit = report.series.unit.isEmpty ? "" : " (\(report.series.unit))"
         var out = "### Trend of `\(report.series.name)` \(report.statistic)\n\n"
-        out += headline(report).split(separator: "\n").map { TextTable.markdownCell(String($0)) }
+        out +=
+            headline(report).split(separator: "\n").map { TextTable.markdownCell(String($0)) }
             .joined(separator: "  \n") + "\n\n"
         out += mermaid(report, unit: unit)
         if !report.changePoints.isEmpty {
@@ -147,7 +158,9 @@ public enum TrendRenderer {
                 out += "- " + TextTable.markdownCell(String(line.dropFirst(2))) + "\n"
             }
         }
-        out += "\n<details><summary>\(report.points.count) runs</summary>\n\n" + table(report).markdown()
+        out +=
+            "\n<details><summary>\(report.points.count) runs</summary>\n\n"
+            + table(report).markdown()
             + "\n</details>\n"
         return out
     }
@@ -158,7 +171,8 @@ public enum TrendRenderer {
         let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
         let labels = report.points.map { point -> String in
             let id = point.run.id.map(String.init) ?? "?"
-            return "\"" + (point.run.id.map(changePointRuns.contains) == true ? "▲" : "") + id + "\""
+            return "\"" + (point.run.id.map(changePointRuns.contains) == true ? "▲" : "") + id
+                + "\""
         }
         let values = report.points.map { JSONWriter.formatNumber(rounded($0.value)) }
         var lines = [
@@ -169,7 +183,8 @@ public enum TrendRenderer {
             "    line [\(values.joined(separator: ", "))]",
         ]
         if let baseline = report.baseline {
-            let flat = Array(repeating: JSONWriter.formatNumber(rounded(baseline)), count: values.count)
+            let flat = Array(
+                repeating: JSONWriter.formatNumber(rounded(baseline)), count: values.count)
             lines.append("    line [\(flat.joined(separator: ", "))]")
         }
         lines.append("```")

@@ -58,16 +58,16 @@ extension Warehouse {
         }
     }
 
-    /// The run of the newest baseline entry of `scope` (any kind): regressions up to it are
-    /// accepted.
-    public func acceptanceRun(_ scope: Scope) throws -> RunRecord? {
+    /// The newest baseline entry of `scope` (any kind): regressions decided before it are
+    /// accepted, and the automatic baseline starts at its run.
+    public func latestBaselineEntry(_ scope: Scope) throws -> BaselineRecord? {
         try read { db in
-            try RunRecord.fetchOne(
+            try BaselineRecord.fetchOne(
                 db,
                 sql: """
-                    SELECT r.* FROM baseline b JOIN run r ON r.id = b.run_id
-                    WHERE b.scenario IS ? AND b.environment IS ? AND b.branch = ?
-                    ORDER BY b.id DESC LIMIT 1
+                    SELECT * FROM baseline
+                    WHERE scenario IS ? AND environment IS ? AND branch = ?
+                    ORDER BY id DESC LIMIT 1
                     """, arguments: [scope.scenario, scope.environment, scope.branch])
         }
     }

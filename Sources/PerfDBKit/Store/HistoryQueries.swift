@@ -108,9 +108,9 @@ extension Warehouse {
         }
     }
 
-    /// The earliest run of `scope` after `after` (exclusive) and before `run` with a stored,
-    /// unaccepted regression verdict.
-    func earliestRegression(scope: Scope, after acceptance: RunRecord?, before run: RunRecord)
+    /// The earliest run of `scope` before `run` with a stored regression verdict that is not
+    /// accepted: decided after the newest baseline entry (when there is one).
+    func earliestRegression(scope: Scope, acceptance: BaselineRecord?, before run: RunRecord)
         throws -> RunRecord?
     {
         try read { db in
@@ -120,15 +120,15 @@ extension Warehouse {
                     SELECT r.* FROM run r
                     WHERE r.kind = 'load' AND r.invalidated = 0
                       AND r.scenario IS ? AND r.environment IS ? AND r.branch = ?
-                      AND r.started_at < ? AND r.started_at > ?
+                      AND r.started_at < ?
                       AND EXISTS (SELECT 1 FROM verdict v
                                   WHERE v.run_id = r.id AND v.verdict = 'regression'
-                                    AND v.series_id IS NOT NULL)
+                                    AND v.series_id IS NOT NULL AND v.decided_at > ?)
                     ORDER BY r.started_at, r.id LIMIT 1
                     """,
                 arguments: [
                     scope.scenario, scope.environment, scope.branch, run.startedAt,
-                    acceptance?.startedAt ?? "",
+                    acceptance?.setAt ?? "",
                 ])
         }
     }

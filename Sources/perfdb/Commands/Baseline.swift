@@ -7,7 +7,9 @@ extension PerfDB {
     struct Baseline: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pin a baseline, show it, list its history, or measure drift from it.",
-            subcommands: [BaselineSet.self, BaselineShow.self, BaselineHistory.self, BaselineDrift.self])
+            subcommands: [
+                BaselineSet.self, BaselineShow.self, BaselineHistory.self, BaselineDrift.self,
+            ])
     }
 }
 

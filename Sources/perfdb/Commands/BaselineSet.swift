@@ -6,7 +6,8 @@ extension PerfDB {
     struct BaselineSet: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
-            abstract: "Pin a run (or, with --window, the last N valid runs up to it) as the baseline.",
+            abstract:
+                "Pin a run (or, with --window, the last N valid runs up to it) as the baseline.",
             discussion: """
                 The pin applies to the run's scenario and environment on the base branch, \
                 supersedes the pin in force (kept in the history), and accepts every regression \
@@ -19,7 +20,8 @@ extension PerfDB {
         @Argument(help: ArgumentHelp("A run id, or 'latest'.", valueName: "run"))
         var runReference: String = "latest"
 
-        @Option(help: "Pin the median of the last N valid runs up to the run instead of the run alone.")
+        @Option(
+            help: "Pin the median of the last N valid runs up to the run instead of the run alone.")
         var window: Int?
 
         @Option(help: "Why (kept in the baseline history).")
@@ -43,14 +45,16 @@ extension PerfDB {
                 reason: reason, setBy: baselineActor(by))
             global.note(
                 "baseline \(entry.id.map(String.init) ?? "?") of \(scope): "
-                    + (window.map { "window of \($0) runs up to run \(entry.runId)" } ?? "run \(entry.runId)"))
+                    + (window.map { "window of \($0) runs up to run \(entry.runId)" }
+                        ?? "run \(entry.runId)"))
         }
     }
 
     /// `perfdb accept`: accept a run's level after a regression.
     struct Accept: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Accept a run's level: regressions up to it no longer hold the baseline back.",
+            abstract:
+                "Accept a run's level: regressions up to it no longer hold the baseline back.",
             discussion: """
                 A regression stays red until accepted: the automatic baseline stops before the \
                 first unaccepted regression. After acceptance it restarts from the accepted run.

@@ -39,7 +39,8 @@ extension PerfDB {
 
         func run() throws {
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
-            try output.emit(BaselineRenderer.history(try warehouse.baselineLog(nil), format: output.format))
+            try output.emit(
+                BaselineRenderer.history(try warehouse.baselineLog(nil), format: output.format))
         }
     }
 
@@ -65,7 +66,9 @@ extension PerfDB {
         @OptionGroup var scope: ScopeOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(name: .customLong("fail-on"), help: "drift: exit 2 when a series is past its tolerance; never (default).")
+        @Option(
+            name: .customLong("fail-on"),
+            help: "drift: exit 2 when a series is past its tolerance; never (default).")
         var failOn: FailOn = .never
 
         func run() throws {
@@ -73,7 +76,8 @@ extension PerfDB {
             let config = try settings.load()
             let resolved = try TrendBuilder(warehouse: warehouse, config: config).scope(
                 scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
-            let report = try DriftAnalyzer(warehouse: warehouse, config: config).drift(scope: resolved)
+            let report = try DriftAnalyzer(warehouse: warehouse, config: config).drift(
+                scope: resolved)
             try output.emit(DriftRenderer.render(report, format: output.format))
             if failOn == .drift && report.flagged { throw ExitCode(2) }
         }

@@ -5,7 +5,8 @@ extension PerfDB {
     /// `perfdb chaos`: chaos experiments and their resilience over time.
     struct Chaos: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List chaos experiments, or show MTTR, availability and error rate over time.",
+            abstract:
+                "List chaos experiments, or show MTTR, availability and error rate over time.",
             subcommands: [ChaosList.self, ChaosTrend.self], defaultSubcommand: ChaosList.self)
     }
 
@@ -14,7 +15,9 @@ extension PerfDB {
         @Option(help: "Only this family: network, service, database, pms, resource.")
         var family: String?
 
-        @Option(name: .customLong("fault-type"), help: "Only this fault type: LATENCY, EXCEPTION, TIMEOUT, …")
+        @Option(
+            name: .customLong("fault-type"),
+            help: "Only this fault type: LATENCY, EXCEPTION, TIMEOUT, …")
         var faultType: String?
 
         @Option(help: "Only the experiment with this name.")
@@ -35,9 +38,11 @@ extension PerfDB {
 
         func run() throws {
             let analyzer = ChaosAnalyzer(
-                warehouse: try Warehouse(path: global.databasePath, access: .readOnly), config: Config())
+                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                config: Config())
             let entries = try analyzer.list(
-                family: filter.family, faultType: filter.faultType, name: filter.experiment, limit: limit)
+                family: filter.family, faultType: filter.faultType, name: filter.experiment,
+                limit: limit)
             try output.emit(ChaosRenderer.list(entries, format: output.format))
         }
     }

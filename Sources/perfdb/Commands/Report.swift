@@ -6,8 +6,10 @@ extension PerfDB {
     struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "One Markdown (or JSON) document: latest run, gate, SLOs, trends, drift, chaos.",
-            discussion: "Nothing is stored; the gate section is what 'perfdb check latest' would say.")
+            abstract:
+                "One Markdown (or JSON) document: latest run, gate, SLOs, trends, drift, chaos.",
+            discussion:
+                "Nothing is stored; the gate section is what 'perfdb check latest' would say.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var settings: ConfigOptions
