@@ -5,7 +5,7 @@ BUILD_DIR := .build
 PERFDB := $(BUILD_DIR)/debug/perfdb
 DEMO_DB := demo.sqlite
 
-.PHONY: all build test demo lint format install clean deps fixtures demo-history
+.PHONY: all build test demo reports lint format install clean deps fixtures demo-history
 
 all: build
 
@@ -34,21 +34,29 @@ lint:
 format:
 	$(SWIFT) format format --in-place --recursive Sources Plugins Tests Package.swift
 
-# Ingest the bundled history (real k6 runs with a CI context each) into a fresh demo.sqlite,
-# then print the runs and the latest one.
+# Ingest the bundled history (real k6 runs and chaos experiments, each with a CI context) into
+# a fresh demo.sqlite, then show the runs, the latest run, the trend of the regressed endpoint
+# with its change point, and the gate's verdict on the latest run.
 demo: build
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	@tail -n +2 demo/history/runs.tsv | while IFS="$$(printf '\t')" read -r file commit build branch started exit_code; do \
-		$(PERFDB) ingest --db $(DEMO_DB) --quiet --scenario load --environment staging \
-			--branch "$$branch" --commit "$$commit" --build "$$build" \
-			--build-url "https://ci.example.com/hotel-api/builds/$$build" \
-			--started-at "$$started" --exit-code "$$exit_code" "demo/history/$$file" || exit 1; \
-	done
-	@echo "\$$ perfdb runs list --db $(DEMO_DB)"
-	@$(PERFDB) runs list --db $(DEMO_DB)
+	@tools/demo-db.sh $(PERFDB) $(DEMO_DB)
+	@echo "\$$ perfdb runs list --kind load"
+	@$(PERFDB) runs list --db $(DEMO_DB) --kind load
 	@echo
-	@echo "\$$ perfdb runs show latest --db $(DEMO_DB)"
+	@echo "\$$ perfdb runs show latest"
 	@$(PERFDB) runs show latest --db $(DEMO_DB)
+	@echo
+	@echo "\$$ perfdb chaos trend"
+	@$(PERFDB) chaos trend --db $(DEMO_DB) || echo "(exit code $$?)"
+	@echo
+	@echo "\$$ perfdb trend --series 'http_req_duration{endpoint:reservations}' --change-points"
+	@$(PERFDB) trend --db $(DEMO_DB) --series 'http_req_duration{endpoint:reservations}' --change-points
+	@echo
+	@echo "\$$ perfdb check latest"
+	@$(PERFDB) check latest --db $(DEMO_DB); echo "exit code: $$?"
+
+# Re-render reports/examples/ from the demo data (a test fails when they are stale).
+reports: build
+	tools/make-reports.sh $(PERFDB)
 
 # One self-contained binary (static Swift runtime) that runs from any directory.
 install: deps

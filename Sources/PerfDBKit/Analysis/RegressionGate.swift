@@ -293,7 +293,11 @@ public struct RegressionGate: Sendable {
             return verdict
         }
         let floor = rule.minSpreadPct.map { abs(centre) * $0 / 100 } ?? 0
-        let spread = pinnedRun ? nil : Statistics.robustSpread(numbers).map { max($0, floor) }
+        // MAD is 0 when most baseline values are equal (error rates of 0 with a few failures):
+        // then the standard deviation stands in, so rare non-zero values count as noise.
+        var robust = Statistics.robustSpread(numbers) ?? 0
+        if robust == 0 { robust = Statistics.variance(numbers).map { $0.squareRoot() } ?? 0 }
+        let spread = pinnedRun ? nil : max(robust, floor)
         let delta = value - centre
         let changePct = centre != 0 ? delta / abs(centre) * 100 : (delta == 0 ? 0 : nil)
         var z: Double?

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds a fresh demo database from the bundled history: 18 k6 load runs (demo/history) and
+# 16 chaos experiments (demo/chaos), each with its made-up CI context.
+# Usage: tools/demo-db.sh PERFDB_BINARY DATABASE
+set -euo pipefail
+perfdb=$1
+db=$2
+root=$(cd "$(dirname "$0")/.." && pwd)
+rm -f "$db" "$db-wal" "$db-shm"
+tab=$(printf '\t')
+tail -n +2 "$root/demo/history/runs.tsv" | while IFS="$tab" read -r file commit build branch started exit_code; do
+    "$perfdb" ingest --db "$db" --quiet --scenario load --environment staging \
+        --branch "$branch" --commit "$commit" --build "$build" \
+        --build-url "https://ci.example.com/hotel-api/builds/$build" \
+        --started-at "$started" --exit-code "$exit_code" "$root/demo/history/$file"
+done
+tail -n +2 "$root/demo/chaos/runs.tsv" | while IFS="$tab" read -r file commit build started; do
+    "$perfdb" ingest --db "$db" --quiet --environment staging --branch main \
+        --commit "$commit" --build "$build" \
+        --build-url "https://ci.example.com/hotel-api/builds/$build" \
+        --started-at "$started" "$root/demo/chaos/$file"
+done
