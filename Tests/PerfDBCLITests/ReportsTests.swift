@@ -1,6 +1,6 @@
 import Foundation
-import PerfDBTestSupport
 import PerfDBKit
+import PerfDBTestSupport
 import Testing
 
 /// reports/examples/ are the reports rendered from the demo data (`make reports`): a stale one
@@ -39,12 +39,15 @@ import Testing
             let stored = try String(
                 contentsOf: TestPaths.root.appending(path: "reports/examples/\(example.file)"),
                 encoding: .utf8)
-            #expect(result.stdout == stored, "reports/examples/\(example.file) is stale: run make reports")
+            #expect(
+                result.stdout == stored,
+                "reports/examples/\(example.file) is stale: run make reports")
             guard example.file.hasSuffix(".json") else { continue }
             let prefix = Self.schemas.keys.sorted { $0.count > $1.count }.first {
                 example.file.hasPrefix($0)
             }
-            let schema = try #require(prefix.flatMap { Self.schemas[$0] }, "no schema for \(example.file)")
+            let schema = try #require(
+                prefix.flatMap { Self.schemas[$0] }, "no schema for \(example.file)")
             let problems = try SchemaValidator(named: schema).problems(inText: result.stdout)
             #expect(problems.isEmpty, "\(example.file): \(problems.prefix(5))")
         }

@@ -128,13 +128,14 @@ public struct TrendBuilder: Sendable {
         if let newest = points.last?.run {
             let gate = RegressionGate(warehouse: warehouse, config: config)
             let choice = try gate.baselineChoice(for: newest, scope: scope)
-            let column = choice.runs.compactMap { $0.id.flatMap { values[$0]?[pair] ?? nil } }
-            let extra = try warehouse.measurements(
-                of: choice.runs.filter { run in
-                    !runs.contains { $0.id == run.id }
-                })
-            let more = choice.runs.compactMap { $0.id.flatMap { extra[$0]?[pair] } }
-            baseline = Statistics.median(Array((column + more).suffix(config.baselineWindow)))
+            let all = try warehouse.measurements(of: choice.runs)
+            if let rule = GatePolicy(config: config).rule(for: series) {
+                let column = gate.baselineValues(pair, rule: rule, choice: choice, values: all)
+                baseline = Statistics.median(column.map(\.value))
+            } else {
+                let column = choice.runs.compactMap { $0.id.flatMap { all[$0]?[pair] } }
+                baseline = Statistics.median(Array(column.suffix(config.baselineWindow)))
+            }
             baselineKind = choice.kind
         }
         return TrendReport(
