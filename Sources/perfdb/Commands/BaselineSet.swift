@@ -16,8 +16,11 @@ extension PerfDB {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var settings: ConfigOptions
+        @OptionGroup var scope: ScopeOptions
 
-        @Argument(help: ArgumentHelp("A run id, or 'latest'.", valueName: "run"))
+        @Argument(
+            help: ArgumentHelp(
+                "A run id, or 'latest' (the newest valid run of the scope).", valueName: "run"))
         var runReference: String = "latest"
 
         @Option(
@@ -37,14 +40,27 @@ extension PerfDB {
         func run() throws {
             let warehouse = try Warehouse(path: global.databasePath)
             let config = try settings.load()
-            let run = try warehouse.run(try RunReference(parsing: runReference))
-            let scope = Scope(
-                scenario: run.scenario, environment: run.environment, branch: config.baseBranch)
+            let run: RunRecord
+            if runReference == "latest" {
+                let resolved = try TrendBuilder(warehouse: warehouse, config: config).scope(
+                    scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+                guard
+                    let newest = try warehouse.history(scope: resolved, before: nil, limit: 1).last
+                else {
+                    throw PerfDBError(.inputNotFound, "no valid load runs in \(resolved)")
+                }
+                run = newest
+            } else {
+                run = try warehouse.run(try RunReference(parsing: runReference))
+            }
+            let pinned = Scope(
+                scenario: run.scenario, environment: run.environment,
+                branch: scope.branch ?? config.baseBranch)
             let entry = try warehouse.recordBaseline(
-                kind: window == nil ? .run : .window, run: run, scope: scope, windowSize: window,
+                kind: window == nil ? .run : .window, run: run, scope: pinned, windowSize: window,
                 reason: reason, setBy: baselineActor(by))
             global.note(
-                "baseline \(entry.id.map(String.init) ?? "?") of \(scope): "
+                "baseline \(entry.id.map(String.init) ?? "?") of \(pinned): "
                     + (window.map { "window of \($0) runs up to run \(entry.runId)" }
                         ?? "run \(entry.runId)"))
         }
