@@ -152,3 +152,35 @@ import Testing
         #expect(MetricDefaults.unit(metric: "payload", type: .trend, contains: "data") == "bytes")
     }
 }
+
+@Suite struct XXHash64Tests {
+    static func digest(_ bytes: [UInt8], seed: UInt64 = 0, chunk: Int = 1 << 20) -> UInt64 {
+        var hash = XXHash64(seed: seed)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + chunk, bytes.count)
+            bytes[offset..<end].withUnsafeBytes { hash.update($0) }
+            offset = end
+        }
+        return hash.finalize()
+    }
+
+    @Test func matchesTheReferenceVectors() {
+        // Reference values of the xxHash specification's XXH64.
+        #expect(Self.digest([]) == 0xEF46_DB37_51D8_E999)
+        #expect(Self.digest(Array("a".utf8)) == 0xD24E_C4F1_A98C_6E5B)
+        #expect(Self.digest(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
+        #expect(
+            Self.digest(Array("Nobody inspects the spammish repetition".utf8))
+                == 0xFBCE_A83C_8A37_8BF1)
+        #expect(Self.digest([], seed: 1) != Self.digest([]))
+    }
+
+    @Test func chunkingDoesNotChangeTheDigest() {
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let whole = Self.digest(bytes)
+        for chunk in [1, 3, 7, 31, 32, 33, 100, 4096] {
+            #expect(Self.digest(bytes, chunk: chunk) == whole, "chunk \(chunk)")
+        }
+    }
+}

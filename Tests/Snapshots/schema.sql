@@ -65,6 +65,15 @@ CREATE TABLE check_result (
     PRIMARY KEY (run_id, group_path, name)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE distribution (
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    series_id INTEGER NOT NULL REFERENCES series (id),
+    encoding TEXT NOT NULL CHECK (encoding = 'hdr-ns-v1'),
+    count INTEGER NOT NULL CHECK (count >= 0),
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, series_id)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE measurement (
     series_id INTEGER NOT NULL REFERENCES series (id),
     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
@@ -103,7 +112,7 @@ CREATE TABLE run (
     ingested_at TEXT NOT NULL,
     invalidated INTEGER NOT NULL DEFAULT 0 CHECK (invalidated IN (0, 1)),
     invalidated_reason TEXT,
-    invalidated_at TEXT,
+    invalidated_at TEXT, skipped_lines INTEGER NOT NULL DEFAULT 0 CHECK (skipped_lines >= 0),
     CHECK (invalidated = 0 OR invalidated_reason IS NOT NULL)
 ) STRICT;
 
@@ -170,6 +179,23 @@ CREATE TABLE threshold_result (
     expression TEXT NOT NULL,
     passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
     PRIMARY KEY (run_id, series_id, expression)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE timeline (
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    series_id INTEGER NOT NULL REFERENCES series (id),
+    bucket_start TEXT NOT NULL,
+    bucket_seconds REAL NOT NULL CHECK (bucket_seconds > 0),
+    count INTEGER NOT NULL CHECK (count >= 0),
+    avg REAL,
+    min REAL,
+    max REAL,
+    p50 REAL,
+    p95 REAL,
+    p99 REAL,
+    rate REAL,
+    sum REAL,
+    PRIMARY KEY (run_id, series_id, bucket_start)
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE verdict (

@@ -52,12 +52,27 @@ public struct CIContext: Sendable, Equatable {
     /// Commit and branch of the git work tree at `directory`, if it is one and git is installed.
     public static func fromGit(in directory: String) -> CIContext {
         var context = CIContext()
-        context.commit = git(["rev-parse", "HEAD"], in: directory)
-        if let branch = git(["rev-parse", "--abbrev-ref", "HEAD"], in: directory), branch != "HEAD"
-        {
-            context.branch = branch
-        }
+        // Spawning git costs tens of milliseconds: only inside a work tree.
+        guard isInsideWorkTree(directory),
+            let lines = git(["rev-parse", "HEAD", "--abbrev-ref", "HEAD"], in: directory)?
+                .split(separator: "\n").map(String.init), lines.count == 2
+        else { return context }
+        context.commit = lines[0]
+        if lines[1] != "HEAD" { context.branch = lines[1] }
         return context
+    }
+
+    /// True when `directory` or one of its parents has a `.git`.
+    static func isInsideWorkTree(_ directory: String) -> Bool {
+        var url = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: url.appending(path: ".git").path) {
+                return true
+            }
+            let parent = url.deletingLastPathComponent()
+            if parent.path == url.path { return false }
+            url = parent
+        }
     }
 
     private static func git(_ arguments: [String], in directory: String) -> String? {

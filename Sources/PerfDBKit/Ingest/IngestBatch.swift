@@ -32,6 +32,20 @@ public struct IngestBatch: Sendable {
     public var slo: SLOEvaluationValue?
     /// The chaos experiment of a chaos result or journal.
     public var chaos: ChaosExperimentValue?
+    /// Latency distributions of trend series (raw streams), encoded as stored.
+    public var distributions: [SeriesKey: EncodedDistribution] = [:]
+    /// In-run timelines (raw streams).
+    public var timelines: [TimelineSeries] = []
+    /// Labels the file itself carries (tags with one value across a raw stream).
+    public var labels: [String: String] = [:]
+    /// The input was cut short but accepted.
+    public var incomplete = false
+    /// Lines left out with --skip-bad-lines.
+    public var skippedLines = 0
+    /// Warnings to show after storing.
+    public var warnings: [String] = []
+    /// Samples read from a raw stream.
+    public var points = 0
 
     /// Creates a batch with no contents.
     public init(kind: RunKind, tool: String, format: InputFormat, status: RunStatus) {
@@ -138,4 +152,34 @@ public struct CheckValue: Sendable, Equatable {
         self.passes = passes
         self.fails = fails
     }
+}
+
+/// One series' statistics per time bucket inside a run.
+public struct TimelineSeries: Sendable {
+    public var key: SeriesKey
+    public var type: MetricType
+    public var unit: String
+    public var direction: Direction
+    public var bucketSeconds: Double
+    public var buckets: [TimelineBucket]
+}
+
+/// One time bucket of a timeline.
+public struct TimelineBucket: Sendable, Equatable {
+    public var start: Date
+    public var count: Int
+    public var avg: Double?
+    public var min: Double?
+    public var max: Double?
+    public var p50: Double?
+    public var p95: Double?
+    public var p99: Double?
+    public var rate: Double?
+    public var sum: Double?
+}
+
+/// A distribution in its stored form (``Distribution/decode(_:count:)`` reads it).
+public struct EncodedDistribution: Sendable, Equatable {
+    public var count: Int
+    public var bytes: [UInt8]
 }

@@ -20,6 +20,8 @@ public struct Ingestor {
         public var gitDirectory: String?
         /// The clock.
         public var now = Date()
+        /// How raw k6 streams are read.
+        public var stream = StreamOptions()
 
         /// Creates default options.
         public init() {}
@@ -58,16 +60,14 @@ public struct Ingestor {
         var errors: [PerfDBError] = []
         for path in paths {
             do {
-                let input = try InputFile.read(path)
-                let batch = try InputFormat.read(input, as: options.format)
+                let loaded = try InputFormat.load(path, as: options.format, options: options.stream)
                 submissions.append(
                     RunSubmission(
-                        inputName: path,
-                        batch: batch, context: context, exitCode: options.exitCode,
+                        inputName: path, batch: loaded.batch, context: context,
+                        exitCode: options.exitCode,
                         sourceFile: path == "-"
                             ? "-" : URL(fileURLWithPath: path).lastPathComponent,
-                        contentDigest: "sha256:" + SHA256.hex(of: input.bytes),
-                        fileModifiedAt: input.modifiedAt))
+                        contentDigest: loaded.digest, fileModifiedAt: loaded.modifiedAt))
             } catch let error as PerfDBError {
                 errors.append(error)
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The input formats perfdb reads: the only registry of adapters.
 public enum InputFormat: String, Sendable, CaseIterable {
     case k6SummaryExport = "k6-summary-export"
@@ -5,10 +7,16 @@ public enum InputFormat: String, Sendable, CaseIterable {
     case sloReport = "slo-report"
     case chaosResult = "chaos-result"
     case chaosToolkitJournal = "chaostoolkit-journal"
+    case k6NDJSON = "k6-ndjson"
+    case k6CSV = "k6-csv"
 
-    /// The adapter that reads this format.
+    /// True for k6's raw streams, read line by line rather than as one document.
+    public var isStream: Bool { self == .k6NDJSON || self == .k6CSV }
+
+    /// The adapter that reads this format as one JSON document.
     var adapter: any InputAdapter.Type {
         switch self {
+        case .k6NDJSON, .k6CSV: NotADocument.self
         case .k6SummaryExport: K6SummaryExportAdapter.self
         case .k6HandleSummary: K6HandleSummaryAdapter.self
         case .sloReport: SLOReportAdapter.self
@@ -25,12 +33,55 @@ public enum InputFormat: String, Sendable, CaseIterable {
         case .sloReport: "SLO report JSON"
         case .chaosResult: "chaos experiment result JSON"
         case .chaosToolkitJournal: "Chaos Toolkit journal"
+        case .k6NDJSON: "k6 --out json NDJSON"
+        case .k6CSV: "k6 --out csv"
         }
     }
 
     /// The format whose adapter recognises the document, if any.
     static func detect(_ document: JSONValue) -> InputFormat? {
-        allCases.first { $0.adapter.recognizes(document) }
+        allCases.first { !$0.isStream && $0.adapter.recognizes(document) }
+    }
+
+    /// Reads a file or standard input of any format: raw k6 streams in one streaming pass,
+    /// documents whole.
+    ///
+    /// Returns the batch, the content digest and the file's modification time.
+    public static func load(_ path: String, as forced: InputFormat?, options: StreamOptions) throws
+        -> (batch: IngestBatch, digest: String, modifiedAt: Date?)
+    {
+        let stream = try ByteStream(path: path)
+        var prefix = [UInt8](repeating: 0, count: 64 << 10)
+        var filled = 0
+        while filled < prefix.count {
+            let got = try prefix.withUnsafeMutableBufferPointer { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return try stream.read(into: base + filled, capacity: buffer.count - filled)
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        prefix.removeSubrange(filled...)
+        let format = forced ?? K6StreamAdapter.detect(prefix)
+        if let format, format.isStream {
+            let (batch, digest) = try K6StreamAdapter.read(
+                stream, prefix: prefix, format: format, options: options)
+            return (batch, digest, stream.modifiedAt)
+        }
+        // A document: read the rest and parse it whole.
+        var bytes = prefix
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let got = try block.withUnsafeMutableBufferPointer { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return try stream.read(into: base, capacity: buffer.count)
+            }
+            if got == 0 { break }
+            bytes.append(contentsOf: block[0..<got])
+        }
+        let input = try InputFile(name: path, bytes: bytes, modifiedAt: stream.modifiedAt)
+        let batch = try read(input, as: format)
+        return (batch, "sha256:" + SHA256.hex(of: input.bytes), stream.modifiedAt)
     }
 
     /// Reads an input: parses it, detects (or checks) its format and runs the adapter.
@@ -57,6 +108,15 @@ public enum InputFormat: String, Sendable, CaseIterable {
             )
         }
         return try format.adapter.read(document, file: input.name)
+    }
+}
+
+/// Stands in for the stream formats, which have no whole-document adapter.
+private enum NotADocument: InputAdapter {
+    static let format = InputFormat.k6NDJSON
+    static func recognizes(_ document: JSONValue) -> Bool { false }
+    static func read(_ document: JSONValue, file: String) throws -> IngestBatch {
+        throw PerfDBError.badInput(file, "a raw k6 stream must be read line by line")
     }
 }
 

@@ -4,6 +4,7 @@ public enum IngestSummary {
     public static func line(for result: Ingestor.Result) -> String {
         let batch = result.batch
         var contents: [String] = []
+        if batch.points > 0 { contents.append("\(batch.points) samples") }
         if !batch.series.isEmpty {
             let measurements = batch.series.reduce(0) { $0 + $1.statistics.count }
             contents.append("\(batch.series.count) series, \(measurements) measurements")
@@ -17,6 +18,8 @@ public enum IngestSummary {
             contents.append("\(slo.results.count) SLOs, overall \(slo.overallStatus.rawValue)")
         }
         if let chaos = batch.chaos { contents.append("experiment \"\(chaos.name)\"") }
+        if batch.incomplete { contents.append("incomplete (last line cut short)") }
+        if batch.skippedLines > 0 { contents.append("\(batch.skippedLines) bad lines skipped") }
         let what =
             "\(batch.kind.rawValue), \(batch.format.rawValue), "
             + contents.joined(separator: ", ") + "; status \(result.status.rawValue)"

@@ -33,6 +33,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var invalidated: Bool
     public var invalidatedReason: String?
     public var invalidatedAt: String?
+    public var skippedLines: Int = 0
 
     /// The columns, for queries.
     public enum Columns {

@@ -115,13 +115,15 @@ extension Warehouse {
             pullRequest: context.pullRequest, ciProvider: context.provider,
             startedAt: Timestamp.format(startedAt), endedAt: endedAt.map(Timestamp.format),
             durationMs: batch.durationMs ?? endedAt.map { $0.timeIntervalSince(startedAt) * 1000 },
-            status: submission.status.rawValue, exitCode: submission.exitCode, incomplete: false,
-            contentDigest: submission.contentDigest, ingestedAt: Timestamp.format(now),
-            invalidated: false, invalidatedReason: nil, invalidatedAt: nil)
+            status: submission.status.rawValue, exitCode: submission.exitCode,
+            incomplete: batch.incomplete, contentDigest: submission.contentDigest,
+            ingestedAt: Timestamp.format(now), invalidated: false, invalidatedReason: nil,
+            invalidatedAt: nil, skippedLines: batch.skippedLines)
         try run.insert(db)
         guard let runID = run.id else { throw PerfDBError(.internal, "run inserted without id") }
 
-        for (key, value) in context.labels.sorted(by: { $0.key < $1.key }) {
+        let labels = batch.labels.merging(context.labels) { _, flag in flag }
+        for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
             try RunLabelRecord(runId: runID, key: key, value: value).insert(db)
         }
         var seriesIDs: [SeriesKey: Int64] = [:]
@@ -129,11 +131,42 @@ extension Warehouse {
             let seriesID = try seriesID(
                 for: series.key, type: series.type, unit: series.unit,
                 direction: series.direction, cache: &seriesIDs, in: db)
+            let insertMeasurement = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO measurement (series_id, run_id, statistic, value)
+                    VALUES (?, ?, ?, ?)
+                    """)
             for statistic in series.statistics {
-                try MeasurementRecord(
-                    seriesId: seriesID, runId: runID, statistic: statistic.name,
-                    value: statistic.value
-                ).insert(db, onConflict: .replace)
+                try insertMeasurement.execute(arguments: [
+                    seriesID, runID, statistic.name, statistic.value,
+                ])
+            }
+        }
+        for (key, distribution) in batch.distributions.sorted(by: { $0.key < $1.key }) {
+            guard let seriesID = seriesIDs[key] else { continue }
+            try db.execute(
+                sql: """
+                    INSERT INTO distribution (run_id, series_id, encoding, count, data)
+                    VALUES (?, ?, 'hdr-ns-v1', ?, ?)
+                    """,
+                arguments: [runID, seriesID, distribution.count, Data(distribution.bytes)])
+        }
+        for timeline in batch.timelines {
+            let seriesID = try seriesID(
+                for: timeline.key, type: timeline.type, unit: timeline.unit,
+                direction: timeline.direction, cache: &seriesIDs, in: db)
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO timeline (run_id, series_id, bucket_start, bucket_seconds, count,
+                        avg, min, max, p50, p95, p99, rate, sum)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for bucket in timeline.buckets {
+                try statement.execute(arguments: [
+                    runID, seriesID, Timestamp.format(bucket.start), timeline.bucketSeconds,
+                    bucket.count, bucket.avg, bucket.min, bucket.max, bucket.p50, bucket.p95,
+                    bucket.p99, bucket.rate, bucket.sum,
+                ])
             }
         }
         for threshold in batch.thresholds {
@@ -209,7 +242,7 @@ extension Warehouse {
     ) throws -> Int64 {
         if let id = cache[key] { return id }
         if let id = try Int64.fetchOne(
-            db, sql: "SELECT id FROM series WHERE name = ?", arguments: [key.name])
+            db.cachedStatement(sql: "SELECT id FROM series WHERE name = ?"), arguments: [key.name])
         {
             cache[key] = id
             return id

@@ -60,6 +60,27 @@ extension PerfDB {
         @Flag(help: "Replace a run stored earlier with the same content.")
         var replace = false
 
+        @Flag(
+            name: .customLong("skip-bad-lines"),
+            help: "Raw streams: skip corrupt lines (counted in the run) instead of failing.")
+        var skipBadLines = false
+
+        @Flag(help: "Show progress on standard error (default: only when it is a terminal).")
+        var progress = false
+
+        @Option(help: "Raw streams: seconds per timeline bucket (0: no timeline).")
+        var bucket: Double = 10
+
+        @Option(
+            name: .customLong("max-tag-values"),
+            help: "Raw streams: distinct values one tag may take before the ingest stops.")
+        var maxTagValues: Int = 1000
+
+        func validate() throws {
+            if bucket < 0 { throw ValidationError("--bucket must be 0 or more seconds") }
+            if maxTagValues < 1 { throw ValidationError("--max-tag-values must be at least 1") }
+        }
+
         func run() throws {
             var options = Ingestor.Options()
             options.format = format
@@ -68,11 +89,19 @@ extension PerfDB {
             options.environment = ProcessInfo.processInfo.environment
             options.gitDirectory = FileManager.default.currentDirectoryPath
             options.context = try context()
+            options.stream.skipBadLines = skipBadLines
+            options.stream.bucketSeconds = bucket
+            options.stream.maxTagValues = maxTagValues
+            if !global.quiet && (progress || isatty(STDERR_FILENO) != 0) {
+                options.stream.progress = ProgressLine.report
+            }
             let submissions = try Ingestor.prepare(files, options: options)
             let warehouse = try Warehouse(path: global.databasePath)
             let results = try Ingestor(warehouse: warehouse, options: options).store(submissions)
+            ProgressLine.finish()
             for result in results {
                 global.note(IngestSummary.line(for: result))
+                for warning in result.batch.warnings { global.note("warning: " + warning) }
             }
         }
 
@@ -100,5 +129,39 @@ extension PerfDB {
             }
             return context
         }
+    }
+}
+
+/// The progress line of long ingests: bytes read, rate and time left, redrawn in place.
+enum ProgressLine {
+    nonisolated(unsafe) private static var started: Date?
+    nonisolated(unsafe) private static var lastDrawn = Date.distantPast
+    nonisolated(unsafe) private static var drawn = false
+
+    @Sendable static func report(_ consumed: Int, _ total: Int?) {
+        let now = Date()
+        let start = started ?? now
+        started = start
+        guard now.timeIntervalSince(lastDrawn) >= 0.2 else { return }
+        lastDrawn = now
+        let elapsed = max(now.timeIntervalSince(start), 1e-3)
+        let rate = Double(consumed) / elapsed
+        var line = String(format: "\r%.0f MB", Double(consumed) / 1e6)
+        if let total, total > 0 {
+            let left = Double(total - consumed) / max(rate, 1)
+            line += String(
+                format: " of %.0f MB (%.0f %%), %.0f MB/s, %.0f s left", Double(total) / 1e6,
+                100 * Double(consumed) / Double(total), rate / 1e6, left)
+        } else {
+            line += String(format: ", %.0f MB/s", rate / 1e6)
+        }
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+        drawn = true
+    }
+
+    static func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        drawn = false
+        started = nil
     }
 }

@@ -1,0 +1,284 @@
+import Foundation
+
+/// k6's raw stream — `--out json` NDJSON or `--out csv`, plain or gzip — read in one pass into
+/// an ``IngestBatch``: per series exact count/sum/min/max and HdrHistogram percentiles, the
+/// metric overall, each single-tag submetric (`http_req_duration{endpoint:reservations}`, as
+/// k6 names them) and each full tag set; a mergeable distribution per trend series; timelines;
+/// thresholds evaluated as k6 does; checks per group.
+enum K6StreamAdapter {
+    /// Whether the first decompressed bytes look like one of the raw formats.
+    static func detect(_ prefix: [UInt8]) -> InputFormat? {
+        var start = 0
+        if prefix.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+        while start < prefix.count, [0x20, 0x09, 0x0A, 0x0D].contains(prefix[start]) { start += 1 }
+        let end = prefix[start...].firstIndex(of: UInt8(ascii: "\n")) ?? prefix.count
+        let first = String(decoding: prefix[start..<end], as: UTF8.self)
+        if first.hasPrefix("metric_name,") && first.contains("metric_value") { return .k6CSV }
+        if first.hasPrefix("{") && end < prefix.count
+            && (first.contains(#""type":"Metric""#) || first.contains(#""type":"Point""#))
+        {
+            return .k6NDJSON
+        }
+        return nil
+    }
+
+    /// Reads the stream and builds the batch.
+    static func read(
+        _ stream: ByteStream, prefix: [UInt8], format: InputFormat, options: StreamOptions
+    ) throws -> (IngestBatch, String) {
+        let clock = ContinuousClock()
+        let began = clock.now
+        let result = try StreamPipeline.run(
+            stream, prefix: prefix, format: format == .k6CSV ? .csv : .ndjson, options: options)
+        let parsed = clock.now
+        defer {
+            if ProcessInfo.processInfo.environment["PERFDB_TIMING"] != nil {
+                FileHandle.standardError.write(
+                    Data("timing: pass \(parsed - began), series \(clock.now - parsed)\n".utf8))
+            }
+        }
+        let aggregator = result.aggregator
+        guard aggregator.points > 0 else {
+            throw PerfDBError.badInput(stream.name, "no k6 samples in the stream")
+        }
+        var batch = IngestBatch(kind: .load, tool: "k6", format: format, status: .passed)
+        batch.points = aggregator.points
+        batch.incomplete = result.incomplete
+        batch.skippedLines = result.skippedLines
+        batch.warnings = result.warnings
+        if result.incomplete { batch.status = .aborted }
+        let first = Date(timeIntervalSince1970: Double(aggregator.firstTime) / 1e9)
+        let last = Date(timeIntervalSince1970: Double(aggregator.lastTime) / 1e9)
+        batch.startedAt = first
+        batch.endedAt = last
+        batch.durationMs = last.timeIntervalSince(first) * 1000
+        let durationSeconds = max(last.timeIntervalSince(first), 1e-9)
+
+        // Tags the script or `--tag` added that have one value across the run are labels, not
+        // dimensions (k6's own dimensions stay, so `{expected_response:true}` is there as in
+        // k6's summary).
+        var values: [String: Set<String>] = [:]
+        for tagset in aggregator.tagsets {
+            for (key, value) in tagset { values[key, default: []].insert(value) }
+        }
+        let labelKeys = Set(
+            values.filter { $0.value.count == 1 && !TagPolicy.k6Dimensions.contains($0.key) }.keys)
+        for key in labelKeys { batch.labels[key] = values[key]?.first }
+
+        // Checks per group, before the labels leave the tag sets.
+        var checks: [String: CheckValue] = [:]
+        for accumulator in aggregator.series
+        where aggregator.metricNames[accumulator.metric] == "checks" {
+            let tags = Dictionary(
+                aggregator.tagsets[accumulator.tagset], uniquingKeysWith: { a, _ in a })
+            guard let name = tags["check"] else { continue }
+            let group = tags["group"] ?? ""
+            var check =
+                checks["\(group)\u{1F}\(name)"]
+                ?? CheckValue(groupPath: group, name: name, passes: 0, fails: 0)
+            check.passes += accumulator.nonZero
+            check.fails += accumulator.count - accumulator.nonZero
+            checks["\(group)\u{1F}\(name)"] = check
+        }
+        batch.checks = checks.values.sorted { ($0.groupPath, $0.name) < ($1.groupPath, $1.name) }
+
+        // Group the accumulators into the series perfdb stores, one metric at a time so only
+        // that metric's histograms are alive.
+        var byMetric: [Int: [SeriesAccumulator]] = [:]
+        for accumulator in aggregator.series {
+            byMetric[accumulator.metric, default: []].append(accumulator)
+        }
+        var types: [String: MetricType] = [:]
+        for (metricID, accumulators) in byMetric.sorted(by: {
+            aggregator.metricNames[$0.key] < aggregator.metricNames[$1.key]
+        }) {
+            let metric = aggregator.metricNames[metricID]
+            let type = StreamAggregator.inferType(metric, catalog: result.catalog)
+            types[metric] = type
+            var groups: [SeriesKey: SeriesAccumulator] = [:]
+            func fold(_ key: SeriesKey, _ accumulator: SeriesAccumulator) {
+                if let existing = groups[key] {
+                    existing.merge(accumulator)
+                } else {
+                    let copy = SeriesAccumulator(
+                        metric: metricID, tagset: accumulator.tagset, trend: false)
+                    copy.merge(accumulator)
+                    groups[key] = copy
+                }
+            }
+            for accumulator in accumulators {
+                let tags = aggregator.tagsets[accumulator.tagset].filter {
+                    !labelKeys.contains($0.0)
+                }
+                fold(SeriesKey(metric: metric), accumulator)
+                for (key, value) in tags {
+                    fold(SeriesKey(metric: metric, tags: [SeriesKey.Tag(key, value)]), accumulator)
+                }
+                if tags.count > 1 {
+                    fold(
+                        SeriesKey(metric: metric, tags: tags.map { SeriesKey.Tag($0.0, $0.1) }),
+                        accumulator)
+                }
+            }
+            let contains = result.catalog[metric]?.contains
+            let unit = MetricDefaults.unit(metric: metric, type: type, contains: contains)
+            for (key, accumulator) in groups.sorted(by: { $0.key < $1.key }) {
+                let statistics = try Self.statistics(
+                    accumulator, type: type, durationSeconds: durationSeconds, name: key.name,
+                    file: stream.name)
+                if type == .trend, let histogram = accumulator.histogram, histogram.totalCount > 0 {
+                    batch.distributions[key] = EncodedDistribution(
+                        count: histogram.totalCount,
+                        bytes: Distribution.compress(histogram.encodedBuckets()))
+                }
+                batch.series.append(
+                    SeriesValues(
+                        key: key, type: type, unit: unit,
+                        direction: MetricDefaults.direction(metric: metric, type: type),
+                        statistics: statistics))
+            }
+        }
+
+        // Thresholds, evaluated on each metric overall as k6 does.
+        let byName = Dictionary(batch.series.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        for (metric, info) in result.catalog.sorted(by: { $0.key < $1.key }) {
+            guard let series = byName[SeriesKey(metric: metric)] else { continue }
+            for expression in info.thresholds {
+                guard let passed = ThresholdExpression(expression)?.holds(series) else { continue }
+                batch.thresholds.append(
+                    ThresholdValue(series: series.key, expression: expression, passed: passed))
+                if !passed && batch.status == .passed { batch.status = .failed }
+            }
+        }
+
+        // Timelines.
+        for (key, track) in aggregator.timelines {
+            let cells = track.cells
+            let seriesKey =
+                key.tag.map {
+                    SeriesKey(metric: key.metric, tags: [SeriesKey.Tag($0, key.value ?? "")])
+                }
+                ?? SeriesKey(metric: key.metric)
+            let type = types[key.metric] ?? .trend
+            let buckets = cells.sorted { $0.key < $1.key }.map { bucket, cell in
+                let start = Date(timeIntervalSince1970: Double(bucket) * options.bucketSeconds)
+                switch type {
+                case .trend:
+                    return TimelineBucket(
+                        start: start, count: cell.count, avg: cell.sum / Double(cell.count),
+                        min: cell.minimum, max: cell.maximum,
+                        p50: cell.histogram?.quantile(0.5, total: cell.count),
+                        p95: cell.histogram?.quantile(0.95, total: cell.count),
+                        p99: cell.histogram?.quantile(0.99, total: cell.count), rate: nil, sum: nil)
+                case .rate:
+                    return TimelineBucket(
+                        start: start, count: cell.count, avg: nil, min: nil, max: nil, p50: nil,
+                        p95: nil, p99: nil, rate: Double(cell.nonZero) / Double(cell.count),
+                        sum: nil)
+                case .counter:
+                    return TimelineBucket(
+                        start: start, count: cell.count, avg: nil, min: nil, max: nil, p50: nil,
+                        p95: nil, p99: nil, rate: cell.sum / options.bucketSeconds, sum: cell.sum)
+                case .gauge:
+                    return TimelineBucket(
+                        start: start, count: cell.count, avg: cell.sum / Double(cell.count),
+                        min: cell.minimum, max: cell.maximum, p50: nil, p95: nil, p99: nil,
+                        rate: nil, sum: nil)
+                }
+            }
+            batch.timelines.append(
+                TimelineSeries(
+                    key: seriesKey, type: type,
+                    unit: MetricDefaults.unit(
+                        metric: key.metric, type: type,
+                        contains: result.catalog[key.metric]?.contains),
+                    direction: MetricDefaults.direction(metric: key.metric, type: type),
+                    bucketSeconds: options.bucketSeconds, buckets: buckets))
+        }
+        batch.timelines.sort { $0.key < $1.key }
+        return (batch, result.digest)
+    }
+}
+
+extension K6StreamAdapter {
+    /// A series' statistics as a k6 summary names them.
+    static func statistics(
+        _ accumulator: SeriesAccumulator, type: MetricType, durationSeconds: Double, name: String,
+        file: String
+    ) throws -> [(name: String, value: Double)] {
+        var statistics: [(name: String, value: Double)]
+        switch type {
+        case .trend:
+            let levels = accumulator.histogram?.quantiles([0.5, 0.9, 0.95, 0.99]) ?? []
+            func clamp(_ nanoseconds: Double??) -> Double {
+                guard let value = nanoseconds ?? nil else { return accumulator.maximum }
+                return min(max(value / 1e6, accumulator.minimum), accumulator.maximum)
+            }
+            statistics = [
+                ("avg", accumulator.sum / Double(accumulator.count)), ("min", accumulator.minimum),
+                ("med", clamp(levels.first)), ("max", accumulator.maximum),
+                ("p90", clamp(levels.count > 1 ? levels[1] : nil)),
+                ("p95", clamp(levels.count > 2 ? levels[2] : nil)),
+                ("p99", clamp(levels.count > 3 ? levels[3] : nil)),
+                ("count", Double(accumulator.count)),
+            ]
+        case .counter:
+            statistics = [("count", accumulator.sum), ("rate", accumulator.sum / durationSeconds)]
+        case .rate:
+            statistics = [
+                ("rate", Double(accumulator.nonZero) / Double(accumulator.count)),
+                ("passes", Double(accumulator.nonZero)),
+                ("fails", Double(accumulator.count - accumulator.nonZero)),
+            ]
+        case .gauge:
+            statistics = [
+                ("value", accumulator.lastValue), ("min", accumulator.minimum),
+                ("max", accumulator.maximum),
+            ]
+        }
+        for (statistic, value) in statistics
+        where !value.isFinite || abs(value) > FieldReader.absurdMagnitude {
+            throw PerfDBError.badInput(file, "absurd \(statistic) \(value) of \(name)")
+        }
+        return statistics
+    }
+}
+
+/// A k6 threshold expression: `p(95)<3000`, `rate<0.01`, `avg<=200`, `count>10`, `value>0`.
+struct ThresholdExpression {
+    let statistic: String
+    let comparator: String
+    let bound: Double
+
+    init?(_ text: String) {
+        let compact = text.replacingOccurrences(of: " ", with: "")
+        for comparator in ["<=", ">=", "===", "==", "!=", "<", ">"] {
+            guard let range = compact.range(of: comparator) else { continue }
+            var name = String(compact[..<range.lowerBound])
+            guard let bound = Double(compact[range.upperBound...]) else { return nil }
+            if name.hasPrefix("p("), name.hasSuffix(")") {
+                name = "p" + name.dropFirst(2).dropLast()
+            }
+            statistic = name
+            self.comparator = comparator
+            self.bound = bound
+            return
+        }
+        return nil
+    }
+
+    func holds(_ series: SeriesValues) -> Bool? {
+        guard let value = series.statistics.first(where: { $0.name == statistic })?.value else {
+            return nil
+        }
+        switch comparator {
+        case "<": return value < bound
+        case "<=": return value <= bound
+        case ">": return value > bound
+        case ">=": return value >= bound
+        case "==", "===": return value == bound
+        case "!=": return value != bound
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `make bench`: perfdb ingest against a user's own script (orjson) and DuckDB on the same k6
+# NDJSON files, in the same run: throughput (MB/s), peak RSS, the ratios, and whether the
+# figures agree (percentiles within 0.1 %). A benchmark, not a test. Usage:
+#   tools/bench.sh PERFDB_BINARY [SIZES_MB…]   (default sizes: 300 2000)
+set -euo pipefail
+perfdb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+shift
+sizes=("${@:-300 2000}")
+[ $# -eq 0 ] && sizes=(300 2000)
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=$(cd "$root/../shared/bench" 2>/dev/null && pwd || true)
+[ -n "$shared" ] || { echo "../shared/bench is missing" >&2; exit 66; }
+data=${BENCH_DIR:-$root/bench-data}
+mkdir -p "$data"
+python3 -c "import orjson" 2>/dev/null || pip install -q orjson
+python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+
+# run NAME COMMAND…: prints "seconds peak_rss_kib" of the command (output to $data/NAME.out).
+run() {
+    local name=$1
+    shift
+    /usr/bin/time -f "%e %M" -o "$data/$name.time" "$@" > "$data/$name.out" 2> "$data/$name.err" \
+        || { echo "$name failed:" >&2; cat "$data/$name.err" >&2; exit 70; }
+    cat "$data/$name.time"
+}
+
+printf '%-8s %-22s %10s %10s %12s\n' size tool seconds MB/s "peak RSS MiB"
+for mb in "${sizes[@]}"; do
+    file="$data/k6-$mb.ndjson"
+    [ -f "$file" ] || python3 "$shared/gen_k6_ndjson.py" --mb "$mb" --out "$file"
+    [ -f "$file.gz" ] || gzip -1 -k -f "$file"
+    bytes=$(stat -c %s "$file")
+    cat "$file" > /dev/null  # warm the page cache for every tool alike
+    declare -A secs rss
+    for tool in perfdb duckdb orjson; do
+        case $tool in
+            perfdb) rm -f "$data/bench.sqlite"*; read -r s r < <(run "perfdb-$mb" "$perfdb" ingest --db "$data/bench.sqlite" --quiet "$file") ;;
+            duckdb) read -r s r < <(run "duckdb-$mb" python3 "$shared/peer_duckdb.py" "$file") ;;
+            orjson) read -r s r < <(run "orjson-$mb" python3 "$shared/peer_python.py" "$file" --lib orjson) ;;
+        esac
+        secs[$tool]=$s
+        rss[$tool]=$r
+        printf '%-8s %-22s %10.2f %10.0f %12.1f\n' "${mb}MB" "$tool" "$s" \
+            "$(echo "$bytes / 1048576 / $s" | bc -l)" "$(echo "$r / 1024" | bc -l)"
+    done
+    rm -f "$data/bench.sqlite"*
+    read -r gs gr < <(run "perfdb-gz-$mb" "$perfdb" ingest --db "$data/bench.sqlite" --quiet "$file.gz")
+    read -r zs zr < <(run "gzip-$mb" sh -c "gzip -dc '$file.gz' > /dev/null")
+    printf '%-8s %-22s %10.2f %10.0f %12.1f\n' "${mb}MB" "perfdb (gzip input)" "$gs" \
+        "$(echo "$bytes / 1048576 / $gs" | bc -l)" "$(echo "$gr / 1024" | bc -l)"
+    printf '%-8s %-22s %10.2f %10.0f\n' "${mb}MB" "gzip -dc > /dev/null" "$zs" \
+        "$(echo "$bytes / 1048576 / $zs" | bc -l)"
+    printf 'ratios %s: perfdb/DuckDB %.2fx, perfdb/orjson %.2fx, gzip input %.2fx of gzip -dc; peak RSS %.1f MiB\n' \
+        "${mb}MB" "$(echo "${secs[duckdb]} / ${secs[perfdb]}" | bc -l)" \
+        "$(echo "${secs[orjson]} / ${secs[perfdb]}" | bc -l)" "$(echo "$zs / $gs" | bc -l)" \
+        "$(echo "${rss[perfdb]} / 1024" | bc -l)"
+    # The figures must agree: perfdb's per-metric and per-name statistics against DuckDB's.
+    "$perfdb" query --db "$data/bench.sqlite" --format json \
+        "SELECT s.name AS series, m.statistic, m.value FROM measurement m JOIN series s ON s.id = m.series_id" \
+        > "$data/perfdb-$mb.json"
+    python3 "$root/tools/bench_compare.py" "$data/perfdb-$mb.json" "$data/duckdb-$mb.out"
+    rm -f "$data/bench.sqlite"*
+done
