@@ -5,7 +5,7 @@ BUILD_DIR := .build
 PERFDB := $(BUILD_DIR)/debug/perfdb
 DEMO_DB := demo.sqlite
 
-.PHONY: all build test demo reports lint format install clean deps fixtures demo-history
+.PHONY: all build test demo reports bench lint format install clean deps fixtures demo-history
 
 all: build
 
@@ -63,6 +63,13 @@ install: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 	install -d $(PREFIX)/bin
 	install -m 755 $(BUILD_DIR)/release/perfdb $(PREFIX)/bin/perfdb
+
+# perfdb ingest against a user's orjson script and DuckDB on 300 MB and 2 GB k6 NDJSON files
+# (a benchmark, not a test; docs/performance.md). BENCH_SIZES="300" for a quick one.
+BENCH_SIZES ?= 300 2000
+bench: deps
+	$(SWIFT) build -c release
+	tools/bench.sh $(BUILD_DIR)/release/perfdb $(BENCH_SIZES)
 
 # Re-make the fixtures and the demo history with the real tools (k6, Chaos Toolkit).
 fixtures:

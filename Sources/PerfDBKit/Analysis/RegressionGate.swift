@@ -19,6 +19,10 @@ public struct SeriesVerdict: Sendable, Equatable {
     public var z: Double?
     /// The baseline runs the centre was taken over.
     public var baselineRuns: [Int64]
+    /// Mann–Whitney U between the run's stored distribution and its baseline runs' merged
+    /// one, when both exist: the two-sided p-value and P(run value > baseline value).
+    public var mannWhitneyP: Double?
+    public var superiority: Double?
     /// The rule applied.
     public var rule: ResolvedRule
     /// One sentence on why.
@@ -131,15 +135,27 @@ public struct RegressionGate: Sendable {
         }
 
         var verdicts: [SeriesVerdict] = []
+        var comparisons: [String: (p: Double, superiority: Double)?] = [:]
         for pair in pairs.sorted() {
             guard let series = catalog[pair.series], let rule = policy.rule(for: series) else {
                 continue
             }
             let baselineValues = baselineValues(pair, rule: rule, choice: choice, values: values)
+            var comparison: (p: Double, superiority: Double)?
+            if rule.family == .durations {
+                if let known = comparisons[pair.series] {
+                    comparison = known
+                } else {
+                    comparison = try compareDistributions(
+                        series: pair.series, run: runID, baseline: baselineValues.map(\.run))
+                    comparisons[pair.series] = comparison
+                }
+            }
             verdicts.append(
                 judge(
                     pair, unit: series.unit, rule: rule, value: runValues[pair],
-                    baseline: baselineValues, pinnedRun: choice.kind == "pinned-run"))
+                    baseline: baselineValues, pinnedRun: choice.kind == "pinned-run",
+                    distributions: comparison))
         }
         verdicts.sort {
             $0.verdict != $1.verdict ? $0.verdict > $1.verdict : $0.pair < $1.pair
@@ -276,12 +292,14 @@ public struct RegressionGate: Sendable {
     /// median and MAD, and by a minimum effect, relative and absolute.
     func judge(
         _ pair: SeriesStatistic, unit: String, rule: ResolvedRule, value: Double?,
-        baseline: [(run: Int64, value: Double)], pinnedRun: Bool
+        baseline: [(run: Int64, value: Double)], pinnedRun: Bool,
+        distributions: (p: Double, superiority: Double)? = nil
     ) -> SeriesVerdict {
         var verdict = SeriesVerdict(
             pair: pair, unit: unit, direction: rule.direction, verdict: .insufficientData,
             value: value, baseline: nil, spread: nil, changePct: nil, changeAbs: nil, z: nil,
-            baselineRuns: baseline.map(\.run), rule: rule, reason: "")
+            baselineRuns: baseline.map(\.run), mannWhitneyP: nil, superiority: nil, rule: rule,
+            reason: "")
         let needed = pinnedRun ? 1 : config.minBaselineRuns
         let numbers = baseline.map(\.value)
         guard let value else {
@@ -312,7 +330,11 @@ public struct RegressionGate: Sendable {
         verdict.changePct = changePct
         verdict.z = z
         let worse = rule.direction == .lowerIsBetter ? delta > 0 : delta < 0
-        let significant = z.map { abs($0) >= rule.minZ } ?? true
+        verdict.mannWhitneyP = distributions?.p
+        verdict.superiority = distributions?.superiority
+        // With both runs' distributions stored, the samples must differ too (Mann–Whitney).
+        let samplesDiffer = distributions.map { $0.p <= Self.distributionAlpha } ?? true
+        let significant = (z.map { abs($0) >= rule.minZ } ?? true) && samplesDiffer
         let absolute = rule.minChangeAbs.map { abs(delta) >= $0 } ?? true
         func relative(_ threshold: Double?) -> Bool {
             guard let threshold else { return true }
@@ -358,6 +380,28 @@ public struct RegressionGate: Sendable {
         if let abs = rule.minChangeAbs { parts.append(Figure.format(abs)) }
         parts.append("z \(Figure.format(rule.minZ))")
         return " (" + parts.joined(separator: ", ") + ")"
+    }
+
+    /// The Mann–Whitney p-value a change must also reach when distributions are stored.
+    static let distributionAlpha = 0.01
+
+    /// Mann–Whitney U of the run's distribution of `series` against the merged distributions
+    /// of the baseline runs, when the run and at least one baseline run have one.
+    private func compareDistributions(series: String, run: Int64, baseline: [Int64]) throws
+        -> (p: Double, superiority: Double)?
+    {
+        let stored = try warehouse.distributions(series: series, runs: [run] + baseline)
+        guard let current = stored[run] else { return nil }
+        var merged = Distribution()
+        var any = false
+        for id in baseline {
+            if let distribution = stored[id] {
+                merged.merge(distribution)
+                any = true
+            }
+        }
+        guard any, let test = Distribution.mannWhitney(current, merged) else { return nil }
+        return (test.p, test.superiority)
     }
 
     // MARK: Change points

@@ -14,10 +14,10 @@ enum LineOutcome {
 /// (`{"metric":…,"type":"Point","data":{"time":…,"value":…,"tags":{…}}}`) and the strict JSON
 /// parser for anything else.
 struct K6JSONLineParser {
-    private static let pointPrefix = Array(#"{"metric":""#.utf8)
-    private static let afterMetric = Array(#"","type":"Point","data":{"time":""#.utf8)
-    private static let afterTime = Array(#"","value":"#.utf8)
-    private static let beforeTags = Array(#","tags":{"#.utf8)
+    private static let pointPrefix: StaticString = #"{"metric":""#
+    private static let afterMetric: StaticString = #"","type":"Point","data":{"time":""#
+    private static let afterTime: StaticString = #"","value":"#
+    private static let beforeTags: StaticString = #","tags":{"#
 
     /// Parses one line into the aggregator; throws a message for a bad line.
     @inline(__always)
@@ -29,19 +29,21 @@ struct K6JSONLineParser {
     }
 
     @inline(__always)
-    private static func matches(_ line: UnsafeBufferPointer<UInt8>, _ at: Int, _ literal: [UInt8])
+    private static func matches(
+        _ line: UnsafeBufferPointer<UInt8>, _ at: Int, _ literal: StaticString
+    )
         -> Bool
     {
-        guard at + literal.count <= line.count else { return false }
-        for index in 0..<literal.count where line[at + index] != literal[index] { return false }
-        return true
+        let count = literal.utf8CodeUnitCount
+        guard at + count <= line.count, let base = line.baseAddress else { return false }
+        return memcmp(base + at, literal.utf8Start, count) == 0
     }
 
     private static func fastPath(_ line: UnsafeBufferPointer<UInt8>, _ aggregator: StreamAggregator)
         throws -> LineOutcome?
     {
         guard matches(line, 0, pointPrefix) else { return nil }
-        var position = pointPrefix.count
+        var position = pointPrefix.utf8CodeUnitCount
         let metricStart = position
         while position < line.count && line[position] != UInt8(ascii: "\"") {
             if line[position] == UInt8(ascii: "\\") { return nil }
@@ -49,16 +51,16 @@ struct K6JSONLineParser {
         }
         let metricEnd = position
         guard matches(line, position, afterMetric) else { return nil }
-        position += afterMetric.count
+        position += afterMetric.utf8CodeUnitCount
         let timeStart = position
         while position < line.count && line[position] != UInt8(ascii: "\"") { position += 1 }
         let timeEnd = position
         guard matches(line, position, afterTime) else { return nil }
-        position += afterTime.count
+        position += afterTime.utf8CodeUnitCount
         guard let (value, next) = FastNumber.parse(line, from: position) else { return nil }
         position = next
         guard matches(line, position, beforeTags) else { return nil }
-        position += beforeTags.count
+        position += beforeTags.utf8CodeUnitCount
         let tagsStart = position
         // The line ends with the three closing braces of tags, data and the line.
         var end = line.count
@@ -315,6 +317,51 @@ enum FastNumber {
         let text = String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { return nil }
         return (value, end)
+    }
+}
+
+/// Remembers the last time's whole seconds: consecutive k6 samples share them.
+final class TimeCache {
+    private let prefix = UnsafeMutablePointer<UInt8>.allocate(capacity: 19)
+    private var seconds: Int64 = 0
+    private var valid = false
+
+    init() {}
+
+    deinit { prefix.deallocate() }
+
+    @inline(__always)
+    func nanoseconds(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard text.count >= 20, let base = text.baseAddress else {
+            return FastTime.nanoseconds(text)
+        }
+        let same = valid && memcmp(prefix, base, 19) == 0
+        if !same {
+            guard let full = FastTime.nanoseconds(text) else { return nil }
+            let whole = full / 1_000_000_000 - (full % 1_000_000_000 < 0 ? 1 : 0)
+            memcpy(prefix, base, 19)
+            seconds = whole
+            valid = full >= 0 && (text[19] == UInt8(ascii: ".") || text[19] == UInt8(ascii: "Z"))
+            return full
+        }
+        // Same second: only the fraction and the zone are left.
+        var position = 19
+        var fraction: Int64 = 0
+        var scale: Int64 = 1_000_000_000
+        if text[position] == UInt8(ascii: ".") {
+            position += 1
+            while position < text.count, text[position] &- 48 < 10 {
+                if scale > 1 {
+                    scale /= 10
+                    fraction += Int64(text[position] &- 48) * scale
+                }
+                position += 1
+            }
+        }
+        guard position == text.count - 1, text[position] == UInt8(ascii: "Z") else {
+            return FastTime.nanoseconds(text)
+        }
+        return seconds * 1_000_000_000 + fraction
     }
 }
 

@@ -164,12 +164,16 @@ enum K6StreamAdapter {
                 let start = Date(timeIntervalSince1970: Double(bucket) * options.bucketSeconds)
                 switch type {
                 case .trend:
+                    // Bucket estimates stay within the cell's exact minimum and maximum.
+                    func estimate(_ level: Double) -> Double? {
+                        cell.histogram?.quantile(level, total: cell.count).map {
+                            Swift.min(Swift.max($0, cell.minimum), cell.maximum)
+                        }
+                    }
                     return TimelineBucket(
                         start: start, count: cell.count, avg: cell.sum / Double(cell.count),
-                        min: cell.minimum, max: cell.maximum,
-                        p50: cell.histogram?.quantile(0.5, total: cell.count),
-                        p95: cell.histogram?.quantile(0.95, total: cell.count),
-                        p99: cell.histogram?.quantile(0.99, total: cell.count), rate: nil, sum: nil)
+                        min: cell.minimum, max: cell.maximum, p50: estimate(0.5),
+                        p95: estimate(0.95), p99: estimate(0.99), rate: nil, sum: nil)
                 case .rate:
                     return TimelineBucket(
                         start: start, count: cell.count, avg: nil, min: nil, max: nil, p50: nil,

@@ -219,6 +219,8 @@ final class StreamAggregator: @unchecked Sendable {
     private(set) var firstTime = Int64.max
     private(set) var lastTime = Int64.min
     private(set) var points = 0
+    /// The whole seconds of the last sample's time, for the parser.
+    let timeCache = TimeCache()
     private var metricTypes: [Int: MetricType] = [:]
     private var catalog: [String: MetricInfo]
 
