@@ -16,13 +16,23 @@ python3 -c "import orjson" 2>/dev/null || pip install -q orjson
 python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 
-# run NAME COMMAND…: prints "seconds peak_rss_kib" of the command (output to $data/NAME.out).
+repeat=${BENCH_REPEAT:-3}
+
+# run NAME COMMAND…: runs the command $repeat times and prints "seconds peak_rss_kib": the
+# median time and the largest peak RSS (output to $data/NAME.out).
 run() {
     local name=$1
     shift
-    /usr/bin/time -f "%e %M" -o "$data/$name.time" "$@" > "$data/$name.out" 2> "$data/$name.err" \
-        || { echo "$name failed:" >&2; cat "$data/$name.err" >&2; exit 70; }
-    cat "$data/$name.time"
+    local times=() peak=0
+    for _ in $(seq "$repeat"); do
+        [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+        /usr/bin/time -f "%e %M" -o "$data/$name.time" "$@" > "$data/$name.out" 2> "$data/$name.err" \
+            || { echo "$name failed:" >&2; cat "$data/$name.err" >&2; exit 70; }
+        read -r t m < "$data/$name.time"
+        times+=("$t")
+        [ "$m" -gt "$peak" ] && peak=$m
+    done
+    printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (repeat + 1) / 2 ))p")" "$peak"
 }
 
 printf '%-8s %-22s %10s %10s %12s\n' size tool seconds MB/s "peak RSS MiB"
@@ -36,10 +46,12 @@ for mb in "${sizes[@]}"; do
     for tool in perfdb duckdb orjson; do
         case $tool in
             perfdb)
-                # A CI job ingests into an existing database: create it first, untimed.
+                # A CI job ingests into an existing database: create it first, untimed, and
+                # start every repetition from it.
                 rm -f "$data/bench.sqlite"*
                 "$perfdb" ingest --db "$data/bench.sqlite" --quiet "$root/Tests/Fixtures/k6-summary-export/smoke.json"
-                read -r s r < <(run "perfdb-$mb" "$perfdb" ingest --db "$data/bench.sqlite" --quiet "$file") ;;
+                cp "$data/bench.sqlite" "$data/empty.sqlite"
+                read -r s r < <(BEFORE="rm -f '$data/bench.sqlite'*; cp '$data/empty.sqlite' '$data/bench.sqlite'" run "perfdb-$mb" "$perfdb" ingest --db "$data/bench.sqlite" --quiet "$file") ;;
             duckdb) read -r s r < <(run "duckdb-$mb" python3 "$shared/peer_duckdb.py" "$file") ;;
             orjson) read -r s r < <(run "orjson-$mb" python3 "$shared/peer_python.py" "$file" --lib orjson) ;;
         esac
@@ -52,7 +64,7 @@ for mb in "${sizes[@]}"; do
     "$perfdb" query --db "$data/bench.sqlite" --format json \
         "SELECT s.name AS series, m.statistic, m.value FROM measurement m JOIN series s ON s.id = m.series_id WHERE m.run_id = (SELECT max(id) FROM run)" \
         > "$data/perfdb-$mb.json"
-    read -r gs gr < <(run "perfdb-gz-$mb" "$perfdb" ingest --db "$data/bench.sqlite" --quiet --replace "$file.gz")
+    read -r gs gr < <(BEFORE="rm -f '$data/bench.sqlite'*; cp '$data/empty.sqlite' '$data/bench.sqlite'" run "perfdb-gz-$mb" "$perfdb" ingest --db "$data/bench.sqlite" --quiet "$file.gz")
     read -r zs zr < <(run "gzip-$mb" sh -c "gzip -dc '$file.gz' > /dev/null")
     printf '%-8s %-22s %10.2f %10.0f %12.1f\n' "${mb}MB" "perfdb (gzip input)" "$gs" \
         "$(echo "$bytes / 1048576 / $gs" | bc -l)" "$(echo "$gr / 1024" | bc -l)"

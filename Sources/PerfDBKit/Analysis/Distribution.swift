@@ -27,7 +27,10 @@ public struct Distribution: Sendable {
 
     /// Adds another distribution's values.
     public mutating func merge(_ other: Distribution) {
-        histogram.add(other.histogram)
+        // Recorded bucket by bucket: `add` would not grow an auto-resizing histogram.
+        for bucket in other.histogram.recordedValues() {
+            _ = histogram.record(bucket.value, count: bucket.count)
+        }
     }
 
     /// Records values in milliseconds (for tests and merging).

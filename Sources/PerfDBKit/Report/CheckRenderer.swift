@@ -100,8 +100,12 @@ public enum CheckRenderer {
             (
                 "method",
                 .string(
-                    verdict.z == nil ? "relative change vs pinned run" : "robust z (median/MAD)")
+                    (verdict.z == nil ? "relative change vs pinned run" : "robust z (median/MAD)")
+                        + (verdict.mannWhitneyP == nil
+                            ? "" : " and Mann-Whitney U on stored distributions"))
             ),
+            ("mann_whitney_p", .number(verdict.mannWhitneyP)),
+            ("superiority", .number(verdict.superiority)),
             (
                 "thresholds",
                 .object(

@@ -1,0 +1,112 @@
+import Foundation
+import PerfDBTestSupport
+import Testing
+
+/// Raw k6 streams through the command line: ingest (file, gzip, stdin), timelines, bad lines,
+/// and the gate comparing stored distributions.
+@Suite struct StreamCommandTests {
+    @Test func ndjsonIngestsAndShowsInK6Notation() throws {
+        let cli = try CLI()
+        let result = try cli.run([
+            "ingest", CLI.fixture("k6-ndjson", "load.ndjson.gz"), "--scenario", "load",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("k6-ndjson"))
+        #expect(result.stderr.contains("samples"))
+        let show = try cli.run(["runs", "show", "1", "--format", "json"])
+        let run = try #require(
+            try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let metrics = try #require(run["metrics"] as? [String: [String: Double]])
+        #expect(metrics["http_req_duration{endpoint:reservations}"]?["count"] == 262)
+        #expect(run["labels"] as? [String: String] == ["testid": "fixture-load"])
+        let timeline = try cli.run(["runs", "show", "1", "--timeline", "--format", "markdown"])
+        #expect(timeline.status == 0)
+        #expect(timeline.stdout.contains("xychart-beta"))
+        #expect(timeline.stdout.contains("No sustained rise of p95"))
+        let summary = try cli.run(["ingest", CLI.fixture("k6-summary-export", "load.json")])
+        #expect(summary.status == 0)
+        let none = try cli.run(["runs", "show", "2", "--timeline"])
+        #expect(none.status == 66)
+    }
+
+    @Test func standardInputAndGzipAreTheSameStream() throws {
+        let cli = try CLI()
+        let gz = try Data(
+            contentsOf: URL(fileURLWithPath: CLI.fixture("k6-ndjson", "smoke.ndjson.gz")))
+        let first = try cli.run(["ingest", "-"], stdin: gz)
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try cli.run(["ingest", CLI.fixture("k6-ndjson", "smoke.ndjson.gz")])
+        #expect(again.stderr.contains("already stored as run 1"))
+    }
+
+    @Test func badLinesFailOrAreSkipped() throws {
+        let cli = try CLI()
+        let path = cli.directory.appending(path: "bad.ndjson").path
+        let unzip = Process()
+        unzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        unzip.arguments = [
+            "-c",
+            "gzip -dc '\(CLI.fixture("k6-ndjson", "smoke.ndjson.gz"))' | sed '5s/.*/{oops/' > '\(path)'",
+        ]
+        try unzip.run()
+        unzip.waitUntilExit()
+        let failed = try cli.run(["ingest", path])
+        #expect(failed.status == 65)
+        #expect(failed.stderr.contains("line 5"), "\(failed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.db))
+        let skipped = try cli.run(["ingest", path, "--skip-bad-lines"])
+        #expect(skipped.status == 0)
+        #expect(skipped.stderr.contains("1 bad lines skipped"))
+        let stored = try cli.run(["query", "SELECT skipped_lines FROM run", "--format", "csv"])
+        #expect(stored.stdout == "skipped_lines\n1\n")
+    }
+
+    @Test func theGateComparesStoredDistributions() throws {
+        let cli = try CLI()
+        let plain = cli.directory.appending(path: "load.ndjson").path
+        let unzip = Process()
+        unzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        unzip.arguments = [
+            "-c", "gzip -dc '\(CLI.fixture("k6-ndjson", "load.ndjson.gz"))' > '\(plain)'",
+        ]
+        try unzip.run()
+        unzip.waitUntilExit()
+        let text = try String(contentsOfFile: plain, encoding: .utf8)
+        for day in 1...6 {
+            // The same run six times (distinct content: trailing blank lines), one a day.
+            let path = cli.directory.appending(path: "run-\(day).ndjson").path
+            try (text + String(repeating: "\n", count: day)).write(
+                toFile: path, atomically: true, encoding: .utf8)
+            let result = try cli.run([
+                "ingest", path, "--scenario", "load", "--branch", "main", "--started-at",
+                "2026-11-1\(day)T09:00:00Z",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let slow = try cli.run([
+            "ingest", CLI.fixture("k6-ndjson", "thresholds-crossed.ndjson.gz"), "--scenario",
+            "load", "--branch",
+            "main", "--started-at", "2026-11-18T09:00:00Z",
+        ])
+        #expect(slow.status == 0)
+        func reservations(_ run: Int) throws -> [String: Any] {
+            let result = try cli.run(["check", String(run), "--format", "json", "--no-store"])
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let series = try #require(report["series"] as? [[String: Any]])
+            return try #require(
+                series.first {
+                    $0["series"] as? String == "http_req_duration{endpoint:reservations}"
+                        && $0["stat"] as? String == "med"
+                })
+        }
+        let same = try reservations(6)
+        #expect(same["verdict"] as? String == "ok")
+        #expect(((same["mann_whitney_p"] as? NSNumber)?.doubleValue ?? 0) > 0.5)
+        let regressed = try reservations(7)
+        #expect(regressed["verdict"] as? String == "regression")
+        #expect(((regressed["mann_whitney_p"] as? NSNumber)?.doubleValue ?? 1) < 1e-6)
+        #expect(((regressed["superiority"] as? NSNumber)?.doubleValue ?? 0) > 0.9)
+        #expect((regressed["method"] as? String ?? "").contains("Mann-Whitney"))
+    }
+}
