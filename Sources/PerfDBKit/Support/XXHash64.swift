@@ -136,22 +136,21 @@ public struct XXHash64: Sendable {
     }
 }
 
-/// The digest perfdb gives raw streams: XXH64 and the length, `xxh64:<16 hex>-<bytes>`.
+/// The digest perfdb gives raw streams: XXH64 over the chunks' own XXH64s and lengths, and
+/// the total length: `xxh64:<16 hex>-<bytes>`.
 public struct StreamDigest: Sendable {
     private var hash = XXHash64(seed: 0)
-    private var length = 0
 
     /// Creates an empty digest.
     public init() {}
 
-    /// Adds bytes.
+    /// Adds bytes (the stream's own, or a chunk's digest and length as 16 bytes).
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         hash.update(bytes)
-        length += bytes.count
     }
 
-    /// The digest text.
-    public func finalize() -> String {
+    /// The digest text of a stream of `length` bytes.
+    public func finalize(length: Int) -> String {
         let text = String(hash.finalize(), radix: 16)
         return "xxh64:" + String(repeating: "0", count: 16 - text.count) + text + "-\(length)"
     }

@@ -27,7 +27,7 @@ struct StreamResult {
 public struct StreamOptions: Sendable {
     /// Parallel parsers.
     public var workers = 2
-    /// Bytes per chunk handed to a parser.
+    /// Bytes per chunk handed to a parser (part of the digest: keep it fixed).
     public var chunkSize = 2 << 20
     /// Longest line accepted.
     public var maxLineLength = 64 << 20
@@ -116,6 +116,8 @@ private final class ChunkQueue: @unchecked Sendable {
 private final class Findings: @unchecked Sendable {
     private let lock = NSLock()
     var lineCounts: [Int: Int] = [:]
+    /// XXH64 and length of each chunk, combined in order into the stream's digest.
+    var chunkDigests: [Int: (hash: UInt64, length: Int)] = [:]
     var errors: [(sequence: Int, line: Int, message: String)] = []
     var skipped: [(sequence: Int, line: Int, message: String)] = []
     var incomplete = false
@@ -230,7 +232,6 @@ enum StreamPipeline {
                 let take = min(pending.count, chunk.capacity - length)
                 pending.withUnsafeBytes { raw in
                     if let base = raw.baseAddress { memcpy(chunk.buffer + length, base, take) }
-                    digest.update(UnsafeRawBufferPointer(rebasing: raw[..<take]))
                 }
                 length += take
                 total += take
@@ -244,7 +245,6 @@ enum StreamPipeline {
                         ended = true
                         break
                     }
-                    digest.update(UnsafeRawBufferPointer(start: chunk.buffer + length, count: got))
                     length += got
                     total += got
                 }
@@ -336,12 +336,19 @@ enum StreamPipeline {
                 "\(stream.name): the last line is cut short (k6 stopped mid-write); the run is stored as incomplete"
             )
         }
+        // The stream's digest: the header's bytes, then each chunk's XXH64 and length in order
+        // (chunks are cut at fixed sizes and newlines, so the same content digests the same).
+        for sequence in findings.chunkDigests.keys.sorted() {
+            guard let entry = findings.chunkDigests[sequence] else { continue }
+            var words = [entry.hash.littleEndian, UInt64(entry.length).littleEndian]
+            words.withUnsafeMutableBytes { digest.update(UnsafeRawBufferPointer($0)) }
+        }
         let merged = aggregators[0]
         for other in aggregators.dropFirst() { try merged.merge(other) }
         merged.updateCatalog(catalog)
         let lines = findings.lineCounts.values.reduce(0, +) + headerLines
         return StreamResult(
-            aggregator: merged, catalog: catalog, digest: digest.finalize(), lines: lines,
+            aggregator: merged, catalog: catalog, digest: digest.finalize(length: total), lines: lines,
             skippedLines: findings.skipped.count, incomplete: findings.incomplete,
             warnings: warnings, bytes: total)
     }
@@ -428,7 +435,11 @@ enum StreamPipeline {
             }
             start = end + 1
         }
+        var hash = XXHash64(seed: 0)
+        hash.update(UnsafeRawBufferPointer(start: chunk.buffer, count: chunk.length))
+        let chunkDigest = hash.finalize()
         findings.record { findings in
+            findings.chunkDigests[chunk.sequence] = (chunkDigest, chunk.length)
             findings.lineCounts[chunk.sequence] = lineNumber
             findings.errors.append(contentsOf: errors.map { ($0.0, $0.1, $0.2) })
             findings.skipped.append(contentsOf: skipped.map { ($0.0, $0.1, $0.2) })
