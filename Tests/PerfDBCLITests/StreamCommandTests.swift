@@ -110,3 +110,44 @@ import Testing
         #expect((regressed["method"] as? String ?? "").contains("Mann-Whitney"))
     }
 }
+
+@Suite struct KillTests {
+    /// A kill at any moment leaves no partial run: the file is read and checked before the
+    /// database is touched, and stored in one transaction.
+    @Test func aKilledIngestLeavesNoPartialRun() throws {
+        let cli = try CLI()
+        let path = cli.directory.appending(path: "big.ndjson").path
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/bin/sh")
+        build.arguments = [
+            "-c",
+            "for i in $(seq 40); do gzip -dc '\(CLI.fixture("k6-ndjson", "load.ndjson.gz"))'; done > '\(path)'",
+        ]
+        try build.run()
+        build.waitUntilExit()
+        #expect(
+            try cli.run(["ingest", CLI.fixture("k6-summary-export", "smoke.json")]).status == 0)
+        for delay in [0.05, 0.2, 0.5] {
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["ingest", "--db", cli.db, "--quiet", path]
+            process.environment = ["PATH": "/usr/bin:/bin"]
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let check = try cli.run([
+                "query", "SELECT count(*) AS runs FROM run", "--format", "csv",
+            ])
+            let runs = check.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            // Either the kill came first (one run) or the ingest finished (two): never a half.
+            #expect(runs == "1" || runs == "2", "after \(delay) s: \(check.stdout) \(check.stderr)")
+            let integrity = try cli.run([
+                "query",
+                "SELECT count(*) AS orphans FROM measurement WHERE run_id NOT IN (SELECT id FROM run)",
+                "--format", "csv",
+            ])
+            #expect(integrity.stdout == "orphans\n0\n")
+        }
+    }
+}

@@ -75,7 +75,7 @@ struct K6JSONLineParser {
         else { return nil }
         let tagsEnd = end - 3
         guard
-            let time = FastTime.nanoseconds(
+            let time = aggregator.timeCache.nanoseconds(
                 UnsafeBufferPointer(rebasing: line[timeStart..<timeEnd]))
         else { return nil }
         try aggregator.add(

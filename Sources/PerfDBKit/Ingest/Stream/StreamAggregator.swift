@@ -196,6 +196,9 @@ final class StreamAggregator: @unchecked Sendable {
     /// Metric names, by id; the id of a name's bytes.
     private(set) var metricNames: [String] = []
     private var metricIDs: [[UInt8]: Int] = [:]
+    /// Each metric's bytes, and the metric that followed it last, by id.
+    private var metricBytes: [[UInt8]] = []
+    private var successors: [Int] = []
     /// Metric bytes → id by quick hash, checked against the stored name.
     private var metricHashes: [UInt64: [(bytes: [UInt8], id: Int)]] = [:]
     private var lastMetricBytes: [UInt8] = []
@@ -345,10 +348,22 @@ final class StreamAggregator: @unchecked Sendable {
 
     @inline(__always)
     private func internMetric(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        if lastMetricID >= 0 && Self.same(bytes, lastMetricBytes) { return lastMetricID }
+        if lastMetricID >= 0 {
+            if Self.same(bytes, lastMetricBytes) { return lastMetricID }
+            // k6 writes a request's metrics in a fixed order: try the metric that followed
+            // this one last time before hashing.
+            let next = successors[lastMetricID]
+            if next >= 0 && Self.same(bytes, metricBytes[next]) {
+                lastMetricBytes = metricBytes[next]
+                lastMetricID = next
+                return next
+            }
+        }
+        let previous = lastMetricID
         let hash = quickHash(bytes)
         if let entries = metricHashes[hash] {
             for entry in entries where Self.same(bytes, entry.bytes) {
+                if previous >= 0 { successors[previous] = entry.id }
                 lastMetricBytes = entry.bytes
                 lastMetricID = entry.id
                 return entry.id
@@ -362,8 +377,11 @@ final class StreamAggregator: @unchecked Sendable {
             id = metricNames.count
             metricIDs[key] = id
             metricNames.append(String(decoding: key, as: UTF8.self))
+            metricBytes.append(key)
+            successors.append(-1)
             for index in table.indices { table[index].append(nil) }
         }
+        if previous >= 0 { successors[previous] = id }
         metricHashes[hash, default: []].append((key, id))
         lastMetricBytes = key
         lastMetricID = id
@@ -465,6 +483,8 @@ final class StreamAggregator: @unchecked Sendable {
                 metricID = metricNames.count
                 metricIDs[Array(name.utf8)] = metricID
                 metricNames.append(name)
+                metricBytes.append(Array(name.utf8))
+                successors.append(-1)
                 for row in table.indices { table[row].append(nil) }
             }
             let pairs = other.tagsets[theirs.tagset]

@@ -348,7 +348,8 @@ enum StreamPipeline {
         merged.updateCatalog(catalog)
         let lines = findings.lineCounts.values.reduce(0, +) + headerLines
         return StreamResult(
-            aggregator: merged, catalog: catalog, digest: digest.finalize(length: total), lines: lines,
+            aggregator: merged, catalog: catalog, digest: digest.finalize(length: total),
+            lines: lines,
             skippedLines: findings.skipped.count, incomplete: findings.incomplete,
             warnings: warnings, bytes: total)
     }
