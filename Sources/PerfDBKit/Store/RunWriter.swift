@@ -247,13 +247,20 @@ extension Warehouse {
             cache[key] = id
             return id
         }
-        var record = SeriesRecord(
-            id: nil, name: key.name, metric: key.metric,
-            metricType: (type ?? .trend).rawValue, unit: unit, direction: direction.rawValue)
-        try record.insert(db)
-        guard let id = record.id else { throw PerfDBError(.internal, "series inserted without id") }
+        // Raw streams bring hundreds of new series: cached statements, not record encoding.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO series (name, metric, metric_type, unit, direction)
+                VALUES (?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            key.name, key.metric, (type ?? .trend).rawValue, unit, direction.rawValue,
+        ])
+        let id = db.lastInsertedRowID
+        let insertTag = try db.cachedStatement(
+            sql: "INSERT INTO series_tag (series_id, key, value) VALUES (?, ?, ?)")
         for tag in key.tags {
-            try SeriesTagRecord(seriesId: id, key: tag.key, value: tag.value).insert(db)
+            try insertTag.execute(arguments: [id, tag.key, tag.value])
         }
         cache[key] = id
         return id

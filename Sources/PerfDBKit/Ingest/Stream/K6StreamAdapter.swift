@@ -89,54 +89,38 @@ enum K6StreamAdapter {
             byMetric[accumulator.metric, default: []].append(accumulator)
         }
         var types: [String: MetricType] = [:]
-        for (metricID, accumulators) in byMetric.sorted(by: {
+        let metrics = byMetric.sorted {
             aggregator.metricNames[$0.key] < aggregator.metricNames[$1.key]
-        }) {
+        }
+        for (metricID, _) in metrics {
             let metric = aggregator.metricNames[metricID]
-            let type = StreamAggregator.inferType(metric, catalog: result.catalog)
-            types[metric] = type
-            var groups: [SeriesKey: SeriesAccumulator] = [:]
-            func fold(_ key: SeriesKey, _ accumulator: SeriesAccumulator) {
-                if let existing = groups[key] {
-                    existing.merge(accumulator)
-                } else {
-                    let copy = SeriesAccumulator(
-                        metric: metricID, tagset: accumulator.tagset, trend: false)
-                    copy.merge(accumulator)
-                    groups[key] = copy
-                }
+            types[metric] = StreamAggregator.inferType(metric, catalog: result.catalog)
+        }
+        // Metrics are independent: fold them on both cores, then keep their order.
+        let outcomes = MetricOutcomes(count: metrics.count)
+        let work = UncheckedBox(metrics)
+        let file = stream.name
+        let catalog = result.catalog
+        let metricTypes = types
+        DispatchQueue.concurrentPerform(iterations: metrics.count) { index in
+            let (metricID, accumulators) = work.value[index]
+            let metric = aggregator.metricNames[metricID]
+            do {
+                outcomes.store(
+                    index,
+                    try Self.fold(
+                        metric: metric, metricID: metricID, accumulators: accumulators,
+                        type: metricTypes[metric] ?? .trend, contains: catalog[metric]?.contains,
+                        tagsets: aggregator.tagsets, labelKeys: labelKeys,
+                        durationSeconds: durationSeconds, file: file))
+            } catch {
+                outcomes.fail(error)
             }
-            for accumulator in accumulators {
-                let tags = aggregator.tagsets[accumulator.tagset].filter {
-                    !labelKeys.contains($0.0)
-                }
-                fold(SeriesKey(metric: metric), accumulator)
-                for (key, value) in tags {
-                    fold(SeriesKey(metric: metric, tags: [SeriesKey.Tag(key, value)]), accumulator)
-                }
-                if tags.count > 1 {
-                    fold(
-                        SeriesKey(metric: metric, tags: tags.map { SeriesKey.Tag($0.0, $0.1) }),
-                        accumulator)
-                }
-            }
-            let contains = result.catalog[metric]?.contains
-            let unit = MetricDefaults.unit(metric: metric, type: type, contains: contains)
-            for (key, accumulator) in groups.sorted(by: { $0.key < $1.key }) {
-                let statistics = try Self.statistics(
-                    accumulator, type: type, durationSeconds: durationSeconds, name: key.name,
-                    file: stream.name)
-                if type == .trend, let histogram = accumulator.histogram, histogram.totalCount > 0 {
-                    batch.distributions[key] = EncodedDistribution(
-                        count: histogram.totalCount,
-                        bytes: Distribution.compress(histogram.encodedBuckets()))
-                }
-                batch.series.append(
-                    SeriesValues(
-                        key: key, type: type, unit: unit,
-                        direction: MetricDefaults.direction(metric: metric, type: type),
-                        statistics: statistics))
-            }
+        }
+        if let failure = outcomes.failure { throw failure }
+        for outcome in outcomes.results {
+            batch.series.append(contentsOf: outcome.series)
+            batch.distributions.merge(outcome.distributions) { a, _ in a }
         }
 
         // Thresholds, evaluated on each metric overall as k6 does.
@@ -204,7 +188,94 @@ enum K6StreamAdapter {
     }
 }
 
+/// Hands values that are only read to the folding threads.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The per-metric results of folding, filled from several threads.
+private final class MetricOutcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [(series: [SeriesValues], distributions: [SeriesKey: EncodedDistribution])?]
+    private(set) var failure: Error?
+
+    init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+    }
+
+    func store(
+        _ index: Int,
+        _ outcome: (series: [SeriesValues], distributions: [SeriesKey: EncodedDistribution])
+    ) {
+        lock.lock()
+        slots[index] = outcome
+        lock.unlock()
+    }
+
+    func fail(_ error: Error) {
+        lock.lock()
+        if failure == nil { failure = error }
+        lock.unlock()
+    }
+
+    var results: [(series: [SeriesValues], distributions: [SeriesKey: EncodedDistribution])] {
+        slots.compactMap { $0 }
+    }
+}
+
 extension K6StreamAdapter {
+    /// One metric's series: overall, each single-tag submetric and each full tag set, with
+    /// their statistics and encoded distributions.
+    static func fold(
+        metric: String, metricID: Int, accumulators: [SeriesAccumulator], type: MetricType,
+        contains: String?, tagsets: [[(String, String)]], labelKeys: Set<String>,
+        durationSeconds: Double, file: String
+    ) throws -> (series: [SeriesValues], distributions: [SeriesKey: EncodedDistribution]) {
+        var groups: [SeriesKey: SeriesAccumulator] = [:]
+        func add(_ key: SeriesKey, _ accumulator: SeriesAccumulator) {
+            if let existing = groups[key] {
+                existing.merge(accumulator)
+            } else {
+                let copy = SeriesAccumulator(
+                    metric: metricID, tagset: accumulator.tagset, trend: false)
+                copy.merge(accumulator)
+                groups[key] = copy
+            }
+        }
+        for accumulator in accumulators {
+            let tags = tagsets[accumulator.tagset].filter { !labelKeys.contains($0.0) }
+            add(SeriesKey(metric: metric), accumulator)
+            for (key, value) in tags {
+                add(SeriesKey(metric: metric, tags: [SeriesKey.Tag(key, value)]), accumulator)
+            }
+            if tags.count > 1 {
+                add(
+                    SeriesKey(metric: metric, tags: tags.map { SeriesKey.Tag($0.0, $0.1) }),
+                    accumulator)
+            }
+        }
+        let unit = MetricDefaults.unit(metric: metric, type: type, contains: contains)
+        var series: [SeriesValues] = []
+        var distributions: [SeriesKey: EncodedDistribution] = [:]
+        for (key, accumulator) in groups.sorted(by: { $0.key < $1.key }) {
+            let statistics = try statistics(
+                accumulator, type: type, durationSeconds: durationSeconds, name: key.name,
+                file: file)
+            if type == .trend, let histogram = accumulator.histogram, histogram.totalCount > 0 {
+                distributions[key] = EncodedDistribution(
+                    count: histogram.totalCount,
+                    bytes: Distribution.compress(histogram.encodedBuckets()))
+            }
+            series.append(
+                SeriesValues(
+                    key: key, type: type, unit: unit,
+                    direction: MetricDefaults.direction(metric: metric, type: type),
+                    statistics: statistics))
+        }
+        return (series, distributions)
+    }
+
     /// A series' statistics as a k6 summary names them.
     static func statistics(
         _ accumulator: SeriesAccumulator, type: MetricType, durationSeconds: Double, name: String,
