@@ -29,6 +29,19 @@ import Testing
         #expect(none.status == 66)
     }
 
+    @Test func droppedTagsMakeNoSeries() throws {
+        let cli = try CLI()
+        let result = try cli.run([
+            "ingest", CLI.fixture("k6-ndjson", "smoke.ndjson.gz"), "--drop-tag", "endpoint",
+        ])
+        #expect(result.status == 0)
+        let series = try cli.run([
+            "query", "SELECT count(*) AS n FROM series WHERE name LIKE '%endpoint:%'", "--format",
+            "csv",
+        ])
+        #expect(series.stdout == "n\n0\n")
+    }
+
     @Test func standardInputAndGzipAreTheSameStream() throws {
         let cli = try CLI()
         let gz = try Data(
@@ -108,6 +121,16 @@ import Testing
         #expect(((regressed["mann_whitney_p"] as? NSNumber)?.doubleValue ?? 1) < 1e-6)
         #expect(((regressed["superiority"] as? NSNumber)?.doubleValue ?? 0) > 0.9)
         #expect((regressed["method"] as? String ?? "").contains("Mann-Whitney"))
+        // trend merges the runs' stored distributions.
+        let trend = try cli.run([
+            "trend", "--series", "http_req_duration{endpoint:reservations}", "--scenario", "load",
+            "--format", "json",
+        ])
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(trend.stdout.utf8)) as? [String: Any])
+        let merged = try #require(report["merged_distribution"] as? [String: Any])
+        #expect((merged["runs"] as? NSNumber)?.intValue == 7)
+        #expect(((merged["count"] as? NSNumber)?.intValue ?? 0) > 6 * 262)
     }
 }
 

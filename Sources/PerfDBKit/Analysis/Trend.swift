@@ -61,6 +61,18 @@ public struct TrendReport: Sendable {
     public var changePoints: [ChangePointReport]
     /// Theil–Sen slope over the points, in percent of the median per week.
     public var slopePctPerWeek: Double?
+    /// The stored distributions of the shown runs merged into one (raw streams only).
+    public var merged: MergedDistribution?
+}
+
+/// Several runs' stored distributions of a series merged into one.
+public struct MergedDistribution: Sendable, Equatable {
+    public var runs: Int
+    public var count: Int
+    public var p50: Double?
+    public var p90: Double?
+    public var p95: Double?
+    public var p99: Double?
 }
 
 /// Builds trend reports.
@@ -138,10 +150,24 @@ public struct TrendBuilder: Sendable {
             }
             baselineKind = choice.kind
         }
+        var merged: MergedDistribution?
+        if series.metricType == "trend" {
+            let stored = try warehouse.distributions(
+                series: series.name, runs: points.compactMap(\.run.id))
+            if !stored.isEmpty {
+                var distribution = Distribution()
+                for (_, one) in stored.sorted(by: { $0.key < $1.key }) { distribution.merge(one) }
+                merged = MergedDistribution(
+                    runs: stored.count, count: distribution.count, p50: distribution.quantile(0.5),
+                    p90: distribution.quantile(0.9), p95: distribution.quantile(0.95),
+                    p99: distribution.quantile(0.99))
+            }
+        }
         return TrendReport(
             series: series, statistic: stat, scope: scope, points: points, baseline: baseline,
             baselineKind: baselineKind, changePoints: changePoints,
-            slopePctPerWeek: Self.slopePctPerWeek(points.map { ($0.run, $0.value) }))
+            slopePctPerWeek: Self.slopePctPerWeek(points.map { ($0.run, $0.value) }), merged: merged
+        )
     }
 
     /// Theil–Sen slope of values over time, as percent of their median per week.

@@ -52,6 +52,18 @@ public enum TrendRenderer {
                     ]))
             ),
             (
+                "merged_distribution",
+                report.merged.map { merged in
+                    .object(
+                        JSONObject([
+                            ("runs", .number(Double(merged.runs))),
+                            ("count", .number(Double(merged.count))), ("p50", .number(merged.p50)),
+                            ("p90", .number(merged.p90)), ("p95", .number(merged.p95)),
+                            ("p99", .number(merged.p99)),
+                        ]))
+                } ?? .null
+            ),
+            (
                 "points",
                 .array(
                     report.points.map { point in
@@ -103,6 +115,12 @@ public enum TrendRenderer {
         }
         if let slope = report.slopePctPerWeek {
             text += " · slope \(slope >= 0 ? "+" : "")\(Figure.format(slope)) %/week"
+        }
+        if let merged = report.merged {
+            text +=
+                "\nall \(merged.count) samples of \(merged.runs) runs merged: p50 \(Figure.format(merged.p50))"
+                + " · p90 \(Figure.format(merged.p90)) · p95 \(Figure.format(merged.p95))"
+                + " · p99 \(Figure.format(merged.p99)) \(report.series.unit)"
         }
         return text
     }

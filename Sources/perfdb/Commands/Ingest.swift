@@ -76,6 +76,11 @@ extension PerfDB {
             help: "Raw streams: distinct values one tag may take before the ingest stops.")
         var maxTagValues: Int = 1000
 
+        @Option(
+            name: .customLong("drop-tag"),
+            help: "Raw streams: a tag never to make a series dimension (repeatable).")
+        var dropTags: [String] = []
+
         func validate() throws {
             if bucket < 0 { throw ValidationError("--bucket must be 0 or more seconds") }
             if maxTagValues < 1 { throw ValidationError("--max-tag-values must be at least 1") }
@@ -92,6 +97,7 @@ extension PerfDB {
             options.stream.skipBadLines = skipBadLines
             options.stream.bucketSeconds = bucket
             options.stream.maxTagValues = maxTagValues
+            options.stream.droppedTags = Set(dropTags)
             if !global.quiet && (progress || isatty(STDERR_FILENO) != 0) {
                 options.stream.progress = ProgressLine.report
             }

@@ -22,6 +22,8 @@ struct TagPolicy: Sendable {
     ]
     /// More distinct values of one tag than this stop the ingest.
     var cardinalityLimit = 1000
+    /// Tags the user drops too (`--drop-tag`).
+    var extraDropped: Set<String> = []
 }
 
 /// One series' running figures inside a worker: exact count, sum, min, max and non-zero
@@ -404,7 +406,8 @@ final class StreamAggregator: @unchecked Sendable {
         let pairs = try Self.parseTags(bytes)
         let hasName = pairs.contains { $0.0 == "name" }
         var kept = pairs.filter { key, _ in
-            !TagPolicy.dropped.contains(key) && !(key == "url" && hasName)
+            !TagPolicy.dropped.contains(key) && !policy.extraDropped.contains(key)
+                && !(key == "url" && hasName)
         }
         kept.sort { $0.0 < $1.0 }
         let canonical = kept.map { "\($0.0)\u{1F}\($0.1)" }.joined(separator: "\u{1E}")

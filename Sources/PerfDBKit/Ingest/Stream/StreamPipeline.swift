@@ -37,6 +37,8 @@ public struct StreamOptions: Sendable {
     public var skipBadLines = false
     /// Distinct values one tag may take before the ingest stops.
     public var maxTagValues = 1000
+    /// Tags never to make series dimensions, besides k6's time-like and per-VU ones.
+    public var droppedTags: Set<String> = []
     /// Called from the reading thread with bytes consumed so far and the total, if known.
     public var progress: (@Sendable (Int, Int?) -> Void)?
 
@@ -151,7 +153,8 @@ enum StreamPipeline {
         var csvParser: K6CSVLineParser?
         let aggregators = (0..<workers).map { _ in
             StreamAggregator(
-                policy: TagPolicy(cardinalityLimit: options.maxTagValues),
+                policy: TagPolicy(
+                    cardinalityLimit: options.maxTagValues, extraDropped: options.droppedTags),
                 bucketSeconds: options.bucketSeconds, catalog: [:])
         }
 
