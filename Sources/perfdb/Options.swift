@@ -86,6 +86,12 @@ struct ScopeOptions: ParsableArguments {
 
     @Option(help: "The branch (default: the base branch of the configuration).")
     var branch: String?
+
+    /// The scope the flags name, completed from the newest load run.
+    func resolve(_ warehouse: Warehouse, _ config: Config) throws -> Scope {
+        try TrendBuilder(warehouse: warehouse, config: config).scope(
+            scenario: scenario, environment: environment, branch: branch)
+    }
 }
 
 extension CheckFormat: ExpressibleByArgument {}

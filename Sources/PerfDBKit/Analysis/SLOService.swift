@@ -39,23 +39,8 @@ public struct SLOService: Sendable {
         evaluation.evaluatedAt = now
         if store {
             try warehouse.write { db in
-                var record = SLOEvaluationRecord(
-                    id: nil, runId: runID, evaluatedRunId: runID,
-                    evaluatedAt: Timestamp.format(now),
-                    overallStatus: evaluation.overallStatus.rawValue,
-                    exitCode: evaluation.exitCode, score: evaluation.score)
-                try record.insert(db)
-                guard let evaluationID = record.id else { return }
-                for result in evaluation.results {
-                    try SLOResultRecord(
-                        evaluationId: evaluationID, name: result.name, title: result.title,
-                        metric: result.metric, statistic: result.statistic,
-                        comparator: result.comparator.rawValue, target: result.target,
-                        warning: result.warning, unit: result.unit, actual: result.actual,
-                        status: result.status.rawValue, priority: result.priority.rawValue,
-                        recommendation: result.recommendation
-                    ).insert(db)
-                }
+                try warehouse.insertEvaluation(
+                    evaluation, runID: runID, evaluatedRunID: runID, at: now, in: db)
             }
         }
         return (run, evaluation)

@@ -185,24 +185,8 @@ extension Warehouse {
             ).insert(db, onConflict: .replace)
         }
         if let slo = batch.slo {
-            var evaluation = SLOEvaluationRecord(
-                id: nil, runId: runID, evaluatedRunId: nil,
-                evaluatedAt: Timestamp.format(slo.evaluatedAt ?? startedAt),
-                overallStatus: slo.overallStatus.rawValue, exitCode: slo.exitCode, score: slo.score)
-            try evaluation.insert(db)
-            guard let evaluationID = evaluation.id else {
-                throw PerfDBError(.internal, "SLO evaluation inserted without id")
-            }
-            for result in slo.results {
-                try SLOResultRecord(
-                    evaluationId: evaluationID, name: result.name, title: result.title,
-                    metric: result.metric, statistic: result.statistic,
-                    comparator: result.comparator.rawValue, target: result.target,
-                    warning: result.warning, unit: result.unit, actual: result.actual,
-                    status: result.status.rawValue, priority: result.priority.rawValue,
-                    recommendation: result.recommendation
-                ).insert(db)
-            }
+            try insertEvaluation(
+                slo, runID: runID, evaluatedRunID: nil, at: slo.evaluatedAt ?? startedAt, in: db)
         }
         if let chaos = batch.chaos {
             try ChaosExperimentRecord(
@@ -231,6 +215,31 @@ extension Warehouse {
             }
         }
         return runID
+    }
+
+    /// Stores an SLO evaluation and its results.
+    func insertEvaluation(
+        _ slo: SLOEvaluationValue, runID: Int64, evaluatedRunID: Int64?, at date: Date,
+        in db: Database
+    ) throws {
+        var evaluation = SLOEvaluationRecord(
+            id: nil, runId: runID, evaluatedRunId: evaluatedRunID,
+            evaluatedAt: Timestamp.format(date),
+            overallStatus: slo.overallStatus.rawValue, exitCode: slo.exitCode, score: slo.score)
+        try evaluation.insert(db)
+        guard let evaluationID = evaluation.id else {
+            throw PerfDBError(.internal, "SLO evaluation inserted without id")
+        }
+        for result in slo.results {
+            try SLOResultRecord(
+                evaluationId: evaluationID, name: result.name, title: result.title,
+                metric: result.metric, statistic: result.statistic,
+                comparator: result.comparator.rawValue, target: result.target,
+                warning: result.warning, unit: result.unit, actual: result.actual,
+                status: result.status.rawValue, priority: result.priority.rawValue,
+                recommendation: result.recommendation
+            ).insert(db)
+        }
     }
 
     /// The id of the series with this key, created on first sight.

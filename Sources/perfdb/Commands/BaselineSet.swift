@@ -42,8 +42,7 @@ extension PerfDB {
             let config = try settings.load()
             let run: RunRecord
             if runReference == "latest" {
-                let resolved = try TrendBuilder(warehouse: warehouse, config: config).scope(
-                    scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+                let resolved = try scope.resolve(warehouse, config)
                 guard
                     let newest = try warehouse.history(scope: resolved, before: nil, limit: 1).last
                 else {

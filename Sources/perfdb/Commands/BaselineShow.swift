@@ -15,9 +15,7 @@ extension PerfDB {
         func run() throws {
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
             let config = try settings.load()
-            let builder = TrendBuilder(warehouse: warehouse, config: config)
-            let resolved = try builder.scope(
-                scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+            let resolved = try scope.resolve(warehouse, config)
             guard let newest = try warehouse.history(scope: resolved, before: nil, limit: 1).last
             else {
                 throw PerfDBError(.inputNotFound, "no valid load runs in \(resolved)")
@@ -74,8 +72,7 @@ extension PerfDB {
         func run() throws {
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
             let config = try settings.load()
-            let resolved = try TrendBuilder(warehouse: warehouse, config: config).scope(
-                scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+            let resolved = try scope.resolve(warehouse, config)
             let report = try DriftAnalyzer(warehouse: warehouse, config: config).drift(
                 scope: resolved)
             try output.emit(DriftRenderer.render(report, format: output.format))

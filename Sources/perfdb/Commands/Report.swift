@@ -27,8 +27,7 @@ extension PerfDB {
         func run() throws {
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
             let config = try settings.load()
-            let resolved = try TrendBuilder(warehouse: warehouse, config: config).scope(
-                scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+            let resolved = try scope.resolve(warehouse, config)
             let report = try ScopeReportBuilder(warehouse: warehouse, config: config)
                 .build(scope: resolved, last: last)
             try Report.write(ScopeReportRenderer.render(report, format: format), to: output)

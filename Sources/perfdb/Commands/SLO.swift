@@ -55,8 +55,7 @@ extension PerfDB {
         func run() throws {
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
             let config = try settings.load()
-            let resolved = try TrendBuilder(warehouse: warehouse, config: config).scope(
-                scenario: scope.scenario, environment: scope.environment, branch: scope.branch)
+            let resolved = try scope.resolve(warehouse, config)
             let trend = try SLOService(warehouse: warehouse, config: config)
                 .trend(scope: resolved, last: last)
             try output.emit(SLORenderer.trend(trend, format: output.format))

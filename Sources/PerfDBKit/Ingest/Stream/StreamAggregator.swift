@@ -410,16 +410,7 @@ final class StreamAggregator: @unchecked Sendable {
                 && !(key == "url" && hasName)
         }
         kept.sort { $0.0 < $1.0 }
-        let canonical = kept.map { "\($0.0)\u{1F}\($0.1)" }.joined(separator: "\u{1E}")
-        if let known = tagsetIDs[canonical] {
-            id = known
-        } else {
-            id = tagsets.count
-            tagsetIDs[canonical] = id
-            tagsets.append(kept)
-            table.append([SeriesAccumulator?](repeating: nil, count: metricNames.count))
-            try checkCardinality(kept)
-        }
+        id = try internTagset(kept)
         // Per-VU or per-iteration raw tags would grow this map with the file: stop caching.
         if rawTagsetCount < 100_000 {
             rawTagsetIDs[hash, default: []].append((raw, id))
@@ -427,6 +418,18 @@ final class StreamAggregator: @unchecked Sendable {
         }
         lastRawTags = raw
         lastTagsetID = id
+        return id
+    }
+
+    /// The id of a sorted list of kept tags, created on first sight.
+    private func internTagset(_ kept: [(String, String)]) throws -> Int {
+        let canonical = kept.map { "\($0.0)\u{1F}\($0.1)" }.joined(separator: "\u{1E}")
+        if let known = tagsetIDs[canonical] { return known }
+        let id = tagsets.count
+        tagsetIDs[canonical] = id
+        tagsets.append(kept)
+        table.append([SeriesAccumulator?](repeating: nil, count: metricNames.count))
+        try checkCardinality(kept)
         return id
     }
 
@@ -490,18 +493,7 @@ final class StreamAggregator: @unchecked Sendable {
                 successors.append(-1)
                 for row in table.indices { table[row].append(nil) }
             }
-            let pairs = other.tagsets[theirs.tagset]
-            let canonical = pairs.map { "\($0.0)\u{1F}\($0.1)" }.joined(separator: "\u{1E}")
-            let tagsetID: Int
-            if let known = tagsetIDs[canonical] {
-                tagsetID = known
-            } else {
-                tagsetID = tagsets.count
-                tagsetIDs[canonical] = tagsetID
-                tagsets.append(pairs)
-                table.append([SeriesAccumulator?](repeating: nil, count: metricNames.count))
-                try checkCardinality(pairs)
-            }
+            let tagsetID = try internTagset(other.tagsets[theirs.tagset])
             let key = metricID << 32 | tagsetID
             if let mine = seriesIDs[key] {
                 series[mine].merge(theirs)
