@@ -42,44 +42,34 @@ final class PagedHistogram {
         return (Double(low) + Double(high)) / 2
     }
 
+    /// The counts of page `page`, allocated (zeroed) on first use.
     @inline(__always)
-    func record(_ value: UInt64, count: Int = 1) {
-        let index = Self.index(value)
-        let page = index >> Self.pageShift
+    private func storage(page: Int) -> UnsafeMutablePointer<UInt32> {
         if page >= pages.count {
             pages.append(
                 contentsOf: [UnsafeMutablePointer<UInt32>?](
                     repeating: nil, count: page + 1 - pages.count))
         }
-        let storage: UnsafeMutablePointer<UInt32>
-        if let existing = pages[page] {
-            storage = existing
-        } else {
-            storage = .allocate(capacity: Self.pageSize)
-            storage.initialize(repeating: 0, count: Self.pageSize)
-            pages[page] = storage
-        }
-        storage[index & (Self.pageSize - 1)] &+= UInt32(truncatingIfNeeded: count)
+        if let existing = pages[page] { return existing }
+        let created = UnsafeMutablePointer<UInt32>.allocate(capacity: Self.pageSize)
+        created.initialize(repeating: 0, count: Self.pageSize)
+        pages[page] = created
+        return created
+    }
+
+    @inline(__always)
+    func record(_ value: UInt64, count: Int = 1) {
+        let index = Self.index(value)
+        storage(page: index >> Self.pageShift)[index & (Self.pageSize - 1)] &+=
+            UInt32(truncatingIfNeeded: count)
         totalCount += count
     }
 
     /// Adds another histogram's counts, page by page.
     func merge(_ other: PagedHistogram) {
-        if other.pages.count > pages.count {
-            pages.append(
-                contentsOf: [UnsafeMutablePointer<UInt32>?](
-                    repeating: nil, count: other.pages.count - pages.count))
-        }
         for (page, theirs) in other.pages.enumerated() {
             guard let theirs else { continue }
-            let mine: UnsafeMutablePointer<UInt32>
-            if let existing = pages[page] {
-                mine = existing
-            } else {
-                mine = .allocate(capacity: Self.pageSize)
-                mine.initialize(repeating: 0, count: Self.pageSize)
-                pages[page] = mine
-            }
+            let mine = storage(page: page)
             for offset in 0..<Self.pageSize { mine[offset] &+= theirs[offset] }
         }
         totalCount += other.totalCount

@@ -345,20 +345,7 @@ final class TimeCache {
             return full
         }
         // Same second: only the fraction and the zone are left.
-        var position = 19
-        var fraction: Int64 = 0
-        var scale: Int64 = 1_000_000_000
-        if text[position] == UInt8(ascii: ".") {
-            position += 1
-            while position < text.count, text[position] &- 48 < 10 {
-                if scale > 1 {
-                    scale /= 10
-                    fraction += Int64(text[position] &- 48) * scale
-                }
-                position += 1
-            }
-        }
-        guard position == text.count - 1, text[position] == UInt8(ascii: "Z") else {
+        guard let fraction = FastTime.fractionAndZone(text) else {
             return FastTime.nanoseconds(text)
         }
         return seconds * 1_000_000_000 + fraction
@@ -368,6 +355,26 @@ final class TimeCache {
 /// ISO 8601 UTC times as k6 writes them (`2026-11-29T01:15:39.479109235Z`), in ns since the
 /// epoch, with the day cached.
 enum FastTime {
+    /// The nanoseconds of `.fraction` after `…:SS` and a final `Z`; nil for any other ending.
+    @inline(__always)
+    static func fractionAndZone(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var position = 19
+        var fraction: Int64 = 0
+        var scale: Int64 = 1_000_000_000
+        if position < text.count && text[position] == UInt8(ascii: ".") {
+            position += 1
+            while position < text.count, text[position] &- 48 < 10 {
+                if scale > 1 {
+                    scale /= 10
+                    fraction += Int64(text[position] &- 48) * scale
+                }
+                position += 1
+            }
+        }
+        guard position == text.count - 1, text[position] == UInt8(ascii: "Z") else { return nil }
+        return fraction
+    }
+
     @inline(__always)
     static func nanoseconds(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard text.count >= 20, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"),
@@ -386,22 +393,7 @@ enum FastTime {
         guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
             let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2)
         else { return slow(text) }
-        var position = 19
-        var fraction: Int64 = 0
-        var scale: Int64 = 1_000_000_000
-        if position < text.count && text[position] == UInt8(ascii: ".") {
-            position += 1
-            while position < text.count, text[position] &- 48 < 10 {
-                if scale > 1 {
-                    scale /= 10
-                    fraction += Int64(text[position] &- 48) * scale
-                }
-                position += 1
-            }
-        }
-        guard position == text.count - 1, text[position] == UInt8(ascii: "Z") else {
-            return slow(text)
-        }
+        guard let fraction = fractionAndZone(text) else { return slow(text) }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         return seconds * 1_000_000_000 + fraction
