@@ -9,7 +9,7 @@ perfdb = os.path.abspath(sys.argv[1])
 work = tempfile.mkdtemp()
 db = os.path.join(work, "demo.sqlite")
 subprocess.run([os.path.join(root, "tools/demo-db.sh"), perfdb, db], check=True)
-env = dict(os.environ, PERFDB_DB=db, COLUMNS="100")
+env = dict(os.environ, PERFDB_DB="demo.sqlite", COLUMNS="100")
 for key in list(env):
     if key.startswith(("GITHUB_", "GITLAB_", "CI_", "BUILDKITE", "CIRCLE", "JENKINS", "TF_BUILD")):
         del env[key]

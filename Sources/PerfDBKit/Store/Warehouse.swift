@@ -52,6 +52,22 @@ public final class Warehouse: Sendable {
                 pool = try DatabasePool(path: path, configuration: configuration)
                 try Migrations.apply(to: pool, path: path)
             } else {
+                // A database from an older perfdb is upgraded in place first when the file is
+                // writable (a newer one is refused untouched).
+                var peek = configuration
+                peek.readonly = true
+                let queue = try DatabaseQueue(path: path, configuration: peek)
+                let pending = try queue.read { db -> Bool in
+                    try Migrations.refuseNewer(db, path: path)
+                    guard try db.tableExists("schema_migration") else { return false }
+                    let applied = try String.fetchSet(
+                        db, sql: "SELECT identifier FROM schema_migration")
+                    return !Migrations.known.allSatisfy(applied.contains)
+                }
+                try queue.close()
+                if pending && FileManager.default.isWritableFile(atPath: path) {
+                    _ = try Warehouse(path: path, access: .readWrite)
+                }
                 pool = try DatabaseQueue(path: path, configuration: configuration)
                 try pool.read { db in try Migrations.checkCurrent(db, path: path) }
             }

@@ -1,0 +1,41 @@
+import ArgumentParser
+import PerfDBKit
+
+extension PerfDB {
+    /// `perfdb doctor`: check the database.
+    struct Doctor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the database: integrity, foreign keys, schema version, counts.",
+            discussion:
+                "Exit 0 when nothing is wrong, 74 when something is (each problem on standard error)."
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let report = try Warehouse(path: global.databasePath, access: .readOnly).doctor()
+            try output.emit(DoctorRenderer.render(report, format: output.format))
+            if !report.problems.isEmpty {
+                throw PerfDBError(.io, report.problems.prefix(20).joined(separator: "\n"))
+            }
+        }
+    }
+
+    /// `perfdb backup`: an online, consistent copy.
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Copy the database to a new file, consistent while other perfdb processes write.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The new file.")
+        var destination: String
+
+        func run() throws {
+            try Warehouse(path: global.databasePath).backup(to: destination)
+            global.note("backed up \(global.databasePath) to \(destination)")
+        }
+    }
+}
