@@ -5,7 +5,7 @@ BUILD_DIR := .build
 PERFDB := $(BUILD_DIR)/debug/perfdb
 DEMO_DB := demo.sqlite
 
-.PHONY: all build test demo reports bench lint format install clean deps fixtures demo-history
+.PHONY: all build test demo reports bench reliability lint format install clean deps fixtures demo-history
 
 all: build
 
@@ -27,6 +27,10 @@ build: deps
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+
+# The longer reliability proofs (docs/reliability.md): concurrency, kill -9, disk full.
+reliability: build
+	tools/reliability.sh $(PERFDB)
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Plugins Tests Package.swift

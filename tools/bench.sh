@@ -58,7 +58,7 @@ for mb in "${sizes[@]}"; do
         secs[$tool]=$s
         rss[$tool]=$r
         printf '%-8s %-22s %10.2f %10.0f %12.1f\n' "${mb}MB" "$tool" "$s" \
-            "$(echo "$bytes / 1048576 / $s" | bc -l)" "$(echo "$r / 1024" | bc -l)"
+            "$(python3 -c "print($bytes / 1048576 / $s)")" "$(python3 -c "print($r / 1024)")"
     done
     # Keep the plain-file run's figures for the agreement check before the gzip run replaces it.
     "$perfdb" query --db "$data/bench.sqlite" --format json \
@@ -67,13 +67,13 @@ for mb in "${sizes[@]}"; do
     read -r gs gr < <(BEFORE="rm -f '$data/bench.sqlite'*; cp '$data/empty.sqlite' '$data/bench.sqlite'" run "perfdb-gz-$mb" "$perfdb" ingest --db "$data/bench.sqlite" --quiet --commit bench --branch bench "$file.gz")
     read -r zs zr < <(run "gzip-$mb" sh -c "gzip -dc '$file.gz' > /dev/null")
     printf '%-8s %-22s %10.2f %10.0f %12.1f\n' "${mb}MB" "perfdb (gzip input)" "$gs" \
-        "$(echo "$bytes / 1048576 / $gs" | bc -l)" "$(echo "$gr / 1024" | bc -l)"
+        "$(python3 -c "print($bytes / 1048576 / $gs)")" "$(python3 -c "print($gr / 1024)")"
     printf '%-8s %-22s %10.2f %10.0f\n' "${mb}MB" "gzip -dc > /dev/null" "$zs" \
-        "$(echo "$bytes / 1048576 / $zs" | bc -l)"
+        "$(python3 -c "print($bytes / 1048576 / $zs)")"
     printf 'ratios %s: perfdb/DuckDB %.2fx, perfdb/orjson %.2fx, gzip input %.2fx of gzip -dc; peak RSS %.1f MiB\n' \
-        "${mb}MB" "$(echo "${secs[duckdb]} / ${secs[perfdb]}" | bc -l)" \
-        "$(echo "${secs[orjson]} / ${secs[perfdb]}" | bc -l)" "$(echo "$zs / $gs" | bc -l)" \
-        "$(echo "${rss[perfdb]} / 1024" | bc -l)"
+        "${mb}MB" "$(python3 -c "print(${secs[duckdb]} / ${secs[perfdb]})")" \
+        "$(python3 -c "print(${secs[orjson]} / ${secs[perfdb]})")" "$(python3 -c "print($zs / $gs)")" \
+        "$(python3 -c "print(${rss[perfdb]} / 1024)")"
     # The figures must agree: perfdb's per-metric and per-name statistics against DuckDB's.
     python3 "$root/tools/bench_compare.py" "$data/perfdb-$mb.json" "$data/duckdb-$mb.out"
     rm -f "$data/bench.sqlite"*

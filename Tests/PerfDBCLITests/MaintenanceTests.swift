@@ -62,3 +62,38 @@ import Testing
         #expect(ingest.status == 74)
     }
 }
+
+@Suite struct BusyTests {
+    /// A writer that holds the lock past the timeout: exit 75 with a clear message, no crash,
+    /// and the ingest succeeds once the lock is gone.
+    @Test func aBusyDatabaseIsExit75() throws {
+        let cli = try CLI()
+        #expect(
+            try cli.run(["ingest", CLI.fixture("k6-summary-export", "smoke.json")]).status == 0)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = [
+            "python3", "-c",
+            """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute('BEGIN IMMEDIATE')
+            print('locked', flush=True)
+            time.sleep(3)
+            db.execute('ROLLBACK')
+            """, cli.db,
+        ]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        _ = output.fileHandleForReading.availableData  // waits for "locked"
+        let busy = try cli.run(
+            ["ingest", CLI.fixture("k6-summary-export", "load.json")],
+            environment: ["PERFDB_BUSY_TIMEOUT": "1"])
+        #expect(busy.status == 75, "\(busy.stderr)")
+        #expect(busy.stderr.contains("database busy"))
+        holder.waitUntilExit()
+        let after = try cli.run(["ingest", CLI.fixture("k6-summary-export", "load.json")])
+        #expect(after.status == 0)
+    }
+}
