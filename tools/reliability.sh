@@ -7,6 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'umount "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
 failures=0
+checks=0
 fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
 count_runs() { "$perfdb" query --db "$1" "SELECT count(*) AS n FROM run" --format csv | tail -1; }
 
@@ -49,6 +50,7 @@ wait "$readers"
 [ -f "$work/reader-failures" ] && reader_failures=$(wc -l < "$work/reader-failures")
 runs=$(count_runs "$db")
 duplicates=$("$perfdb" query --db "$db" "SELECT count(*) - count(DISTINCT content_digest) AS d FROM run" --format csv | tail -1)
+checks=$((checks + 1))
 echo "concurrency: 16 writers x 20 files in ${elapsed}s: $((runs - 1)) runs stored (320 expected), $writer_errors writer errors, $duplicates duplicates, $reader_failures reader failures"
 [ "$runs" = 321 ] && [ "$writer_errors" = 0 ] && [ "$duplicates" = 0 ] && [ "$reader_failures" = 0 ] \
     || { fail "concurrency"; cat "$work"/w*.err "$work/reader-failures" 2>/dev/null | head -5; }
@@ -75,6 +77,7 @@ for attempt in $(seq 20); do
     if [ "$orphans" != 0 ] || [ $((after - before)) -gt 1 ]; then partial=$((partial + 1)); fi
 done
 "$perfdb" ingest --db "$db" --quiet --replace "$big" || fail "ingest after the kills"
+checks=$((checks + 1))
 echo "kill -9: 20 kills within a ${full}s ingest of $(du -m "$big" | cut -f1) MB: $partial partial runs, doctor clean after each, next ingest succeeded"
 [ "$partial" = 0 ] || fail "partial runs after kill -9"
 
@@ -88,6 +91,7 @@ if mount -t tmpfs -o size=512k tmpfs "$work/small" 2>/dev/null; then
     status=$?
     after=$(count_runs "$db")
     "$perfdb" doctor --db "$db" > /dev/null 2>&1 && healthy=yes || healthy=no
+    checks=$((checks + 1))
     echo "disk full: exit $status ($(head -1 "$work/full.err")), runs $before -> $after, doctor clean: $healthy"
     [ "$status" = 74 ] && [ "$before" = "$after" ] && [ "$healthy" = yes ] || fail "disk full"
     rm -f "$db"-wal "$db"-shm
@@ -95,6 +99,7 @@ if mount -t tmpfs -o size=512k tmpfs "$work/small" 2>/dev/null; then
     "$perfdb" ingest --db "$db" --quiet "$root/Tests/Fixtures/k6-summary-export/load.json" 2> "$work/ro.err"
     status=$?
     "$perfdb" runs list --db "$db" > /dev/null 2>&1 && readable=yes || readable=no
+    checks=$((checks + 1))
     echo "read-only filesystem: ingest exit $status ($(head -1 "$work/ro.err")); reading it: $readable (WAL needs a writable directory)"
     [ "$status" = 74 ] || fail "read-only database"
     umount "$work/small"
@@ -102,4 +107,5 @@ else
     echo "disk full / read-only: skipped (this environment cannot mount a tmpfs)"
 fi
 
-[ "$failures" = 0 ] && echo "reliability: all passed" || { echo "reliability: $failures failed"; exit 1; }
+echo "reliability: $((checks - failures)) passed, $failures failed"
+[ "$failures" = 0 ] || exit 1

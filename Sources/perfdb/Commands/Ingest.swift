@@ -101,19 +101,9 @@ extension PerfDB {
             if !global.quiet && (progress || isatty(STDERR_FILENO) != 0) {
                 options.stream.progress = ProgressLine.report
             }
-            let clock = ContinuousClock()
-            let began = clock.now
             let submissions = try Ingestor.prepare(files, options: options)
-            let prepared = clock.now
             let warehouse = try Warehouse(path: global.databasePath)
-            let opened = clock.now
             let results = try Ingestor(warehouse: warehouse, options: options).store(submissions)
-            if ProcessInfo.processInfo.environment["PERFDB_TIMING"] != nil {
-                FileHandle.standardError.write(
-                    Data(
-                        "timing: read \(prepared - began), open \(opened - prepared), store \(clock.now - opened)\n"
-                            .utf8))
-            }
             ProgressLine.finish()
             for result in results {
                 global.note(IngestSummary.line(for: result))
