@@ -45,14 +45,22 @@ struct CLI {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    /// Runs `perfdb ARGS` in the scratch directory with a clean environment (no CI variables).
+    /// Runs `perfdb ARGS` in the scratch directory with a clean environment (no CI variables);
+    /// `launcher` is the command line that starts the binary, when it is not run directly.
     @discardableResult
     func run(
-        _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil
+        _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
+        launcher: [String]? = nil
     ) throws -> Result {
         let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
+        if let launcher {
+            // A wrapper command (found on PATH) that runs the binary, e.g. `setpriv … perfdb`.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = launcher + arguments
+        } else {
+            process.executableURL = CLI.binary
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory
         var env = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "PERFDB_DB": db]
         env.merge(environment) { _, new in new }

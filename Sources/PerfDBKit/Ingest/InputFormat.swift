@@ -62,6 +62,7 @@ public enum InputFormat: String, Sendable, CaseIterable {
             filled += got
         }
         prefix.removeSubrange(filled...)
+        if prefix.isEmpty { throw PerfDBError.badInput(stream.name, "empty file") }
         let format = forced ?? K6StreamAdapter.detect(prefix)
         if let format, format.isStream {
             let (batch, digest) = try K6StreamAdapter.read(

@@ -160,7 +160,7 @@ struct K6CSVLineParser {
 
     /// Reads the header line.
     init(header: UnsafeBufferPointer<UInt8>) throws {
-        let names = Self.fields(header).map { String(decoding: $0, as: UTF8.self) }
+        let names = try Self.fields(header).map { try Self.text($0, "the header") }
         guard let metric = names.firstIndex(of: "metric_name"),
             let time = names.firstIndex(of: "timestamp"),
             let value = names.firstIndex(of: "metric_value")
@@ -211,6 +211,14 @@ struct K6CSVLineParser {
         return fields
     }
 
+    /// A field as text; invalid UTF-8 is a bad line rather than a replacement character.
+    private static func text(_ bytes: [UInt8], _ place: String) throws -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw StreamLineError(message: "invalid UTF-8 in \(place)")
+        }
+        return text
+    }
+
     /// Parses one data line into the aggregator.
     func parse(_ line: UnsafeBufferPointer<UInt8>, into aggregator: StreamAggregator) throws {
         let fields = Self.fields(line)
@@ -230,10 +238,10 @@ struct K6CSVLineParser {
         }
         var pairs: [(String, String)] = []
         for (column, name) in tagColumns where column < fields.count && !fields[column].isEmpty {
-            pairs.append((name, String(decoding: fields[column], as: UTF8.self)))
+            pairs.append((name, try Self.text(fields[column], "column \(name)")))
         }
         if let extra = extraTagsColumn, extra < fields.count, !fields[extra].isEmpty {
-            for pair in String(decoding: fields[extra], as: UTF8.self).split(separator: "&") {
+            for pair in try Self.text(fields[extra], "extra_tags").split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
                 if parts.count == 2 { pairs.append((String(parts[0]), String(parts[1]))) }
             }

@@ -14,7 +14,8 @@ enum K6StreamAdapter {
         let end = prefix[start...].firstIndex(of: UInt8(ascii: "\n")) ?? prefix.count
         let first = String(decoding: prefix[start..<end], as: UTF8.self)
         if first.hasPrefix("metric_name,") && first.contains("metric_value") { return .k6CSV }
-        if first.hasPrefix("{") && end < prefix.count
+        // A first line longer than the whole prefix is still a stream (refused as too long).
+        if first.hasPrefix("{") && (end < prefix.count || prefix.count >= 64 << 10)
             && (first.contains(#""type":"Metric""#) || first.contains(#""type":"Point""#))
         {
             return .k6NDJSON

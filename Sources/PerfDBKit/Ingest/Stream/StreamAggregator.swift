@@ -290,7 +290,7 @@ final class StreamAggregator: @unchecked Sendable {
         points += 1
         if time < firstTime { firstTime = time }
         if time > lastTime { lastTime = time }
-        let metricID = internMetric(metric)
+        let metricID = try internMetric(metric)
         let tagsetID = try internTags(tags)
         if let accumulator = table[tagsetID][metricID] {
             accumulator.add(value, time: time)
@@ -349,7 +349,7 @@ final class StreamAggregator: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func internMetric(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    private func internMetric(_ bytes: UnsafeBufferPointer<UInt8>) throws -> Int {
         if lastMetricID >= 0 {
             if Self.same(bytes, lastMetricBytes) { return lastMetricID }
             // k6 writes a request's metrics in a fixed order: try the metric that followed
@@ -376,9 +376,12 @@ final class StreamAggregator: @unchecked Sendable {
         if let known = metricIDs[key] {
             id = known
         } else {
+            guard let name = String(validating: key, as: UTF8.self) else {
+                throw StreamLineError(message: "invalid UTF-8 in the metric name")
+            }
             id = metricNames.count
             metricIDs[key] = id
-            metricNames.append(String(decoding: key, as: UTF8.self))
+            metricNames.append(name)
             metricBytes.append(key)
             successors.append(-1)
             for index in table.indices { table[index].append(nil) }
@@ -453,15 +456,17 @@ final class StreamAggregator: @unchecked Sendable {
     /// Parses `"k":"v","k2":"v2"` (JSON escapes allowed) into pairs.
     static func parseTags(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [(String, String)] {
         if bytes.isEmpty { return [] }
-        let text = "{" + String(decoding: bytes, as: UTF8.self) + "}"
+        guard let inner = String(validating: bytes, as: UTF8.self) else {
+            throw StreamLineError(message: "invalid UTF-8 in the tags")
+        }
         let document: JSONValue
         do {
-            document = try JSONParser.parse(Array(text.utf8))
+            document = try JSONParser.parse(Array(("{" + inner + "}").utf8))
         } catch {
-            throw PerfDBError(.badInput, "tags are not a JSON object: \(error.message)")
+            throw StreamLineError(message: "tags are not a JSON object: \(error.message)")
         }
         guard let object = document.objectValue else {
-            throw PerfDBError(.badInput, "tags are not a JSON object")
+            throw StreamLineError(message: "tags are not a JSON object")
         }
         return try object.members.map { member in
             switch member.value {
@@ -469,7 +474,7 @@ final class StreamAggregator: @unchecked Sendable {
             case .null: return (member.key, "")
             case .number(let number): return (member.key, JSONWriter.formatNumber(number))
             case .bool(let flag): return (member.key, flag ? "true" : "false")
-            default: throw PerfDBError(.badInput, "tag \"\(member.key)\" is not a string")
+            default: throw StreamLineError(message: "tag \"\(member.key)\" is not a string")
             }
         }
     }

@@ -27,10 +27,9 @@ struct StreamResult {
 public struct StreamOptions: Sendable {
     /// Parallel parsers.
     public var workers = 2
-    /// Bytes per chunk handed to a parser (part of the digest: keep it fixed).
+    /// Bytes per chunk handed to a parser (part of the digest: keep it fixed); also the longest
+    /// line accepted.
     public var chunkSize = 2 << 20
-    /// Longest line accepted.
-    public var maxLineLength = 64 << 20
     /// Seconds per timeline bucket (0: no timeline).
     public var bucketSeconds = 10.0
     /// Count and skip corrupt lines instead of failing.
@@ -167,6 +166,7 @@ enum StreamPipeline {
             }
             var header = Array(pending[..<newline])
             if header.last == UInt8(ascii: "\r") { header.removeLast() }
+            if header.starts(with: [0xEF, 0xBB, 0xBF]) { header.removeFirst(3) }
             csvParser = try header.withUnsafeBufferPointer { pointer in
                 do {
                     return try K6CSVLineParser(header: pointer)
@@ -218,11 +218,10 @@ enum StreamPipeline {
             var length = 0
             // Carry the unfinished line of the previous block.
             if !oversized.isEmpty {
-                if oversized.count > chunk.capacity {
+                // A line must fit in one chunk (a carry as large as the chunk would never end).
+                if oversized.count >= chunk.capacity {
                     queue.giveBack(chunk)
-                    readError = PerfDBError.badInput(
-                        stream.name, "a line longer than \(chunk.capacity >> 20) MiB",
-                        at: "line \(lineNumberBefore(sequence, findings) + headerLines + 1)")
+                    readError = tooLong(stream, chunk.capacity, sequence, findings, headerLines)
                     break reading
                 }
                 oversized.withUnsafeBytes { raw in
@@ -266,14 +265,11 @@ enum StreamPipeline {
                     // No newline in a whole chunk: a very long line; grow the carry.
                     oversized.append(
                         contentsOf: UnsafeBufferPointer(start: chunk.buffer, count: length))
-                    if oversized.count > options.maxLineLength {
-                        queue.giveBack(chunk)
-                        readError = PerfDBError.badInput(
-                            stream.name, "a line longer than \(options.maxLineLength >> 20) MiB",
-                            at: "line \(lineNumberBefore(sequence, findings) + headerLines + 1)")
+                    queue.giveBack(chunk)
+                    if oversized.count >= chunk.capacity {
+                        readError = tooLong(stream, chunk.capacity, sequence, findings, headerLines)
                         break reading
                     }
-                    queue.giveBack(chunk)
                     continue
                 }
                 cut = index + 1
@@ -288,11 +284,6 @@ enum StreamPipeline {
             chunk.catalog = catalog
             sequence += 1
             queue.push(chunk)
-            if oversized.count > options.maxLineLength {
-                readError = PerfDBError.badInput(
-                    stream.name, "a line longer than \(options.maxLineLength >> 20) MiB")
-                break reading
-            }
         }
         // An over-long line that never ended.
         if readError == nil && !oversized.isEmpty && ended {
@@ -355,6 +346,17 @@ enum StreamPipeline {
             lines: lines,
             skippedLines: findings.skipped.count, incomplete: findings.incomplete,
             warnings: warnings, bytes: total)
+    }
+
+    /// The error for a line that does not fit in a chunk, naming its number.
+    private static func tooLong(
+        _ stream: ByteStream, _ capacity: Int, _ sequence: Int, _ findings: Findings,
+        _ headerLines: Int
+    ) -> PerfDBError {
+        let limit = capacity >= 1 << 20 ? "\(capacity >> 20) MiB" : "\(capacity) bytes"
+        return PerfDBError.badInput(
+            stream.name, "a line longer than \(limit) (k6 writes lines of a few hundred bytes)",
+            at: "line \(lineNumberBefore(sequence, findings) + headerLines + 1)")
     }
 
     private static func lineNumberBefore(_ sequence: Int, _ findings: Findings) -> Int {
