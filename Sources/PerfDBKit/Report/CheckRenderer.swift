@@ -344,14 +344,14 @@ public enum CheckRenderer {
             "  <testsuite name=\"\(xml(name))\" tests=\"\(report.verdicts.count)\" failures=\"\(report.verdicts.filter { $0.verdict == .regression }.count)\">\n"
         for verdict in report.verdicts {
             out +=
-                "    <testcase classname=\"\(xml(verdict.pair.series))\" name=\"\(xml(verdict.pair.statistic))\">"
+                "    <testcase classname=\"\(attribute(verdict.pair.series))\" name=\"\(attribute(verdict.pair.statistic))\">"
             let body = xml(JSONWriter.render(.object(seriesJSON(verdict)), pretty: false))
             switch verdict.verdict {
             case .regression:
                 out +=
-                    "\n      <failure type=\"regression\" message=\"\(xml(verdict.reason))\">\(body)</failure>\n    "
+                    "\n      <failure type=\"regression\" message=\"\(attribute(verdict.reason))\">\(body)</failure>\n    "
             case .insufficientData:
-                out += "\n      <skipped message=\"\(xml(verdict.reason))\"/>\n    "
+                out += "\n      <skipped message=\"\(attribute(verdict.reason))\"/>\n    "
             case .warning:
                 out += "\n      <system-out>warning: \(body)</system-out>\n    "
             case .ok, .improved:
@@ -364,7 +364,7 @@ public enum CheckRenderer {
             out +=
                 "  <testsuite name=\"SLOs\" tests=\"\(slo.results.count)\" failures=\"\(slo.results.filter { $0.status == .critical || $0.status == .fail }.count)\">\n"
             for result in slo.results {
-                out += "    <testcase classname=\"slo\" name=\"\(xml(result.name))\">"
+                out += "    <testcase classname=\"slo\" name=\"\(attribute(result.name))\">"
                 if result.status == .critical || result.status == .fail {
                     out +=
                         "\n      <failure type=\"\(result.status.rawValue)\" message=\"\(xml("\(Figure.format(result.actual)) \(result.comparator.rawValue) \(Figure.format(result.target)) not met"))\">\(xml(result.recommendation ?? ""))</failure>\n    "
@@ -377,7 +377,19 @@ public enum CheckRenderer {
         return out
     }
 
-    /// Escapes text for XML attributes and content; drops characters XML 1.0 forbids.
+    /// The longest attribute value a JUnit report carries (CI pages show them as titles).
+    static let maximumAttributeLength = 256
+
+    /// An attribute value: escaped, and cut to ``maximumAttributeLength`` characters ending in
+    /// "…".
+    static func attribute(_ text: String) -> String {
+        let limit = maximumAttributeLength
+        return xml(text.count > limit ? String(text.prefix(limit - 1)) + "…" : text)
+    }
+
+    /// Escapes text for XML attributes and content.
+    ///
+    /// Characters XML 1.0 forbids are dropped.
     static func xml(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
