@@ -5,7 +5,7 @@ BUILD_DIR := .build
 PERFDB := $(BUILD_DIR)/debug/perfdb
 DEMO_DB := demo.sqlite
 
-.PHONY: all build test demo reports bench reliability lint format install clean deps fixtures demo-history
+.PHONY: all build test demo reports bench reliability fuzz lint format install clean deps fixtures demo-history
 
 all: build
 
@@ -32,11 +32,18 @@ test: deps
 reliability: build
 	tools/reliability.sh $(PERFDB)
 
+# libFuzzer over every input adapter (FUZZ_RUNS executions each) with AddressSanitizer; its
+# own build folder, so the normal build is untouched. docs/reliability.md.
+FUZZ_RUNS ?= 5000
+fuzz: deps
+	PERFDB_FUZZ=1 $(SWIFT) build --build-path .build-fuzz --product perfdb-fuzz
+	tools/fuzz.sh .build-fuzz/debug/perfdb-fuzz $(FUZZ_RUNS)
+
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Plugins Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Plugins Tests Fuzz Package.swift
 
 format:
-	$(SWIFT) format format --in-place --recursive Sources Plugins Tests Package.swift
+	$(SWIFT) format format --in-place --recursive Sources Plugins Tests Fuzz Package.swift
 
 # Ingest the bundled history (real k6 runs and chaos experiments, each with a CI context) into
 # a fresh demo.sqlite, then show the runs, the latest run, the trend of the regressed endpoint

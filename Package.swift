@@ -7,6 +7,11 @@ let strictSettings: [SwiftSetting] = [
     .unsafeFlags(["-warnings-as-errors"])
 ]
 
+/// `make fuzz` builds with PERFDB_FUZZ set: the adapters get coverage instrumentation and
+/// AddressSanitizer (only our code; the build tools and dependencies stay as they are).
+let fuzzing = Context.environment["PERFDB_FUZZ"] != nil
+let fuzzSettings: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
+
 let package = Package(
     name: "perfdb",
     products: [
@@ -40,7 +45,7 @@ let package = Package(
                 // The raw-stream parser lives in classes; dynamic exclusivity checks on their
                 // properties cost more than the parse in release builds.
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
-            ],
+            ] + fuzzSettings,
             plugins: ["EmbedMigrations"]
         ),
         .systemLibrary(
@@ -75,3 +80,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make fuzz` only: the libFuzzer target over every input adapter (libFuzzer supplies `main`,
+// hence -parse-as-library).
+if fuzzing {
+    package.targets.append(
+        .executableTarget(
+            name: "perfdb-fuzz",
+            dependencies: ["PerfDBKit"],
+            path: "Fuzz/perfdb-fuzz",
+            swiftSettings: strictSettings + fuzzSettings + [.unsafeFlags(["-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        ))
+}

@@ -114,6 +114,10 @@ struct K6JSONLineParser {
             else {
                 throw StreamLineError(message: "a Point whose data.time is not an ISO 8601 time")
             }
+            // Nanoseconds since 1970 must fit in Int64 (years 1678 to 2261).
+            guard abs(date.timeIntervalSince1970) < 9e9 else {
+                throw StreamLineError(message: "a Point whose data.time is out of range")
+            }
             let tags = data["tags"]?.objectValue ?? JSONObject()
             var encoded = JSONWriter.render(.object(tags), pretty: false)
             encoded.removeFirst()
@@ -230,6 +234,10 @@ struct K6CSVLineParser {
         }
         guard let seconds = Int64(String(decoding: fields[timeColumn], as: UTF8.self)) else {
             throw StreamLineError(message: "timestamp is not whole seconds")
+        }
+        // Nanoseconds since 1970 must fit in Int64 (years 1678 to 2261).
+        guard abs(seconds) < 9_000_000_000 else {
+            throw StreamLineError(message: "timestamp \(seconds) is out of range")
         }
         let valueText = String(decoding: fields[valueColumn], as: UTF8.self)
         guard let value = Double(valueText), value.isFinite else {
@@ -401,6 +409,10 @@ enum FastTime {
         guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
             let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2)
         else { return slow(text) }
+        // Nanoseconds since 1970 fit in Int64 between 1678 and 2261.
+        guard (1678...2261).contains(year), (1...12).contains(month), (1...31).contains(day),
+            hour < 24, minute < 60, second <= 60
+        else { return nil }
         guard let fraction = fractionAndZone(text) else { return slow(text) }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
@@ -408,9 +420,10 @@ enum FastTime {
     }
 
     private static func slow(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
-        Timestamp.parse(String(decoding: text, as: UTF8.self)).map {
-            Int64(($0.timeIntervalSince1970 * 1e9).rounded())
-        }
+        guard let date = Timestamp.parse(String(decoding: text, as: UTF8.self)),
+            abs(date.timeIntervalSince1970) < 9e9
+        else { return nil }
+        return Int64((date.timeIntervalSince1970 * 1e9).rounded())
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -1,0 +1,40 @@
+import Foundation
+import PerfDBTestSupport
+import Testing
+
+/// Every input the fuzzer ever found (`Tests/Fixtures/fuzz/<adapter>/`) is refused or stored,
+/// never crashed on, with the adapter it was found with.
+@Suite struct FuzzRegressionTests {
+    struct Finding: CustomTestStringConvertible, Sendable {
+        var adapter: String
+        var path: String
+        var testDescription: String { "\(adapter)/\(URL(fileURLWithPath: path).lastPathComponent)" }
+    }
+
+    static let findings: [Finding] = {
+        let root = URL(fileURLWithPath: TestPaths.fixture("fuzz", ""))
+        let manager = FileManager.default
+        let adapters = (try? manager.contentsOfDirectory(atPath: root.path)) ?? []
+        return adapters.sorted().flatMap { adapter -> [Finding] in
+            let folder = root.appending(path: adapter)
+            let files = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
+            return files.sorted().map {
+                Finding(adapter: adapter, path: folder.appending(path: $0).path)
+            }
+        }
+    }()
+
+    @Test func theFindingsAreThere() {
+        #expect(Self.findings.count >= 3)
+    }
+
+    @Test(arguments: findings)
+    func aFindingIsRefusedOrStoredNeverCrashedOn(_ finding: Finding) throws {
+        let cli = try CLI()
+        let format = finding.adapter == "detect" ? [] : ["--format", finding.adapter]
+        let result = try cli.run(["ingest", finding.path] + format)
+        #expect(result.status == 0 || result.status == 65, "\(result.stderr.prefix(400))")
+        #expect(result.stderr.hasPrefix("perfdb: ") || result.status == 0)
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrac"))
+    }
+}
