@@ -154,7 +154,10 @@ enum Migrations {
     /// The identifiers this perfdb knows, in order.
     static var known: [String] { embeddedMigrations.map(\.identifier) }
 
-    static func apply(to pool: any DatabaseWriter, path: String) throws {
+    static func apply(
+        to pool: any DatabaseWriter, path: String,
+        migrations: [EmbeddedMigration] = embeddedMigrations
+    ) throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 try db.execute(
@@ -167,7 +170,7 @@ enum Migrations {
                 let applied = try String.fetchSet(
                     db, sql: "SELECT identifier FROM schema_migration")
                 try refuseNewer(applied, path: path)
-                for migration in embeddedMigrations where !applied.contains(migration.identifier) {
+                for migration in migrations where !applied.contains(migration.identifier) {
                     try db.execute(sql: migration.sql)
                     try db.execute(
                         sql: "INSERT INTO schema_migration (identifier, applied_at) VALUES (?, ?)",
