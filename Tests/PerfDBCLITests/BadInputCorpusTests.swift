@@ -71,7 +71,7 @@ import Testing
             bytes.insert(contentsOf: [0xC3, 0x28], at: at + needle.count)
             return bytes
         case .gzipCutShort:
-            return Array(try gzip(["-c", "-n", format.fixture]).prefix(200))
+            return Array(try CLI.gzip(["-c", "-n", format.fixture]).prefix(200))
         case .longLine:
             // One 100 MB line: after the header of a CSV, as the first line of the others.
             let filler = [UInt8](repeating: UInt8(ascii: "a"), count: 100_000_000)
@@ -180,19 +180,6 @@ private func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> I
     return nil
 }
 
-/// Runs gzip with the arguments and returns what it wrote.
-private func gzip(_ arguments: [String]) throws -> [UInt8] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["gzip"] + arguments
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Array(data)
-}
-
 extension InputFormat {
     /// A real fixture of the format.
     fileprivate var fixture: String {
@@ -209,7 +196,7 @@ extension InputFormat {
 
     /// The fixture's plain bytes.
     fileprivate func original() throws -> [UInt8] {
-        if self == .k6NDJSON { return try gzip(["-dc", fixture]) }
+        if self == .k6NDJSON { return try CLI.gzip(["-dc", fixture]) }
         return Array(try Data(contentsOf: URL(fileURLWithPath: fixture)))
     }
 }

@@ -17,15 +17,9 @@ import Testing
     /// and a hostile label.
     private func seeded() throws -> CLI {
         let cli = try CLI()
-        let unzip = Process()
-        unzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        unzip.arguments = ["gzip", "-dc", CLI.fixture("k6-ndjson", "smoke.ndjson.gz")]
-        let out = Pipe()
-        unzip.standardOutput = out
-        try unzip.run()
         let original = String(
-            decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        unzip.waitUntilExit()
+            decoding: try CLI.gzip(["-dc", CLI.fixture("k6-ndjson", "smoke.ndjson.gz")]),
+            as: UTF8.self)
         let escaped = try #require(
             String(
                 data: try JSONSerialization.data(withJSONObject: [Self.hostile]), encoding: .utf8))

@@ -51,7 +51,7 @@ public enum InputFormat: String, Sendable, CaseIterable {
         -> (batch: IngestBatch, digest: String, modifiedAt: Date?)
     {
         let stream = try ByteStream(path: path)
-        var prefix = [UInt8](repeating: 0, count: 64 << 10)
+        var prefix = [UInt8](repeating: 0, count: K6StreamAdapter.detectionLength)
         var filled = 0
         while filled < prefix.count {
             let got = try prefix.withUnsafeMutableBufferPointer { buffer -> Int in

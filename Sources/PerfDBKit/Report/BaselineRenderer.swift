@@ -3,8 +3,7 @@ public enum BaselineRenderer {
     /// The baseline in force for `scope`'s newest run.
     public static func show(_ choice: BaselineChoice, scope: Scope, format: OutputFormat) -> String
     {
-        let json = JSONObject([
-            ("schemaVersion", .number(Double(reportSchemaVersion))),
+        let json = JSONObject.report([
             ("scope", .object(CheckRenderer.scopeJSON(scope))),
             ("baseline", .object(CheckRenderer.baselineJSON(choice))),
         ])

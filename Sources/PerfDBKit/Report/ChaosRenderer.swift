@@ -53,9 +53,8 @@ public enum ChaosRenderer {
         case .json:
             return JSONWriter.render(
                 .object(
-                    JSONObject([
-                        ("schemaVersion", .number(Double(reportSchemaVersion))),
-                        ("experiments", .array(reports.map { .object(json($0)) })),
+                    JSONObject.report([
+                        ("experiments", .array(reports.map { .object(json($0)) }))
                     ])))
         case .csv:
             return summary(reports).csv()

@@ -22,8 +22,7 @@ public enum CheckRenderer {
             counts[verdict.rawValue] = .number(
                 Double(report.verdicts.filter { $0.verdict == verdict }.count))
         }
-        return JSONObject([
-            ("schemaVersion", .number(Double(reportSchemaVersion))),
+        return JSONObject.report([
             ("run", .object(runJSON(run))),
             ("verdict", .string(report.verdict == .ok ? "pass" : report.verdict.rawValue)),
             ("exit_code", .number(Double(report.exitCode))),
@@ -383,8 +382,7 @@ public enum CheckRenderer {
     /// An attribute value: escaped, and cut to ``maximumAttributeLength`` characters ending in
     /// "…".
     static func attribute(_ text: String) -> String {
-        let limit = maximumAttributeLength
-        return xml(text.count > limit ? String(text.prefix(limit - 1)) + "…" : text)
+        xml(TextTable.truncated(text, to: maximumAttributeLength))
     }
 
     /// Escapes text for XML attributes and content.

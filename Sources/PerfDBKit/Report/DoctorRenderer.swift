@@ -15,8 +15,7 @@ public enum DoctorRenderer {
         case .json:
             return JSONWriter.render(
                 .object(
-                    JSONObject([
-                        ("schemaVersion", .number(Double(reportSchemaVersion))),
+                    JSONObject.report([
                         ("database", .string(report.path)),
                         ("migrations", .array(report.schema.map { .string($0) })),
                         ("runs", .number(Double(report.runs))),

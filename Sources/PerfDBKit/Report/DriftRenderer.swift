@@ -41,8 +41,7 @@ public enum DriftRenderer {
     }
 
     static func json(_ report: DriftReport) -> JSONObject {
-        JSONObject([
-            ("schemaVersion", .number(Double(reportSchemaVersion))),
+        JSONObject.report([
             ("scope", .object(CheckRenderer.scopeJSON(report.scope))),
             ("baseline_kind", .string(report.baselineKind)),
             ("latest_run", .number(report.latest.id.map(Double.init))),

@@ -9,6 +9,13 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 /// Version of the JSON documents perfdb prints; raised when a field changes meaning or goes.
 public let reportSchemaVersion = 1
 
+extension JSONObject {
+    /// A report's top-level object: `schemaVersion` first, then the members.
+    static func report(_ members: [(String, JSONValue)] = []) -> JSONObject {
+        JSONObject([("schemaVersion", .number(Double(reportSchemaVersion)))] + members)
+    }
+}
+
 /// Formats figures for people: whole numbers plainly, others with up to 3 decimals.
 public enum Figure {
     /// A figure as text for tables.

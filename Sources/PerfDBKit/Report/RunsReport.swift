@@ -71,7 +71,7 @@ public enum RunsReport {
     }
 
     static func json(_ detail: RunDetail) -> JSONObject {
-        var object = JSONObject([("schemaVersion", .number(Double(reportSchemaVersion)))])
+        var object = JSONObject.report()
         for (key, value) in summary(detail.run).members { object[key] = value }
         object["labels"] = .object(JSONObject(detail.labels.map { ($0.key, .string($0.value)) }))
         object["metrics"] = .object(

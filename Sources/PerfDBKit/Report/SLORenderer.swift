@@ -75,8 +75,7 @@ public enum SLORenderer {
         case .json:
             return JSONWriter.render(
                 .object(
-                    JSONObject([
-                        ("schemaVersion", .number(Double(reportSchemaVersion))),
+                    JSONObject.report([
                         ("scope", .object(CheckRenderer.scopeJSON(trend.scope))),
                         (
                             "compliance",

@@ -6,8 +6,7 @@ public enum ScopeReportRenderer {
     }
 
     static func json(_ report: ScopeReport) -> JSONObject {
-        JSONObject([
-            ("schemaVersion", .number(Double(reportSchemaVersion))),
+        JSONObject.report([
             ("scope", .object(CheckRenderer.scopeJSON(report.scope))),
             ("latest_run", .object(CheckRenderer.runJSON(report.check.run))),
             ("check", .object(CheckRenderer.json(report.check))),

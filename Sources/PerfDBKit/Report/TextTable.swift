@@ -101,7 +101,12 @@ public struct TextTable: Sendable {
     }
 
     private static func bounded(_ text: String) -> String {
-        text.count > maximumCellLength ? String(text.prefix(maximumCellLength - 1)) + "…" : text
+        truncated(text, to: maximumCellLength)
+    }
+
+    /// `text` cut to `limit` characters, the last being "…" when anything was cut.
+    static func truncated(_ text: String, to limit: Int) -> String {
+        text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
     }
 
     private func trimTrailing(_ line: String) -> String {

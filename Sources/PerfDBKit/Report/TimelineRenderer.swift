@@ -13,8 +13,7 @@ public enum TimelineRenderer {
         case .json:
             return JSONWriter.render(
                 .object(
-                    JSONObject([
-                        ("schemaVersion", .number(Double(reportSchemaVersion))),
+                    JSONObject.report([
                         ("run_id", .number(run.id.map(Double.init))),
                         (
                             "timelines",

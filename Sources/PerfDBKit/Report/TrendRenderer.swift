@@ -28,8 +28,7 @@ public enum TrendRenderer {
     static func json(_ report: TrendReport) -> JSONObject {
         let values = report.points.map(\.value)
         let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
-        return JSONObject([
-            ("schemaVersion", .number(Double(reportSchemaVersion))),
+        return JSONObject.report([
             ("series", .string(report.series.name)), ("stat", .string(report.statistic)),
             ("unit", .string(report.series.unit)), ("direction", .string(report.series.direction)),
             ("scope", .object(CheckRenderer.scopeJSON(report.scope))),

@@ -114,8 +114,7 @@ struct K6JSONLineParser {
             else {
                 throw StreamLineError(message: "a Point whose data.time is not an ISO 8601 time")
             }
-            // Nanoseconds since 1970 must fit in Int64 (years 1678 to 2261).
-            guard abs(date.timeIntervalSince1970) < 9e9 else {
+            guard let time = FastTime.nanoseconds(of: date) else {
                 throw StreamLineError(message: "a Point whose data.time is out of range")
             }
             let tags = data["tags"]?.objectValue ?? JSONObject()
@@ -128,7 +127,7 @@ struct K6JSONLineParser {
                 try tagBytes.withUnsafeBufferPointer { tagPointer in
                     try aggregator.add(
                         metric: metricPointer, value: value,
-                        time: Int64((date.timeIntervalSince1970 * 1e9).rounded()), tags: tagPointer)
+                        time: time, tags: tagPointer)
                 }
             }
             return .point
@@ -235,8 +234,7 @@ struct K6CSVLineParser {
         guard let seconds = Int64(String(decoding: fields[timeColumn], as: UTF8.self)) else {
             throw StreamLineError(message: "timestamp is not whole seconds")
         }
-        // Nanoseconds since 1970 must fit in Int64 (years 1678 to 2261).
-        guard abs(seconds) < 9_000_000_000 else {
+        guard abs(Double(seconds)) < FastTime.secondsLimit else {
             throw StreamLineError(message: "timestamp \(seconds) is out of range")
         }
         let valueText = String(decoding: fields[valueColumn], as: UTF8.self)
@@ -420,10 +418,17 @@ enum FastTime {
     }
 
     private static func slow(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
-        guard let date = Timestamp.parse(String(decoding: text, as: UTF8.self)),
-            abs(date.timeIntervalSince1970) < 9e9
-        else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1e9).rounded())
+        Timestamp.parse(String(decoding: text, as: UTF8.self)).flatMap(nanoseconds(of:))
+    }
+
+    /// Seconds from 1970 whose nanoseconds fit in Int64 (the years 1678 to 2261), with margin.
+    static let secondsLimit = 9e9
+
+    /// A date's nanoseconds since 1970; nil beyond ``secondsLimit``.
+    static func nanoseconds(of date: Date) -> Int64? {
+        let seconds = date.timeIntervalSince1970
+        guard abs(seconds) < secondsLimit else { return nil }
+        return Int64((seconds * 1e9).rounded())
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

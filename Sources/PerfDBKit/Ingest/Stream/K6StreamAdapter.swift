@@ -6,6 +6,9 @@ import Foundation
 /// k6 names them) and each full tag set; a mergeable distribution per trend series; timelines;
 /// thresholds evaluated as k6 does; checks per group.
 enum K6StreamAdapter {
+    /// How many first bytes detection looks at.
+    static let detectionLength = 64 << 10
+
     /// Whether the first decompressed bytes look like one of the raw formats.
     static func detect(_ prefix: [UInt8]) -> InputFormat? {
         var start = 0
@@ -15,7 +18,7 @@ enum K6StreamAdapter {
         let first = String(decoding: prefix[start..<end], as: UTF8.self)
         if first.hasPrefix("metric_name,") && first.contains("metric_value") { return .k6CSV }
         // A first line longer than the whole prefix is still a stream (refused as too long).
-        if first.hasPrefix("{") && (end < prefix.count || prefix.count >= 64 << 10)
+        if first.hasPrefix("{") && (end < prefix.count || prefix.count >= detectionLength)
             && (first.contains(#""type":"Metric""#) || first.contains(#""type":"Point""#))
         {
             return .k6NDJSON
