@@ -17,7 +17,7 @@ struct PerfDB: ParsableCommand {
         version: perfdbVersion,
         subcommands: [
             Ingest.self, Runs.self, Check.self, Trend.self, Baseline.self, Accept.self, SLO.self,
-            Chaos.self, ReportCommand.self, Doctor.self, Backup.self,
+            Chaos.self, ReportCommand.self, Doctor.self, Backup.self, Merge.self,
             Query.self,
         ]
     )

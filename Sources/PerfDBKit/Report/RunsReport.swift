@@ -338,7 +338,7 @@ public enum RunsReport {
         return target.map { text + " (target \(sign) \(Figure.format($0)) %)" } ?? text
     }
 
-    private static func shortCommit(_ commit: String?) -> String {
+    static func shortCommit(_ commit: String?) -> String {
         guard let commit else { return "-" }
         return commit.count > 12 ? String(commit.prefix(12)) : commit
     }

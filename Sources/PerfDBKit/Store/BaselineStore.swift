@@ -53,7 +53,7 @@ extension Warehouse {
                     SELECT * FROM baseline
                     WHERE scenario IS ? AND environment IS ? AND branch = ?
                       AND kind IN ('run', 'window') AND superseded_at IS NULL
-                    ORDER BY id DESC LIMIT 1
+                    ORDER BY set_at DESC, id DESC LIMIT 1
                     """, arguments: [scope.scenario, scope.environment, scope.branch])
         }
     }
@@ -67,7 +67,7 @@ extension Warehouse {
                 sql: """
                     SELECT * FROM baseline
                     WHERE scenario IS ? AND environment IS ? AND branch = ?
-                    ORDER BY id DESC LIMIT 1
+                    ORDER BY set_at DESC, id DESC LIMIT 1
                     """, arguments: [scope.scenario, scope.environment, scope.branch])
         }
     }
@@ -108,14 +108,15 @@ extension Warehouse {
     public func baselineLog(_ scope: Scope?) throws -> [BaselineRecord] {
         try read { db in
             guard let scope else {
-                return try BaselineRecord.order(Column("id").desc).fetchAll(db)
+                return try BaselineRecord.order(Column("set_at").desc, Column("id").desc)
+                    .fetchAll(db)
             }
             return try BaselineRecord.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM baseline
                     WHERE scenario IS ? AND environment IS ? AND branch = ?
-                    ORDER BY id DESC
+                    ORDER BY set_at DESC, id DESC
                     """, arguments: [scope.scenario, scope.environment, scope.branch])
         }
     }

@@ -243,18 +243,31 @@ extension Warehouse {
     }
 
     /// The id of the series with this key, created on first sight.
-    ///
-    /// A series keeps the type, unit and direction it was first stored with.
     private func seriesID(
         for key: SeriesKey, type: MetricType?, unit: String, direction: Direction,
         cache: inout [SeriesKey: Int64], in db: Database
     ) throws -> Int64 {
         if let id = cache[key] { return id }
+        let id = try Self.seriesID(
+            name: key.name,
+            fields: [key.metric, (type ?? .trend).rawValue, unit, direction.rawValue],
+            tags: { key.tags.map { ($0.key, $0.value) } }, in: db
+        ).id
+        cache[key] = id
+        return id
+    }
+
+    /// The id of the series named `name`, created with its metric, type, unit and direction
+    /// (`fields`, in that order) and tags when it is new.
+    ///
+    /// A series keeps the type, unit and direction it was first stored with.
+    static func seriesID(
+        name: String, fields: [String], tags: () throws -> [(String, String)], in db: Database
+    ) throws -> (id: Int64, created: Bool) {
         if let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM series WHERE name = ?"), arguments: [key.name])
+            db.cachedStatement(sql: "SELECT id FROM series WHERE name = ?"), arguments: [name])
         {
-            cache[key] = id
-            return id
+            return (id, false)
         }
         // Raw streams bring hundreds of new series: cached statements, not record encoding.
         try db.cachedStatement(
@@ -262,16 +275,13 @@ extension Warehouse {
                 INSERT INTO series (name, metric, metric_type, unit, direction)
                 VALUES (?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [
-            key.name, key.metric, (type ?? .trend).rawValue, unit, direction.rawValue,
-        ])
+        ).execute(arguments: StatementArguments([name] + fields))
         let id = db.lastInsertedRowID
         let insertTag = try db.cachedStatement(
             sql: "INSERT INTO series_tag (series_id, key, value) VALUES (?, ?, ?)")
-        for tag in key.tags {
-            try insertTag.execute(arguments: [id, tag.key, tag.value])
+        for (key, value) in try tags() {
+            try insertTag.execute(arguments: [id, key, value])
         }
-        cache[key] = id
-        return id
+        return (id, true)
     }
 }

@@ -1,0 +1,37 @@
+import ArgumentParser
+import PerfDBKit
+
+extension PerfDB {
+    /// `perfdb merge`: fold the runs of other perfdb files into this one.
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Fold the runs of other perfdb files (e.g. from parallel CI jobs) into this one.",
+            discussion: """
+                All files are merged in one transaction: a problem with any of them (exit 65 \
+                for a file that is not a sound perfdb database or comes from a newer perfdb, \
+                66 for a missing one) leaves this database unchanged. Runs are matched by \
+                content digest, so merging the same file again adds nothing; a run here \
+                already keeps what this database has, and takes over an invalidation only the \
+                other file has. Series are matched by metric and tag set; baseline log entries \
+                are added unless the same entry is here, and each scope's newest pin is in \
+                force; verdicts come along for runs that have none here, with their run ids \
+                mapped. The other files are read, never changed.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The perfdb files to merge into the database.")
+        var others: [String]
+
+        func run() throws {
+            // Every file is checked before the database is opened (or created).
+            let sources = try others.map {
+                try MergeSource(path: $0, into: global.databasePath)
+            }
+            let report = try Warehouse(path: global.databasePath).merge(sources)
+            try output.emit(MergeRenderer.render(report, format: output.format))
+        }
+    }
+}
