@@ -11,14 +11,13 @@ public enum MergeRenderer {
                         ("sources", .array(report.sources.map { .object(json($0)) })),
                     ])))
         case .csv:
-            var table = runsTable(report.sources.flatMap { $0.added }, csv: true)
-            table.columns.insert(.init("source"), at: 0)
-            var rows: [[String]] = []
-            for source in report.sources {
-                rows += runsTable(source.added, csv: true).rows.map { [source.path] + $0 }
-            }
-            table.rows = rows
-            return table.csv()
+            // One table of every added run, each row led by the file it came from.
+            return TextTable(
+                columns: [.init("source")] + runsTable([], csv: true).columns,
+                rows: report.sources.flatMap { source in
+                    runsTable(source.added, csv: true).rows.map { [source.path] + $0 }
+                }
+            ).csv()
         case .table, .markdown:
             let markdown = format == .markdown
             return report.sources.map { source in

@@ -46,27 +46,24 @@ public enum BaselineKind: String, Sendable, CaseIterable {
 extension Warehouse {
     /// The pinned baseline of `scope` in force (`run` or `window`), if any.
     public func pinnedBaseline(_ scope: Scope) throws -> BaselineRecord? {
-        try read { db in
-            try BaselineRecord.fetchOne(
-                db,
-                sql: """
-                    SELECT * FROM baseline
-                    WHERE scenario IS ? AND environment IS ? AND branch = ?
-                      AND kind IN ('run', 'window') AND superseded_at IS NULL
-                    ORDER BY set_at DESC, id DESC LIMIT 1
-                    """, arguments: [scope.scenario, scope.environment, scope.branch])
-        }
+        try newestEntry(
+            of: scope, where: "kind IN ('run', 'window') AND superseded_at IS NULL")
     }
 
     /// The newest baseline entry of `scope` (any kind): regressions decided before it are
     /// accepted, and the automatic baseline starts at its run.
     public func latestBaselineEntry(_ scope: Scope) throws -> BaselineRecord? {
+        try newestEntry(of: scope, where: "1")
+    }
+
+    /// The entry of `scope` set last among those `condition` admits.
+    private func newestEntry(of scope: Scope, where condition: String) throws -> BaselineRecord? {
         try read { db in
             try BaselineRecord.fetchOne(
                 db,
                 sql: """
                     SELECT * FROM baseline
-                    WHERE scenario IS ? AND environment IS ? AND branch = ?
+                    WHERE scenario IS ? AND environment IS ? AND branch = ? AND \(condition)
                     ORDER BY set_at DESC, id DESC LIMIT 1
                     """, arguments: [scope.scenario, scope.environment, scope.branch])
         }
@@ -88,19 +85,27 @@ extension Warehouse {
                 windowSize: kind == .window ? windowSize : nil, setAt: Timestamp.format(now),
                 setBy: setBy, reason: reason, supersededAt: nil, supersededBy: nil)
             try entry.insert(db)
-            if kind != .accept, let id = entry.id {
-                try db.execute(
-                    sql: """
-                        UPDATE baseline SET superseded_at = ?, superseded_by = ?
-                        WHERE scenario IS ? AND environment IS ? AND branch = ?
-                          AND kind IN ('run', 'window') AND superseded_at IS NULL AND id <> ?
-                        """,
-                    arguments: [
-                        Timestamp.format(now), id, scope.scenario, scope.environment, scope.branch,
-                        id,
-                    ])
-            }
-            return entry
+            if kind != .accept { try Self.chainPins(of: scope, in: db) }
+            return try BaselineRecord.fetchOne(db, key: entry.id) ?? entry
+        }
+    }
+
+    /// Chains the pins of a scope by the time they were set: each is superseded by the next,
+    /// and only the newest is in force.
+    static func chainPins(of scope: Scope, in db: Database) throws {
+        let pins = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, set_at FROM baseline
+                WHERE scenario IS ? AND environment IS ? AND branch = ?
+                  AND kind IN ('run', 'window')
+                ORDER BY set_at, id
+                """, arguments: [scope.scenario, scope.environment, scope.branch])
+        for (index, pin) in pins.enumerated() {
+            let next = index + 1 < pins.count ? pins[index + 1] : nil
+            try db.execute(
+                sql: "UPDATE baseline SET superseded_at = ?, superseded_by = ? WHERE id = ?",
+                arguments: [next?["set_at"] as String?, next?["id"] as Int64?, pin["id"] as Int64])
         }
     }
 

@@ -206,20 +206,17 @@ struct Merger {
     // MARK: Runs
 
     private mutating func mergeRuns(_ other: Database) throws {
-        let runColumns = try shared("run", other).filter { $0 != "id" }
-        let insert = try db.makeStatement(
-            sql: "INSERT INTO run (\(runColumns.joined(separator: ", "))) VALUES ("
-                + Array(repeating: "?", count: runColumns.count).joined(separator: ", ") + ")")
+        let runColumns = try shared("run", other)
+        let insert = try db.makeStatement(sql: Self.insertSQL("run", runColumns))
+        let present = try Self.runTables.filter { try other.tableExists($0) }
+        let find = try db.makeStatement(
+            sql: "SELECT id, invalidated FROM run WHERE content_digest = ?")
         let rows = try Row.fetchCursor(
             other, sql: "SELECT id, \(runColumns.joined(separator: ", ")) FROM run ORDER BY id")
         while let row = try rows.next() {
             let otherID: Int64 = row["id"]
             let digest: String = row["content_digest"]
-            if let here = try Row.fetchOne(
-                db,
-                sql: "SELECT id, invalidated FROM run WHERE content_digest = ?",
-                arguments: [digest])
-            {
+            if let here = try Row.fetchOne(find, arguments: [digest]) {
                 let id: Int64 = here["id"]
                 runs[otherID] = id
                 report.alreadyHere += 1
@@ -248,7 +245,7 @@ struct Merger {
                     environment: row["environment"], branch: row["branch"],
                     commitId: row["commit_id"], startedAt: row["started_at"],
                     status: row["status"], invalidated: row["invalidated"] as Int64 == 1))
-            for table in Self.runTables where try other.tableExists(table) {
+            for table in present {
                 try copyRows(table, of: otherID, as: id, other)
             }
             try copyEvaluations(of: otherID, as: id, other)
@@ -259,39 +256,37 @@ struct Merger {
     private mutating func copyEvaluations(of otherRun: Int64, as run: Int64, _ other: Database)
         throws
     {
-        let evaluations = try Row.fetchAll(
+        let evaluations = try Int64.fetchAll(
             other, sql: "SELECT id FROM slo_evaluation WHERE run_id = ? ORDER BY id",
             arguments: [otherRun])
-        for evaluation in evaluations {
-            let otherID: Int64 = evaluation["id"]
-            let id = try copyRows(
-                "slo_evaluation", of: otherRun, as: run, other, only: otherID)
+        for otherID in evaluations {
+            try copyRows("slo_evaluation", of: otherRun, as: run, other, only: otherID)
+            let id = db.lastInsertedRowID
             try copyRows("slo_result", key: "evaluation_id", of: otherID, as: id, other)
         }
     }
 
-    /// Copies rows of `table` from the other file, returning the last new row id.
+    /// Copies rows of `table` from the other file, returning how many.
     ///
-    /// The rows whose `key` column is `otherKey` are copied with `key` set to `newKey` and ids of
-    /// runs and series mapped. With `only`, the one row of that id is copied without its id (a
-    /// new one is given). Values go from one SQLite statement to the other as they are (types,
-    /// blobs and all); only the mapped columns pass through Swift.
+    /// The rows whose `key` column is `otherKey` (with `only`, the one row of that id) are copied
+    /// with `key` set to `newKey`, ids of runs and series mapped and a new `id` where the table
+    /// has one. Values go from one SQLite statement to the other as they are (types, blobs and
+    /// all); only the mapped columns pass through Swift.
     @discardableResult
     private mutating func copyRows(
         _ table: String, key: String = "run_id", of otherKey: Int64, as newKey: Int64,
         _ other: Database, only: Int64? = nil
-    ) throws -> Int64 {
-        let names = try shared(table, other).filter { only == nil || $0 != "id" }
+    ) throws -> Int {
+        let names = try shared(table, other)
         let list = names.joined(separator: ", ")
-        let insert = try statements.prepare(
-            "INSERT INTO \(table) (\(list)) VALUES ("
-                + Array(repeating: "?", count: names.count).joined(separator: ", ") + ")", in: db)
+        let insert = try statements.prepare(Self.insertSQL(table, names), in: db)
         let select = try statements.prepare(
             "SELECT \(list) FROM \(table) WHERE \(key) = ?" + (only == nil ? "" : " AND id = ?"),
             in: other)
         sqlite3_reset(select)
         sqlite3_bind_int64(select, 1, otherKey)
         if let only { sqlite3_bind_int64(select, 2, only) }
+        var copied = 0
         while true {
             let step = sqlite3_step(select)
             if step == SQLITE_DONE { break }
@@ -319,9 +314,16 @@ struct Merger {
             let done = sqlite3_step(insert)
             sqlite3_reset(insert)
             guard done == SQLITE_DONE else { throw RawStatements.error(db, code: done) }
+            copied += 1
         }
         sqlite3_reset(select)
-        return db.lastInsertedRowID
+        return copied
+    }
+
+    /// The statement that inserts `columns` into `table`.
+    private static func insertSQL(_ table: String, _ columns: [String]) -> String {
+        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
     }
 
     /// The columns whose values must be mapped on their way in.
@@ -433,26 +435,7 @@ struct Merger {
                 branch: entry["branch"])
             if !scopes.contains(scope) { scopes.append(scope) }
         }
-        for scope in scopes { try rechain(scope) }
-    }
-
-    /// Chains the pins of a scope by the time they were set: each is superseded by the next,
-    /// and only the newest is in force.
-    private func rechain(_ scope: Scope) throws {
-        let pins = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT id, set_at FROM baseline
-                WHERE scenario IS ? AND environment IS ? AND branch = ?
-                  AND kind IN ('run', 'window')
-                ORDER BY set_at, id
-                """, arguments: [scope.scenario, scope.environment, scope.branch])
-        for (index, pin) in pins.enumerated() {
-            let next = index + 1 < pins.count ? pins[index + 1] : nil
-            try db.execute(
-                sql: "UPDATE baseline SET superseded_at = ?, superseded_by = ? WHERE id = ?",
-                arguments: [next?["set_at"] as String?, next?["id"] as Int64?, pin["id"] as Int64])
-        }
+        for scope in scopes { try Warehouse.chainPins(of: scope, in: db) }
     }
 
     // MARK: Verdicts
@@ -464,16 +447,11 @@ struct Merger {
             other, sql: "SELECT DISTINCT run_id FROM verdict ORDER BY run_id")
         for otherRun in judged {
             guard let run = runs[otherRun] else { continue }
-            let here = try Int64.fetchOne(
-                db, sql: "SELECT count(*) FROM verdict WHERE run_id = ?", arguments: [run])
-            guard here == 0 else { continue }
-            let ids = try Int64.fetchAll(
-                other, sql: "SELECT id FROM verdict WHERE run_id = ? ORDER BY id",
-                arguments: [otherRun])
-            for id in ids {
-                try copyRows("verdict", of: otherRun, as: run, other, only: id)
-            }
-            report.verdictsAdded += ids.count
+            let judgedHere = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM verdict WHERE run_id = ?)",
+                arguments: [run])
+            guard judgedHere == false else { continue }
+            report.verdictsAdded += try copyRows("verdict", of: otherRun, as: run, other)
         }
     }
 
@@ -504,12 +482,14 @@ struct Merger {
 
     // MARK: Columns
 
-    /// The columns of `table` in both files, in this file's order: a file of an older schema
-    /// lacks later columns, which take their defaults here.
+    /// The columns of `table` in both files but `id`, in this file's order: a copied row gets a
+    /// new id, and a file of an older schema lacks later columns, which take their defaults here.
     private mutating func shared(_ table: String, _ other: Database) throws -> [String] {
         if let names = columns[table] { return names }
         let theirs = Set(try other.columns(in: table).map(\.name))
-        let names = try db.columns(in: table).map(\.name).filter(theirs.contains)
+        let names = try db.columns(in: table).map(\.name).filter {
+            $0 != "id" && theirs.contains($0)
+        }
         columns[table] = names
         return names
     }
