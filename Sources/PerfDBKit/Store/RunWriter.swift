@@ -127,15 +127,15 @@ extension Warehouse {
             try RunLabelRecord(runId: runID, key: key, value: value).insert(db)
         }
         var seriesIDs: [SeriesKey: Int64] = [:]
+        let insertMeasurement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO measurement (series_id, run_id, statistic, value)
+                VALUES (?, ?, ?, ?)
+                """)
         for series in batch.series {
             let seriesID = try seriesID(
                 for: series.key, type: series.type, unit: series.unit,
                 direction: series.direction, cache: &seriesIDs, in: db)
-            let insertMeasurement = try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO measurement (series_id, run_id, statistic, value)
-                    VALUES (?, ?, ?, ?)
-                    """)
             for statistic in series.statistics {
                 try insertMeasurement.execute(arguments: [
                     seriesID, runID, statistic.name, statistic.value,
@@ -151,18 +151,18 @@ extension Warehouse {
                     """,
                 arguments: [runID, seriesID, distribution.count, Data(distribution.bytes)])
         }
+        let insertBucket = try db.cachedStatement(
+            sql: """
+                INSERT INTO timeline (run_id, series_id, bucket_start, bucket_seconds, count,
+                    avg, min, max, p50, p95, p99, rate, sum)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for timeline in batch.timelines {
             let seriesID = try seriesID(
                 for: timeline.key, type: timeline.type, unit: timeline.unit,
                 direction: timeline.direction, cache: &seriesIDs, in: db)
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO timeline (run_id, series_id, bucket_start, bucket_seconds, count,
-                        avg, min, max, p50, p95, p99, rate, sum)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
             for bucket in timeline.buckets {
-                try statement.execute(arguments: [
+                try insertBucket.execute(arguments: [
                     runID, seriesID, Timestamp.format(bucket.start), timeline.bucketSeconds,
                     bucket.count, bucket.avg, bucket.min, bucket.max, bucket.p50, bucket.p95,
                     bucket.p99, bucket.rate, bucket.sum,
