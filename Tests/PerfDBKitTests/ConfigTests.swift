@@ -80,7 +80,8 @@ import Testing
 
     @Test func theGatePolicyFollowsFamiliesAndOverrides() throws {
         var config = Config()
-        config.series["http_req_duration{endpoint:reservations}"] = .init(minChangePct: 5)
+        config.series["http_req_duration{endpoint:reservations}"] = .init(
+            rule: .init(minChangePct: 5))
         let policy = GatePolicy(config: config)
         func series(_ name: String, _ type: String, _ unit: String, _ direction: Direction)
             -> SeriesRecord

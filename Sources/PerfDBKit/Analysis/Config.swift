@@ -58,10 +58,9 @@ public struct Config: Sendable {
         public var minTailSamples: Double?
     }
 
-    /// Overrides for one series or metric.
-    public struct SeriesOverride: Sendable, Equatable {
-        public var gate: Bool?
-        public var direction: Direction?
+    /// Gate settings given in perfdb.yml: each one left out keeps the value of the rule it
+    /// refines.
+    public struct GateRulePatch: Sendable, Equatable {
         public var statistics: [String]?
         public var minChangePct: Double?
         public var minChangeAbs: Double?
@@ -69,6 +68,27 @@ public struct Config: Sendable {
         public var warningChangePct: Double?
         public var minSpreadPct: Double?
         public var minTailSamples: Double?
+
+        /// `base` with the settings given here.
+        public func applied(to base: GateRule) -> GateRule {
+            var rule = base
+            if let statistics { rule.statistics = statistics }
+            if let minChangePct { rule.minChangePct = minChangePct }
+            if let minChangeAbs { rule.minChangeAbs = minChangeAbs }
+            if let minZ { rule.minZ = minZ }
+            if let warningChangePct { rule.warningChangePct = warningChangePct }
+            if let minSpreadPct { rule.minSpreadPct = minSpreadPct }
+            if let minTailSamples { rule.minTailSamples = minTailSamples }
+            return rule
+        }
+    }
+
+    /// Overrides for one series or metric: whether it is gated, which way is bad, and gate
+    /// settings over those of its metric family.
+    public struct SeriesOverride: Sendable, Equatable {
+        public var gate: Bool?
+        public var direction: Direction?
+        public var rule = GateRulePatch()
     }
 
     /// Drift parameters.
@@ -274,47 +294,23 @@ private struct YAMLReader {
         return try list.map { try string($0, path) }
     }
 
+    /// The keys of a gate rule, in a family (`gate.durations`) or a series override.
+    static let ruleKeys: Set<String> = [
+        "statistics", "min_change_pct", "min_change_abs", "min_z", "warning_change_pct",
+        "min_spread_pct", "min_tail_samples",
+    ]
+
     func rule(_ node: Node, _ path: String, _ base: Config.GateRule) throws
         -> Config.GateRule
     {
         let map = try mapping(node, path)
-        try allow(
-            map,
-            [
-                "statistics", "min_change_pct", "min_change_abs", "min_z", "warning_change_pct",
-                "min_spread_pct", "min_tail_samples",
-            ], at: path)
-        var rule = base
-        if let value = map["statistics"] {
-            rule.statistics = try strings(value, "\(path).statistics")
-        }
-        if let value = map["min_change_pct"] {
-            rule.minChangePct = try double(value, "\(path).min_change_pct")
-        }
-        if let value = map["min_change_abs"] {
-            rule.minChangeAbs = try double(value, "\(path).min_change_abs")
-        }
-        if let value = map["min_z"] { rule.minZ = try double(value, "\(path).min_z") }
-        if let value = map["warning_change_pct"] {
-            rule.warningChangePct = try double(value, "\(path).warning_change_pct")
-        }
-        if let value = map["min_spread_pct"] {
-            rule.minSpreadPct = try double(value, "\(path).min_spread_pct")
-        }
-        if let value = map["min_tail_samples"] {
-            rule.minTailSamples = try double(value, "\(path).min_tail_samples")
-        }
-        return rule
+        try allow(map, Self.ruleKeys, at: path)
+        return try patch(map, path).applied(to: base)
     }
 
     func override(_ node: Node, _ path: String) throws -> Config.SeriesOverride {
         let map = try mapping(node, path)
-        try allow(
-            map,
-            [
-                "gate", "direction", "statistics", "min_change_pct", "min_change_abs", "min_z",
-                "warning_change_pct", "min_spread_pct", "min_tail_samples",
-            ], at: path)
+        try allow(map, Self.ruleKeys.union(["gate", "direction"]), at: path)
         var result = Config.SeriesOverride()
         if let value = map["gate"] { result.gate = try bool(value, "\(path).gate") }
         if let value = map["direction"] {
@@ -326,26 +322,33 @@ private struct YAMLReader {
             }
             result.direction = direction
         }
+        result.rule = try patch(map, path)
+        return result
+    }
+
+    /// The gate settings a mapping gives.
+    private func patch(_ map: Node.Mapping, _ path: String) throws -> Config.GateRulePatch {
+        var patch = Config.GateRulePatch()
         if let value = map["statistics"] {
-            result.statistics = try strings(value, "\(path).statistics")
+            patch.statistics = try strings(value, "\(path).statistics")
         }
         if let value = map["min_change_pct"] {
-            result.minChangePct = try double(value, "\(path).min_change_pct")
+            patch.minChangePct = try double(value, "\(path).min_change_pct")
         }
         if let value = map["min_change_abs"] {
-            result.minChangeAbs = try double(value, "\(path).min_change_abs")
+            patch.minChangeAbs = try double(value, "\(path).min_change_abs")
         }
-        if let value = map["min_z"] { result.minZ = try double(value, "\(path).min_z") }
+        if let value = map["min_z"] { patch.minZ = try double(value, "\(path).min_z") }
         if let value = map["warning_change_pct"] {
-            result.warningChangePct = try double(value, "\(path).warning_change_pct")
+            patch.warningChangePct = try double(value, "\(path).warning_change_pct")
         }
         if let value = map["min_spread_pct"] {
-            result.minSpreadPct = try double(value, "\(path).min_spread_pct")
+            patch.minSpreadPct = try double(value, "\(path).min_spread_pct")
         }
         if let value = map["min_tail_samples"] {
-            result.minTailSamples = try double(value, "\(path).min_tail_samples")
+            patch.minTailSamples = try double(value, "\(path).min_tail_samples")
         }
-        return result
+        return patch
     }
 
     func objective(_ node: Node, _ path: String) throws -> SLODefinition {

@@ -57,11 +57,8 @@ public struct DriftAnalyzer: Sendable {
         let latestValues = latest.id.flatMap { values[$0] } ?? [:]
         var rows: [DriftRow] = []
         for pair in latestValues.keys.sorted() {
-            guard let series = catalog[pair.series], let rule = policy.rule(for: series),
-                rule.statistics.contains(pair.statistic),
-                rule.judges(
-                    statistic: pair.statistic,
-                    count: latestValues[SeriesStatistic(series: pair.series, statistic: "count")])
+            guard let series = catalog[pair.series],
+                let rule = policy.rule(for: pair, catalog: catalog, values: latestValues)
             else { continue }
             let baselineColumn = gate.baselineValues(
                 pair, rule: rule, choice: choice, values: values)

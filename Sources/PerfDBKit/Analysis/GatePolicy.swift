@@ -61,6 +61,22 @@ public struct GatePolicy: Sendable {
         self.config = config
     }
 
+    /// The rule that judges `pair` in a run whose figures are `values`, or nil when the pair
+    /// is not judged: its series is unknown or not gated, the rule leaves out its statistic,
+    /// or it is a percentile with too few samples beyond it.
+    public func rule(
+        for pair: SeriesStatistic, catalog: [String: SeriesRecord],
+        values: [SeriesStatistic: Double]
+    ) -> ResolvedRule? {
+        guard let series = catalog[pair.series], let rule = rule(for: series),
+            rule.statistics.contains(pair.statistic),
+            rule.judges(
+                statistic: pair.statistic,
+                count: values[SeriesStatistic(series: pair.series, statistic: "count")])
+        else { return nil }
+        return rule
+    }
+
     /// The rule for `series`, or nil when it is not gated.
     public func rule(for series: SeriesRecord) -> ResolvedRule? {
         let override = config.series[series.name] ?? config.series[series.metric]
@@ -85,13 +101,11 @@ public struct GatePolicy: Sendable {
             family = .durations
             base = config.durations
         }
+        let rule = override?.rule.applied(to: base) ?? base
         return ResolvedRule(
-            family: family, statistics: override?.statistics ?? base.statistics,
-            direction: direction, minChangePct: override?.minChangePct ?? base.minChangePct,
-            minChangeAbs: override?.minChangeAbs ?? base.minChangeAbs,
-            minZ: override?.minZ ?? base.minZ,
-            warningChangePct: override?.warningChangePct ?? base.warningChangePct,
-            minSpreadPct: override?.minSpreadPct ?? base.minSpreadPct,
-            minTailSamples: override?.minTailSamples ?? base.minTailSamples)
+            family: family, statistics: rule.statistics, direction: direction,
+            minChangePct: rule.minChangePct, minChangeAbs: rule.minChangeAbs, minZ: rule.minZ,
+            warningChangePct: rule.warningChangePct, minSpreadPct: rule.minSpreadPct,
+            minTailSamples: rule.minTailSamples)
     }
 }

@@ -123,11 +123,7 @@ public struct RegressionGate: Sendable {
             }
         }
         for pair in Set(runValues.keys).union(expected.keys) {
-            guard let series = catalog[pair.series], let rule = policy.rule(for: series),
-                rule.statistics.contains(pair.statistic),
-                rule.judges(
-                    statistic: pair.statistic,
-                    count: runValues[SeriesStatistic(series: pair.series, statistic: "count")])
+            guard policy.rule(for: pair, catalog: catalog, values: runValues) != nil
             else { continue }
             if runValues[pair] != nil || (expected[pair] ?? 0) * 2 >= choice.runs.count {
                 pairs.insert(pair)
