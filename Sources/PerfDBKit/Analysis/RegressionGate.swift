@@ -92,18 +92,28 @@ public struct RegressionGate: Sendable {
         self.policy = GatePolicy(config: config)
     }
 
+    /// The load run `reference` names, its id, and the scope of its baseline (its scenario and
+    /// environment on the base branch); any other kind of run is a usage error that says what
+    /// `judge` ("check judges") accepts.
+    func loadRun(_ reference: RunReference, judgedBy judge: String) throws
+        -> (run: RunRecord, id: Int64, scope: Scope)
+    {
+        let run = try warehouse.run(reference)
+        guard run.kind == RunKind.load.rawValue, let runID = run.id else {
+            throw PerfDBError(
+                .usage, "run \(run.id ?? 0) is a \(run.kind) run; \(judge) load runs")
+        }
+        let scope = Scope(
+            scenario: run.scenario, environment: run.environment, branch: config.baseBranch)
+        return (run, runID, scope)
+    }
+
     /// Checks `reference`; stores the verdicts unless `store` is false.
     public func check(
         _ reference: RunReference, failOn: Verdict = .regression, onMissing: MissingPolicy? = nil,
         store: Bool = true, now: Date = Date()
     ) throws -> CheckReport {
-        let run = try warehouse.run(reference)
-        guard run.kind == RunKind.load.rawValue, let runID = run.id else {
-            throw PerfDBError(
-                .usage, "run \(run.id ?? 0) is a \(run.kind) run; check judges load runs")
-        }
-        let scope = Scope(
-            scenario: run.scenario, environment: run.environment, branch: config.baseBranch)
+        let (run, runID, scope) = try loadRun(reference, judgedBy: "check judges")
         let catalog = try warehouse.seriesCatalog()
         let choice = try baselineChoice(for: run, scope: scope)
         let historyLimit = max(config.changePoints.window, config.baselineWindow)

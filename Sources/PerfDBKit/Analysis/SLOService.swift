@@ -17,15 +17,9 @@ public struct SLOService: Sendable {
     public func check(_ reference: RunReference, store: Bool = true, now: Date = Date()) throws
         -> (run: RunRecord, evaluation: SLOEvaluationValue)
     {
-        let run = try warehouse.run(reference)
-        guard run.kind == RunKind.load.rawValue, let runID = run.id else {
-            throw PerfDBError(
-                .usage, "run \(run.id ?? 0) is a \(run.kind) run; SLOs judge load runs")
-        }
-        let scope = Scope(
-            scenario: run.scenario, environment: run.environment, branch: config.baseBranch)
-        let choice = try RegressionGate(warehouse: warehouse, config: config)
-            .baselineChoice(for: run, scope: scope)
+        let gate = RegressionGate(warehouse: warehouse, config: config)
+        let (run, runID, scope) = try gate.loadRun(reference, judgedBy: "SLOs judge")
+        let choice = try gate.baselineChoice(for: run, scope: scope)
         let values = try warehouse.measurements(of: [run] + choice.runs)
         let runValues = values[runID] ?? [:]
         var evaluation = SLOEvaluator.evaluate(
