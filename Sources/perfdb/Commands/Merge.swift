@@ -10,7 +10,8 @@ extension PerfDB {
             discussion: """
                 All files are merged in one transaction: a problem with any of them (exit 65 \
                 for a file that is not a sound perfdb database or comes from a newer perfdb, \
-                66 for a missing one) leaves this database unchanged. Runs are matched by \
+                66 for a missing one, 64 for the database itself) leaves this database \
+                unchanged. Runs are matched by \
                 content digest, so merging the same file again adds nothing; a run here \
                 already keeps what this database has, and takes over an invalidation only the \
                 other file has. Series are matched by metric and tag set; baseline log entries \
@@ -22,7 +23,8 @@ extension PerfDB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
-        @Argument(help: "The perfdb files to merge into the database.")
+        @Argument(
+            help: ArgumentHelp("The perfdb files to merge into the database.", valueName: "other"))
         var others: [String]
 
         func run() throws {
