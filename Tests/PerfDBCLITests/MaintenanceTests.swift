@@ -25,7 +25,14 @@ import Testing
         ])
         #expect(
             migrations.stdout
-                == "identifier\n0001_create_warehouse\n0002_add_distributions_and_timelines\n")
+                == """
+                identifier
+                0001_create_warehouse
+                0002_add_distributions_and_timelines
+                0003_keep_threshold_and_probe_details
+                0004_drop_empty_tags_from_series
+
+                """)
         #expect(try cli.run(["doctor"]).status == 0)
         let ingest = try cli.run(["ingest", CLI.fixture("k6-ndjson", "smoke.ndjson.gz")])
         #expect(ingest.status == 0)

@@ -10,13 +10,15 @@ import Testing
         try Warehouse(path: try TestPaths.temporaryDirectory().appending(path: "w.sqlite").path)
     }
 
-    private func submission(_ batch: IngestBatch, digest: String = "sha256:1") -> RunSubmission {
+    private func submission(_ batch: IngestBatch, digest: String = "sha256:1", exitCode: Int? = nil)
+        -> RunSubmission
+    {
         var context = CIContext()
         context.commit = "0123456789abcdef"
         context.branch = "main"
         context.startedAt = Timestamp.parse("2026-11-10T09:00:00Z")
         return RunSubmission(
-            inputName: "in.json", batch: batch, context: context, exitCode: nil,
+            inputName: "in.json", batch: batch, context: context, exitCode: exitCode,
             sourceFile: "in.json", contentDigest: digest, fileModifiedAt: nil)
     }
 
@@ -95,17 +97,14 @@ import Testing
     }
 
     @Test func exitCodesOfK6DecideTheStatus() {
-        var run = submission(sampleBatch())
-        #expect(run.status == .passed)
-        run.exitCode = 99
-        #expect(run.status == .failed)
+        #expect(submission(sampleBatch()).status == .passed)
+        #expect(submission(sampleBatch(), exitCode: 99).status == .failed)
         for code in [105, 107, 108, 1] {
-            run.exitCode = code
-            #expect(run.status == .aborted)
+            #expect(submission(sampleBatch(), exitCode: code).status == .aborted)
         }
-        run.exitCode = 0
-        run.batch.status = .failed
-        #expect(run.status == .failed)
+        var failed = sampleBatch()
+        failed.status = .failed
+        #expect(submission(failed, exitCode: 0).status == .failed)
     }
 
     @Test func aDatabaseFromANewerPerfdbIsRefusedAndLeftAlone() throws {

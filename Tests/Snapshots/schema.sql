@@ -14,14 +14,15 @@ CREATE TABLE baseline (
     CHECK ((kind = 'window') = (window_size IS NOT NULL))
 ) STRICT;
 
-CREATE TABLE chaos_activity (
+CREATE TABLE "chaos_activity" (
     run_id INTEGER NOT NULL REFERENCES chaos_experiment (run_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
-    phase TEXT NOT NULL
-        CHECK (phase IN ('steady_state_before', 'method', 'steady_state_after', 'rollback')),
+    phase TEXT NOT NULL CHECK (phase IN ('steady_state_before', 'method',
+        'steady_state_during', 'steady_state_after', 'rollback')),
     type TEXT NOT NULL CHECK (type IN ('action', 'probe')),
     name TEXT NOT NULL,
     status TEXT NOT NULL,
+    tolerance_met INTEGER CHECK (tolerance_met IN (0, 1)),
     started_at TEXT,
     ended_at TEXT,
     duration_s REAL,
@@ -173,11 +174,12 @@ CREATE TABLE slo_result (
     PRIMARY KEY (evaluation_id, name)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TABLE threshold_result (
+CREATE TABLE "threshold_result" (
     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
     series_id INTEGER NOT NULL REFERENCES series (id),
     expression TEXT NOT NULL,
-    passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+    passed INTEGER CHECK (passed IN (0, 1)),
+    abort_on_fail INTEGER NOT NULL DEFAULT 0 CHECK (abort_on_fail IN (0, 1)),
     PRIMARY KEY (run_id, series_id, expression)
 ) STRICT, WITHOUT ROWID;
 

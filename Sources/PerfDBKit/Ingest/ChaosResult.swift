@@ -43,6 +43,8 @@ public struct ChaosActivityValue: Sendable, Equatable {
     public enum Phase: String, Sendable, CaseIterable {
         case steadyStateBefore = "steady_state_before"
         case method
+        /// A hypothesis run during the method (`--hypothesis-strategy continuously`).
+        case steadyStateDuring = "steady_state_during"
         case steadyStateAfter = "steady_state_after"
         case rollback
     }
@@ -51,20 +53,25 @@ public struct ChaosActivityValue: Sendable, Equatable {
     /// `action` or `probe`.
     public var type: String
     public var name: String
+    /// The tool's status: for Chaos Toolkit, whether the activity ran (`succeeded`), not
+    /// whether a steady-state probe's tolerance held.
     public var status: String
+    /// A steady-state probe's tolerance result; nil for other activities.
+    public var toleranceMet: Bool?
     public var startedAt: Date?
     public var endedAt: Date?
     public var durationSeconds: Double?
 
     /// Creates an activity.
     public init(
-        phase: Phase, type: String, name: String, status: String, startedAt: Date?,
-        endedAt: Date?, durationSeconds: Double?
+        phase: Phase, type: String, name: String, status: String, toleranceMet: Bool? = nil,
+        startedAt: Date?, endedAt: Date?, durationSeconds: Double?
     ) {
         self.phase = phase
         self.type = type
         self.name = name
         self.status = status
+        self.toleranceMet = toleranceMet
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.durationSeconds = durationSeconds

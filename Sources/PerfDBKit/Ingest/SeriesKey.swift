@@ -18,11 +18,14 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 
-    /// Creates a key; tags are sorted and a repeated key keeps its last value.
+    /// Creates a key; tags are sorted, a repeated key keeps its last value, and a tag with an
+    /// empty value is left out (k6's NDJSON writes the root group as `"group":""`, its CSV an
+    /// empty column: both are the same series).
     public init(metric: String, tags: [Tag] = []) {
         self.metric = metric
         var byKey: [String: String] = [:]
         for tag in tags { byKey[tag.key] = tag.value }
+        byKey = byKey.filter { !$0.value.isEmpty }
         self.tags = byKey.keys.sorted().map { Tag($0, byKey[$0] ?? "") }
     }
 

@@ -99,8 +99,20 @@ public struct MergeSource: Sendable {
         configuration.busyMode = .timeout(Warehouse.busyTimeout)
         configuration.label = "perfdb-merge-source"
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            schema = try queue.read { db in try Self.check(db, path: path) }
+            let file = try DatabaseQueue(path: path, configuration: configuration)
+            let applied = try file.read { db in try Self.check(db, path: path) }
+            schema = applied.last ?? "none"
+            if Migrations.known.allSatisfy(applied.contains) {
+                queue = file
+            } else {
+                // A file of an older schema is merged from an upgraded copy in memory, so its
+                // rows read as this schema's (series keys included); the file stays as it is.
+                let copy = try DatabaseQueue()
+                try file.backup(to: copy)
+                try file.close()
+                try Migrations.apply(to: copy, path: path)
+                queue = copy
+            }
         } catch let error as PerfDBError {
             throw error
         } catch let error as DatabaseError {
@@ -115,9 +127,9 @@ public struct MergeSource: Sendable {
         }
     }
 
-    /// The newest migration of the file, after checking it is a sound perfdb database this perfdb
-    /// can read.
-    private static func check(_ db: Database, path: String) throws -> String {
+    /// The migrations applied to the file, after checking it is a sound perfdb database this
+    /// perfdb can read.
+    private static func check(_ db: Database, path: String) throws -> [String] {
         guard try db.tableExists("schema_migration"), try db.tableExists("run") else {
             throw PerfDBError.badInput(path, "not a perfdb database (no schema_migration table)")
         }
@@ -140,7 +152,7 @@ public struct MergeSource: Sendable {
                 "fails SQLite's foreign-key check: a row of \(violation[0] as String? ?? "?") "
                     + "refers to a missing row of \(violation[2] as String? ?? "?")")
         }
-        return applied.last ?? "none"
+        return applied
     }
 
     /// True when both paths name the same file (also through links).

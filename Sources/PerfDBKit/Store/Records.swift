@@ -122,7 +122,9 @@ struct ThresholdResultRecord: Codable, FetchableRecord, PersistableRecord {
     var runId: Int64
     var seriesId: Int64
     var expression: String
-    var passed: Bool
+    /// NULL: not evaluated.
+    var passed: Bool?
+    var abortOnFail: Bool
 }
 
 /// A row of `check_result`.
@@ -229,6 +231,8 @@ public struct ChaosActivityRecord: Codable, Sendable, FetchableRecord, Persistab
     public var type: String
     public var name: String
     public var status: String
+    /// A steady-state probe's tolerance result.
+    public var toleranceMet: Bool?
     public var startedAt: String?
     public var endedAt: String?
     public var durationS: Double?

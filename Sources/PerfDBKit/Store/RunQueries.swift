@@ -39,7 +39,8 @@ public struct RunDetail: Sendable {
     public var labels: [(key: String, value: String)]
     /// Series in name order, each with its statistics in the stored order.
     public var metrics: [(series: SeriesRecord, statistics: [(name: String, value: Double)])]
-    public var thresholds: [(series: String, expression: String, passed: Bool)]
+    /// `passed` is nil for a threshold the tool did not evaluate.
+    public var thresholds: [(series: String, expression: String, passed: Bool?, abortOnFail: Bool)]
     public var checks: [(groupPath: String, name: String, passes: Int, fails: Int)]
     public var slo: (evaluation: SLOEvaluationRecord, results: [SLOResultRecord])?
     public var chaos: (experiment: ChaosExperimentRecord, activities: [ChaosActivityRecord])?
@@ -131,14 +132,14 @@ extension Warehouse {
             let thresholds = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.name, t.expression, t.passed FROM threshold_result t
+                    SELECT s.name, t.expression, t.passed, t.abort_on_fail FROM threshold_result t
                     JOIN series s ON s.id = t.series_id WHERE t.run_id = ?
                     ORDER BY s.name, t.expression
                     """, arguments: [id]
             ).map {
                 (
                     series: $0["name"] as String, expression: $0["expression"] as String,
-                    passed: $0["passed"] as Bool
+                    passed: $0["passed"] as Bool?, abortOnFail: $0["abort_on_fail"] as Bool
                 )
             }
             let checks = try CheckResultRecord.filter(Column("run_id") == id)

@@ -16,14 +16,15 @@ public struct RunSubmission: Sendable {
     /// When the file was last modified; with the run's duration it dates the run.
     public var fileModifiedAt: Date?
 
-    /// Creates a submission.
+    /// Creates a submission; the batch is settled with the exit code
+    /// (``IngestBatch/settled(exitCode:)``).
     public init(
         inputName: String, batch: IngestBatch, context: CIContext, exitCode: Int?,
         sourceFile: String,
         contentDigest: String, fileModifiedAt: Date?
     ) {
         self.inputName = inputName
-        self.batch = batch
+        self.batch = batch.settled(exitCode: exitCode)
         self.context = context
         self.exitCode = exitCode
         self.sourceFile = sourceFile
@@ -31,17 +32,8 @@ public struct RunSubmission: Sendable {
         self.fileModifiedAt = fileModifiedAt
     }
 
-    /// The run's status: the file's own verdict, overridden for k6 by its exit code (99
-    /// thresholds crossed; 105 external abort, 107 script exception, 108 script aborted, and
-    /// any other non-zero code: aborted).
-    public var status: RunStatus {
-        guard batch.tool == "k6", let exitCode else { return batch.status }
-        switch exitCode {
-        case 0: return batch.status
-        case 99: return .failed
-        default: return .aborted
-        }
-    }
+    /// The run's status: the file's own verdict, settled with the tool's exit code.
+    public var status: RunStatus { batch.status }
 
     /// When the run started: the flag or CI, else the file's own time, else the file's
     /// modification time less the run's duration, else now.
@@ -104,8 +96,9 @@ extension Warehouse {
         let batch = submission.batch
         let context = submission.context
         let startedAt = submission.startedAt(now: now)
-        let endedAt =
-            batch.endedAt ?? batch.durationMs.map { startedAt.addingTimeInterval($0 / 1000) }
+        // A start given on the command line moves the end with it.
+        let shifted = batch.durationMs.map { startedAt.addingTimeInterval($0 / 1000) }
+        let endedAt = context.startedAt != nil ? shifted ?? batch.endedAt : batch.endedAt ?? shifted
         var run = RunRecord(
             id: nil, kind: batch.kind.rawValue, tool: batch.tool, toolVersion: batch.toolVersion,
             sourceFormat: batch.format.rawValue, sourceFile: submission.sourceFile,
@@ -175,7 +168,7 @@ extension Warehouse {
                 cache: &seriesIDs, in: db)
             try ThresholdResultRecord(
                 runId: runID, seriesId: seriesID, expression: threshold.expression,
-                passed: threshold.passed
+                passed: threshold.passed, abortOnFail: threshold.abortOnFail
             ).insert(db, onConflict: .replace)
         }
         for check in batch.checks {
@@ -208,6 +201,7 @@ extension Warehouse {
                 try ChaosActivityRecord(
                     runId: runID, seq: index + 1, phase: activity.phase.rawValue,
                     type: activity.type, name: activity.name, status: activity.status,
+                    toleranceMet: activity.toleranceMet,
                     startedAt: activity.startedAt.map(Timestamp.format),
                     endedAt: activity.endedAt.map(Timestamp.format),
                     durationS: activity.durationSeconds
