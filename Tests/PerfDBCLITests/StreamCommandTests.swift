@@ -29,6 +29,53 @@ import Testing
         #expect(none.status == 66)
     }
 
+    @Test func thresholdsK6DidNotEvaluateShowAsSuch() throws {
+        let cli = try CLI()
+        let stream = CLI.fixture("k6-runs", "no-thresholds-1.1.0/stream.ndjson.gz")
+        let result = try cli.run(["ingest", stream, "--exit-code", "0"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("3 thresholds (0 failed, 3 not evaluated)"))
+        #expect(result.stderr.contains("status passed"))
+        let show = try cli.run(["runs", "show", "1", "--format", "json"])
+        let run = try #require(
+            try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let thresholds = try #require(run["thresholds"] as? [[String: Any]])
+        #expect(thresholds.count == 3)
+        #expect(thresholds.allSatisfy { $0["passed"] is NSNull })
+        #expect(try cli.run(["runs", "show", "1"]).stdout.contains("not evaluated"))
+        let abort = try cli.run([
+            "ingest", CLI.fixture("k6-runs", "abort-on-fail-0.57.0/stream.ndjson.gz"),
+        ])
+        #expect(abort.stderr.contains("status aborted"))
+        #expect(
+            try cli.run(["runs", "show", "2"]).stdout.contains("rate<0.01 (abortOnFail)  FAILED"))
+    }
+
+    @Test func metricTypesComeFromTheFlagAndTheConfiguration() throws {
+        let cli = try CLI()
+        let csv = CLI.fixture("k6-runs", "custom-metrics-1.1.0/stream-unix.csv.gz")
+        try "ingest:\n  metric_types:\n    queue_depth: trend\n".write(
+            to: cli.directory.appending(path: "perfdb.yml"), atomically: true, encoding: .utf8)
+        let result = try cli.run(["ingest", csv, "--metric-type", "booking_ok=gauge"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("bookings_total as counter (every value 1)"))
+        #expect(!result.stderr.contains("queue_depth as"))
+        let types = try cli.run([
+            "query",
+            "SELECT name, metric_type FROM series WHERE name IN ('queue_depth', 'booking_ok') ORDER BY 1",
+            "--format", "csv",
+        ])
+        #expect(types.stdout == "name,metric_type\nbooking_ok,gauge\nqueue_depth,trend\n")
+        let bad = try cli.run(["ingest", csv, "--metric-type", "booking_ok=histogram"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("booking_ok=histogram"))
+        try "ingest:\n  metric_typo: {}\n".write(
+            to: cli.directory.appending(path: "perfdb.yml"), atomically: true, encoding: .utf8)
+        let typo = try cli.run(["ingest", csv])
+        #expect(typo.status == 65)
+        #expect(typo.stderr.contains("ingest.metric_typo"))
+    }
+
     @Test func droppedTagsMakeNoSeries() throws {
         let cli = try CLI()
         let result = try cli.run([

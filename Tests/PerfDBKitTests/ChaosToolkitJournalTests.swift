@@ -63,6 +63,55 @@ import Testing
         let duration = try #require(batch.durationMs)
         #expect(abs(end.timeIntervalSince(start) * 1000 - duration) < 1000)
     }
+
+    /// The journal's raw JSON, to compare with what perfdb read.
+    static func journal(_ folder: String, _ name: String) throws -> JSONValue {
+        try JSONParser.parse(
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture(folder, name)))))
+    }
+
+    @Test(arguments: [
+        ("chaostoolkit", "pms-outage-deviated.json"),
+        ("chaostoolkit-continuous", "pms-outage-deviated.json"),
+        ("chaostoolkit-continuous", "continuous-deviated.json"),
+    ])
+    func aProbeWhoseToleranceFailedKeepsThatResult(folder: String, name: String) throws {
+        let batch = try fixtureBatch(folder, name)
+        let chaos = try #require(batch.chaos)
+        let after = chaos.activities.filter { $0.phase == .steadyStateAfter }
+        #expect(!after.isEmpty)
+        // Chaos Toolkit says the probe succeeded (it ran) and that its tolerance failed.
+        #expect(after.allSatisfy { $0.status == "succeeded" })
+        #expect(after.contains { $0.toleranceMet == false })
+        let expected = try Self.journal(folder, name)["steady_states"]?["after"]?["probes"]?
+            .arrayValue?.map { $0["tolerance_met"]?.boolValue }
+        #expect(after.map(\.toleranceMet) == expected)
+        #expect(
+            chaos.activities.filter { $0.phase == .method }.allSatisfy { $0.toleranceMet == nil })
+    }
+
+    @Test(arguments: ["continuous-held.json", "continuous-deviated.json"])
+    func aContinuousHypothesisKeepsItsProbesInTimeOrder(name: String) throws {
+        let batch = try fixtureBatch("chaostoolkit-continuous", name)
+        let chaos = try #require(batch.chaos)
+        let runs = try #require(
+            try Self.journal("chaostoolkit-continuous", name)["steady_states"]?["during"]?
+                .arrayValue)
+        #expect(!runs.isEmpty)
+        let probes = runs.flatMap { $0["probes"]?.arrayValue ?? [] }
+        let during = chaos.activities.filter { $0.phase == .steadyStateDuring }
+        #expect(during.count == probes.count)
+        #expect(during.map(\.toleranceMet) == probes.map { $0["tolerance_met"]?.boolValue })
+        // Interleaved with the method, in the order they ran.
+        let starts = chaos.activities.compactMap(\.startedAt)
+        #expect(starts.count == chaos.activities.count)
+        #expect(starts == starts.sorted())
+        let firstDuring = try #require(
+            chaos.activities.firstIndex { $0.phase == .steadyStateDuring })
+        let lastMethod = try #require(chaos.activities.lastIndex { $0.phase == .method })
+        #expect(firstDuring < lastMethod)
+        #expect(batch.status == (name == "continuous-held.json" ? .passed : .failed))
+    }
 }
 
 @Suite struct ChaosResultTests {

@@ -28,9 +28,13 @@ import Testing
             #expect(a == b, "statistics of \(key)")
         }
         let exportThresholds = Set(
-            export.thresholds.map { "\($0.series) \($0.expression) \($0.passed)" })
+            export.thresholds.map {
+                "\($0.series) \($0.expression) \(String(describing: $0.passed))"
+            })
         let handleThresholds = Set(
-            handle.thresholds.map { "\($0.series) \($0.expression) \($0.passed)" })
+            handle.thresholds.map {
+                "\($0.series) \($0.expression) \(String(describing: $0.passed))"
+            })
         #expect(exportThresholds == handleThresholds)
         #expect(
             Set(export.checks.map { "\($0.groupPath)/\($0.name) \($0.passes) \($0.fails)" })
@@ -80,11 +84,11 @@ import Testing
         for format in ["k6-summary-export", "k6-handle-summary"] {
             let batch = try fixtureBatch(format, "thresholds-crossed.json")
             #expect(batch.status == .failed)
-            #expect(batch.thresholds.contains { !$0.passed })
-            #expect(batch.thresholds.contains { $0.passed })
+            #expect(batch.thresholds.contains { $0.passed == false })
+            #expect(batch.thresholds.contains { $0.passed == true })
             let passing = try fixtureBatch(format, "load.json")
             #expect(passing.status == .passed)
-            #expect(passing.thresholds.allSatisfy { $0.passed })
+            #expect(passing.thresholds.allSatisfy { $0.passed == true })
         }
     }
 

@@ -33,6 +33,8 @@ public struct Config: Sendable {
     /// Weighted-score cut-offs of an SLO evaluation.
     public var sloPassScore = 0.9
     public var sloWarningScore = 0.75
+    /// Types of metrics whose raw stream does not say them (k6's CSV), by metric name.
+    public var metricTypes: [String: MetricType] = [:]
 
     /// The defaults.
     public init() {}
@@ -135,7 +137,11 @@ public struct Config: Sendable {
         let reader = YAMLReader(file: file)
         let root = try reader.mapping(node, "(document)")
         try reader.allow(
-            root, ["base_branch", "baseline", "gate", "series", "change_points", "drift", "slo"],
+            root,
+            [
+                "base_branch", "baseline", "gate", "series", "change_points", "drift", "slo",
+                "ingest",
+            ],
             at: "")
         if let value = root["base_branch"] {
             configuration.baseBranch = try reader.string(value, "base_branch")
@@ -227,6 +233,20 @@ public struct Config: Sendable {
                 let names = configuration.slos.map(\.name)
                 if Set(names).count != names.count {
                     throw reader.fail("slo.objectives", "two objectives have the same name")
+                }
+            }
+        }
+        if let ingest = root["ingest"] {
+            let map = try reader.mapping(ingest, "ingest")
+            try reader.allow(map, ["metric_types"], at: "ingest")
+            if let types = map["metric_types"] {
+                for (keyNode, value) in try reader.mapping(types, "ingest.metric_types") {
+                    let name = try reader.string(keyNode, "ingest.metric_types")
+                    let path = "ingest.metric_types.\(name)"
+                    guard let type = MetricType(rawValue: try reader.string(value, path)) else {
+                        throw reader.fail(path, "expected trend, counter, rate or gauge")
+                    }
+                    configuration.metricTypes[name] = type
                 }
             }
         }

@@ -56,19 +56,35 @@ struct ChaosToolkitJournalAdapter: InputAdapter {
         try readMetadata(experiment, into: &chaos, reader)
 
         var activities: [ChaosActivityValue] = []
-        for (phase, list, path) in [
-            (
-                ChaosActivityValue.Phase.steadyStateBefore, steadyStates?["before"]?["probes"],
-                "steady_states.before.probes"
-            ),
+        var lists: [(ChaosActivityValue.Phase, JSONValue?, String)] = [
+            (.steadyStateBefore, steadyStates?["before"]?["probes"], "steady_states.before.probes"),
             (.method, root["run"], "run"),
+        ]
+        // A hypothesis run continuously (or during the method only) leaves one entry per run.
+        for (index, item) in try reader.optionalArray(
+            steadyStates?["during"], "steady_states.during", reader
+        ).enumerated() where !item.isNull {
+            let path = "steady_states.during[\(index)]"
+            lists.append(
+                (.steadyStateDuring, try reader.object(item, path)["probes"], path + ".probes"))
+        }
+        lists += [
             (.steadyStateAfter, steadyStates?["after"]?["probes"], "steady_states.after.probes"),
             (.rollback, root["rollbacks"], "rollbacks"),
-        ] {
+        ]
+        for (phase, list, path) in lists {
             for (index, item) in try reader.optionalArray(list, path, reader).enumerated() {
                 activities.append(
                     try activity(item, phase: phase, path: "\(path)[\(index)]", reader))
             }
+        }
+        // Hypothesis runs during the method interleave with it: keep the activities in time
+        // order when every one has a start.
+        if activities.allSatisfy({ $0.startedAt != nil }) {
+            activities = activities.enumerated().sorted {
+                ($0.element.startedAt ?? .distantPast, $0.offset)
+                    < ($1.element.startedAt ?? .distantPast, $1.offset)
+            }.map(\.element)
         }
         chaos.activities = activities
         let probes = try reader.optionalArray(root["run"], "run", reader).enumerated()
@@ -115,6 +131,7 @@ struct ChaosToolkitJournalAdapter: InputAdapter {
             type: try reader.string(definition["type"], "\(path).activity.type"),
             name: try reader.string(definition["name"], "\(path).activity.name"),
             status: try reader.string(fields["status"], "\(path).status"),
+            toleranceMet: try reader.optionalBool(fields["tolerance_met"], "\(path).tolerance_met"),
             startedAt: try reader.optionalTimestamp(fields["start"], "\(path).start"),
             endedAt: try reader.optionalTimestamp(fields["end"], "\(path).end"),
             durationSeconds: try reader.optionalNumber(

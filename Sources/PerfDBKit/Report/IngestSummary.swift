@@ -10,8 +10,11 @@ public enum IngestSummary {
             contents.append("\(batch.series.count) series, \(measurements) measurements")
         }
         if !batch.thresholds.isEmpty {
-            let failed = batch.thresholds.filter { !$0.passed }.count
-            contents.append("\(batch.thresholds.count) thresholds (\(failed) failed)")
+            let failed = batch.thresholds.filter { $0.passed == false }.count
+            let unevaluated = batch.thresholds.filter { $0.passed == nil }.count
+            contents.append(
+                "\(batch.thresholds.count) thresholds (\(failed) failed"
+                    + (unevaluated > 0 ? ", \(unevaluated) not evaluated)" : ")"))
         }
         if !batch.checks.isEmpty { contents.append("\(batch.checks.count) checks") }
         if let slo = batch.slo {

@@ -88,7 +88,8 @@ public enum RunsReport {
                     JSONObject([
                         ("series", .string(threshold.series)),
                         ("expression", .string(threshold.expression)),
-                        ("passed", .bool(threshold.passed)),
+                        ("passed", threshold.passed.map { .bool($0) } ?? .null),
+                        ("abort_on_fail", .bool(threshold.abortOnFail)),
                     ]))
             })
         object["checks"] = .array(
@@ -175,6 +176,10 @@ public enum RunsReport {
                                 ("type", .string(activity.type)),
                                 ("name", .string(activity.name)),
                                 ("status", .string(activity.status)),
+                                (
+                                    "tolerance_met",
+                                    activity.toleranceMet.map { .bool($0) } ?? .null
+                                ),
                                 ("started_at", .string(activity.startedAt)),
                                 ("duration_s", .number(activity.durationS)),
                             ]))
@@ -243,7 +248,10 @@ public enum RunsReport {
             let table = TextTable(
                 columns: [.init("series"), .init("threshold"), .init("result")],
                 rows: detail.thresholds.map {
-                    [$0.series, $0.expression, $0.passed ? "passed" : "FAILED"]
+                    [
+                        $0.series, $0.expression + ($0.abortOnFail ? " (abortOnFail)" : ""),
+                        $0.passed.map { $0 ? "passed" : "FAILED" } ?? "not evaluated",
+                    ]
                 })
             out +=
                 markdown
@@ -324,8 +332,33 @@ public enum RunsReport {
                 markdown
                 ? "\n### Chaos experiment\n\n" + table.markdown()
                 : "\nChaos experiment\n\n" + table.plain()
+            if !chaos.activities.isEmpty {
+                let activities = activityTable(chaos.activities)
+                out +=
+                    markdown
+                    ? "\n### Activities\n\n" + activities.markdown()
+                    : "\nActivities\n\n" + activities.plain()
+            }
         }
         return out
+    }
+
+    /// A chaos experiment's activities in order; a steady-state probe's tolerance result beside
+    /// the tool's status (a probe that ran is `succeeded` even when its tolerance failed).
+    private static func activityTable(_ activities: [ChaosActivityRecord]) -> TextTable {
+        TextTable(
+            columns: [
+                .init("#", alignRight: true), .init("phase"), .init("type"), .init("name"),
+                .init("status"), .init("tolerance"), .init("duration_s", alignRight: true),
+            ],
+            rows: activities.map { activity in
+                [
+                    String(activity.seq), activity.phase, activity.type, activity.name,
+                    activity.status,
+                    activity.toleranceMet.map { $0 ? "met" : "NOT met" } ?? "-",
+                    activity.durationS.map(Figure.format) ?? "-",
+                ]
+            })
     }
 
     private static func yesNo(_ value: Bool?) -> String {

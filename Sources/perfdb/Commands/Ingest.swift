@@ -19,6 +19,8 @@ extension PerfDB {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var configuration: ConfigOptions
+
         @Argument(help: "Result files to store, or - for standard input.")
         var files: [String]
 
@@ -81,6 +83,13 @@ extension PerfDB {
             help: "Raw streams: a tag never to make a series dimension (repeatable).")
         var dropTags: [String] = []
 
+        @Option(
+            name: .customLong("metric-type"),
+            help: ArgumentHelp(
+                "k6 CSV: the type of a metric of the script's own (repeatable).",
+                valueName: "name=trend|counter|rate|gauge"))
+        var metricTypes: [String] = []
+
         func validate() throws {
             if bucket < 0 { throw ValidationError("--bucket must be 0 or more seconds") }
             if maxTagValues < 1 { throw ValidationError("--max-tag-values must be at least 1") }
@@ -98,6 +107,9 @@ extension PerfDB {
             options.stream.bucketSeconds = bucket
             options.stream.maxTagValues = maxTagValues
             options.stream.droppedTags = Set(dropTags)
+            options.stream.metricTypes = try configuration.load().metricTypes.merging(
+                try forcedTypes()
+            ) { _, flag in flag }
             if !global.quiet && (progress || isatty(STDERR_FILENO) != 0) {
                 options.stream.progress = ProgressLine.report
             }
@@ -109,6 +121,20 @@ extension PerfDB {
                 global.note(IngestSummary.line(for: result))
                 for warning in result.batch.warnings { global.note("warning: " + warning) }
             }
+        }
+
+        private func forcedTypes() throws -> [String: MetricType] {
+            var types: [String: MetricType] = [:]
+            for text in metricTypes {
+                let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, let type = MetricType(rawValue: parts[1])
+                else {
+                    throw ValidationError(
+                        "--metric-type \"\(text)\" is not name=trend|counter|rate|gauge")
+                }
+                types[parts[0]] = type
+            }
+            return types
         }
 
         private func context() throws -> CIContext {

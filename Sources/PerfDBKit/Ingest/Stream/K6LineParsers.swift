@@ -137,16 +137,32 @@ struct K6JSONLineParser {
     }
 
     /// The metric definition of a `{"type":"Metric",…}` line, if it is one.
+    ///
+    /// A threshold is a string (`"rate<0.01"`) or, with `abortOnFail`, an object
+    /// (`{"threshold":"rate<0.01","abortOnFail":true,"delayAbortEval":"2s"}`).
     static func metricDefinition(_ line: UnsafeBufferPointer<UInt8>) -> (String, MetricInfo)? {
         guard let document = try? JSONParser.parse(Array(line)),
             document["type"]?.stringValue == "Metric", let data = document["data"]?.objectValue,
             let name = data["name"]?.stringValue,
             let type = data["type"]?.stringValue.flatMap(MetricType.init(rawValue:))
         else { return nil }
-        let thresholds = data["thresholds"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let thresholds = (data["thresholds"]?.arrayValue ?? []).compactMap {
+            element -> ThresholdSpec? in
+            if let expression = element.stringValue {
+                return ThresholdSpec(expression: expression, abortOnFail: false)
+            }
+            guard let expression = element["threshold"]?.stringValue else { return nil }
+            return ThresholdSpec(
+                expression: expression, abortOnFail: element["abortOnFail"]?.boolValue ?? false)
+        }
+        let submetrics = (data["submetrics"]?.arrayValue ?? []).compactMap {
+            $0["name"]?.stringValue
+        }
         return (
             name,
-            MetricInfo(type: type, contains: data["contains"]?.stringValue, thresholds: thresholds)
+            MetricInfo(
+                type: type, contains: data["contains"]?.stringValue, thresholds: thresholds,
+                submetrics: submetrics)
         )
     }
 }
@@ -231,12 +247,7 @@ struct K6CSVLineParser {
         guard !fields[metricColumn].isEmpty else {
             throw StreamLineError(message: "empty metric_name")
         }
-        guard let seconds = Int64(String(decoding: fields[timeColumn], as: UTF8.self)) else {
-            throw StreamLineError(message: "timestamp is not whole seconds")
-        }
-        guard abs(Double(seconds)) < FastTime.secondsLimit else {
-            throw StreamLineError(message: "timestamp \(seconds) is out of range")
-        }
+        let time = try Self.nanoseconds(fields[timeColumn])
         let valueText = String(decoding: fields[valueColumn], as: UTF8.self)
         guard let value = Double(valueText), value.isFinite else {
             throw StreamLineError(
@@ -260,10 +271,46 @@ struct K6CSVLineParser {
         let tagBytes = Array(encoded.utf8)
         try fields[metricColumn].withUnsafeBufferPointer { metric in
             try tagBytes.withUnsafeBufferPointer { tags in
-                try aggregator.add(
-                    metric: metric, value: value, time: seconds * 1_000_000_000, tags: tags)
+                try aggregator.add(metric: metric, value: value, time: time, tags: tags)
             }
         }
+    }
+}
+
+extension K6CSVLineParser {
+    /// A `timestamp` field in ns since the epoch, in any of k6's `timeFormat`s: Unix time in
+    /// seconds (the default), milliseconds, microseconds or nanoseconds — told apart by their
+    /// digits, 10, 13, 16 or 19 for present-day times — or RFC 3339 with or without a fraction.
+    static func nanoseconds(_ field: [UInt8]) throws -> Int64 {
+        let text = String(decoding: field.prefix(40), as: UTF8.self)
+        guard let first = field.first else { throw StreamLineError(message: "empty timestamp") }
+        if first == UInt8(ascii: "-") || first &- 48 < 10,
+            field.dropFirst().allSatisfy({ $0 &- 48 < 10 })
+        {
+            guard let value = Int64(text) else {
+                throw StreamLineError(message: "timestamp \(text) is out of range")
+            }
+            let digits = field.count - (first == UInt8(ascii: "-") ? 1 : 0)
+            let (scale, unit): (Int64, String) =
+                switch digits {
+                case ...11: (1_000_000_000, "seconds")
+                case 12...14: (1_000_000, "milliseconds")
+                case 15...17: (1_000, "microseconds")
+                default: (1, "nanoseconds")
+                }
+            let (nanoseconds, overflow) = value.multipliedReportingOverflow(by: scale)
+            guard !overflow, abs(Double(nanoseconds) / 1e9) < FastTime.secondsLimit else {
+                throw StreamLineError(
+                    message: "timestamp \(text) (Unix time in \(unit)) is out of range")
+            }
+            return nanoseconds
+        }
+        let nanoseconds = field.withUnsafeBufferPointer { FastTime.nanoseconds($0) }
+        guard let nanoseconds else {
+            throw StreamLineError(
+                message: "timestamp \"\(text)\" is neither Unix time nor an RFC 3339 time")
+        }
+        return nanoseconds
     }
 }
 

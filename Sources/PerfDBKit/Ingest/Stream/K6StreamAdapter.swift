@@ -96,9 +96,36 @@ enum K6StreamAdapter {
         let metrics = byMetric.sorted {
             aggregator.metricNames[$0.key] < aggregator.metricNames[$1.key]
         }
-        for (metricID, _) in metrics {
+        var guesses: [String] = []
+        for (metricID, accumulators) in metrics {
             let metric = aggregator.metricNames[metricID]
-            types[metric] = StreamAggregator.inferType(metric, catalog: result.catalog)
+            var values = MetricTyping.Values()
+            for accumulator in accumulators {
+                values.add(
+                    count: accumulator.count, minimum: accumulator.minimum,
+                    maximum: accumulator.maximum, fractional: accumulator.fractional)
+            }
+            let decided = MetricTyping.decide(
+                metric, catalog: result.catalog, forced: options.metricTypes, values: values)
+            types[metric] = decided.type
+            if let guess = decided.guess {
+                guesses.append("\(metric) as \(decided.type.rawValue) (\(guess))")
+            }
+        }
+        if !guesses.isEmpty {
+            batch.warnings.append(
+                "\(stream.name): the stream does not say the type of \(guesses.count) metric(s); "
+                    + "read " + guesses.joined(separator: ", ")
+                    + ". Set --metric-type NAME=TYPE (or ingest.metric_types in perfdb.yml) to "
+                    + "say otherwise")
+        }
+        // Percentiles the thresholds name besides those always stored (p(99.9)).
+        var thresholdPercentiles: [String: [Double]] = [:]
+        for (metric, info) in result.catalog {
+            let levels = info.thresholds.compactMap {
+                ThresholdExpression($0.expression)?.percentile
+            }
+            thresholdPercentiles[metric] = levels.filter { ![50, 90, 95, 99].contains($0) }
         }
         // Metrics are independent: fold them on both cores, then keep their order.
         let outcomes = MetricOutcomes(count: metrics.count)
@@ -106,6 +133,7 @@ enum K6StreamAdapter {
         let file = stream.name
         let catalog = result.catalog
         let metricTypes = types
+        let percentiles = thresholdPercentiles
         DispatchQueue.concurrentPerform(iterations: metrics.count) { index in
             let (metricID, accumulators) = work.value[index]
             let metric = aggregator.metricNames[metricID]
@@ -115,6 +143,7 @@ enum K6StreamAdapter {
                     try Self.fold(
                         metric: metric, metricID: metricID, accumulators: accumulators,
                         type: metricTypes[metric] ?? .trend, contains: catalog[metric]?.contains,
+                        percentiles: percentiles[metric] ?? [],
                         tagsets: aggregator.tagsets, labelKeys: labelKeys,
                         durationSeconds: durationSeconds, file: file))
             } catch {
@@ -127,15 +156,28 @@ enum K6StreamAdapter {
             batch.distributions.merge(outcome.distributions) { a, _ in a }
         }
 
-        // Thresholds, evaluated on each metric overall as k6 does.
+        // Thresholds, evaluated on each metric overall as k6 does; one that crosses with
+        // abortOnFail means k6 stopped the test.
         let byName = Dictionary(batch.series.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for (metric, info) in result.catalog.sorted(by: { $0.key < $1.key }) {
-            guard let series = byName[SeriesKey(metric: metric)] else { continue }
-            for expression in info.thresholds {
-                guard let passed = ThresholdExpression(expression)?.holds(series) else { continue }
+            let key = SeriesKey(metric: metric)
+            for threshold in info.thresholds {
+                let passed = byName[key].flatMap {
+                    ThresholdExpression(threshold.expression)?.holds($0)
+                }
                 batch.thresholds.append(
-                    ThresholdValue(series: series.key, expression: expression, passed: passed))
-                if !passed && batch.status == .passed { batch.status = .failed }
+                    ThresholdValue(
+                        series: key, expression: threshold.expression, passed: passed,
+                        abortOnFail: threshold.abortOnFail))
+                if passed == false {
+                    batch.status =
+                        threshold.abortOnFail || batch.status == .aborted ? .aborted : .failed
+                }
+            }
+            // k6 makes a submetric for each threshold on one (and one of its own for the
+            // summary); their thresholds are in no line of the stream.
+            batch.submetricsWithoutThresholds += info.submetrics.filter {
+                $0 != "http_req_duration{expected_response:true}"
             }
         }
 
@@ -233,8 +275,8 @@ extension K6StreamAdapter {
     /// their statistics and encoded distributions.
     static func fold(
         metric: String, metricID: Int, accumulators: [SeriesAccumulator], type: MetricType,
-        contains: String?, tagsets: [[(String, String)]], labelKeys: Set<String>,
-        durationSeconds: Double, file: String
+        contains: String?, percentiles: [Double], tagsets: [[(String, String)]],
+        labelKeys: Set<String>, durationSeconds: Double, file: String
     ) throws -> (series: [SeriesValues], distributions: [SeriesKey: EncodedDistribution]) {
         var groups: [SeriesKey: SeriesAccumulator] = [:]
         func add(_ key: SeriesKey, _ accumulator: SeriesAccumulator) {
@@ -264,8 +306,8 @@ extension K6StreamAdapter {
         var distributions: [SeriesKey: EncodedDistribution] = [:]
         for (key, accumulator) in groups.sorted(by: { $0.key < $1.key }) {
             let statistics = try statistics(
-                accumulator, type: type, durationSeconds: durationSeconds, name: key.name,
-                file: file)
+                accumulator, type: type, durationSeconds: durationSeconds,
+                percentiles: key.tags.isEmpty ? percentiles : [], name: key.name, file: file)
             if type == .trend, let histogram = accumulator.histogram, histogram.totalCount > 0 {
                 distributions[key] = EncodedDistribution(
                     count: histogram.totalCount,
@@ -280,15 +322,19 @@ extension K6StreamAdapter {
         return (series, distributions)
     }
 
-    /// A series' statistics as a k6 summary names them.
+    /// A series' statistics as a k6 summary names them; `percentiles` adds more (in %, such as
+    /// 99.9 for `p99.9`) to a trend's med, p90, p95 and p99.
     static func statistics(
-        _ accumulator: SeriesAccumulator, type: MetricType, durationSeconds: Double, name: String,
-        file: String
+        _ accumulator: SeriesAccumulator, type: MetricType, durationSeconds: Double,
+        percentiles: [Double] = [], name: String, file: String
     ) throws -> [(name: String, value: Double)] {
         var statistics: [(name: String, value: Double)]
         switch type {
         case .trend:
-            let levels = accumulator.histogram?.quantiles([0.5, 0.9, 0.95, 0.99]) ?? []
+            let levels =
+                accumulator.histogram?.quantiles(
+                    [0.5, 0.9, 0.95, 0.99] + percentiles.map { $0 / 100 })
+                ?? []
             func clamp(_ nanoseconds: Double??) -> Double {
                 guard let value = nanoseconds ?? nil else { return accumulator.maximum }
                 return min(max(value / 1e6, accumulator.minimum), accumulator.maximum)
@@ -301,6 +347,13 @@ extension K6StreamAdapter {
                 ("p99", clamp(levels.count > 3 ? levels[3] : nil)),
                 ("count", Double(accumulator.count)),
             ]
+            for (index, level) in percentiles.enumerated() {
+                statistics.append(
+                    (
+                        ThresholdExpression.statisticName(percentile: level),
+                        clamp(levels.count > 4 + index ? levels[4 + index] : nil)
+                    ))
+            }
         case .counter:
             statistics = [("count", accumulator.sum), ("rate", accumulator.sum / durationSeconds)]
         case .rate:
@@ -336,7 +389,9 @@ struct ThresholdExpression {
             var name = String(compact[..<range.lowerBound])
             guard let bound = Double(compact[range.upperBound...]) else { return nil }
             if name.hasPrefix("p("), name.hasSuffix(")") {
-                name = "p" + name.dropFirst(2).dropLast()
+                guard let level = Double(name.dropFirst(2).dropLast()), (0...100).contains(level)
+                else { return nil }
+                name = Self.statisticName(percentile: level)
             }
             statistic = name
             self.comparator = comparator
@@ -344,6 +399,19 @@ struct ThresholdExpression {
             return
         }
         return nil
+    }
+
+    /// The percentile the expression is on (99.9 for `p(99.9)<…`), if it is on one.
+    var percentile: Double? {
+        guard statistic.hasPrefix("p") else { return nil }
+        return Double(statistic.dropFirst())
+    }
+
+    /// The stored name of a percentile: `p95`, `p99.9` (`med` is `p50`).
+    static func statisticName(percentile: Double) -> String {
+        if percentile == 50 { return "med" }
+        return "p"
+            + (percentile == percentile.rounded() ? String(Int(percentile)) : String(percentile))
     }
 
     func holds(_ series: SeriesValues) -> Bool? {

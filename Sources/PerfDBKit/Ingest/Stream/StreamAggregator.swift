@@ -1,10 +1,19 @@
 import Foundation
 
-/// What a raw k6 stream says about one metric: its k6 type and what its values are.
+/// What a raw k6 stream says about one metric: its k6 type, what its values are, its
+/// thresholds and the submetrics k6 made for it.
 struct MetricInfo: Sendable, Equatable {
     var type: MetricType
     var contains: String?
-    var thresholds: [String]
+    var thresholds: [ThresholdSpec]
+    /// Submetric names in k6 notation (`http_req_duration{name:slow}`).
+    var submetrics: [String] = []
+}
+
+/// A threshold as a k6 Metric line declares it.
+struct ThresholdSpec: Sendable, Equatable {
+    var expression: String
+    var abortOnFail: Bool
 }
 
 /// How a stream's tags become series dimensions: k6's own name, method, status, group,
@@ -38,6 +47,8 @@ final class SeriesAccumulator {
     var nonZero = 0
     var lastValue = 0.0
     var lastTime = Int64.min
+    /// Some value had a fraction (types of CSV metrics are told from their values).
+    var fractional = false
     var histogram: PagedHistogram?
     /// The timelines this series' points also go to.
     var tracks: [TimelineTrack] = []
@@ -55,6 +66,7 @@ final class SeriesAccumulator {
         if value < minimum { minimum = value }
         if value > maximum { maximum = value }
         if value != 0 { nonZero += 1 }
+        if value != value.rounded(.towardZero) { fractional = true }
         if time >= lastTime {
             lastTime = time
             lastValue = value
@@ -68,6 +80,7 @@ final class SeriesAccumulator {
         minimum = Swift.min(minimum, other.minimum)
         maximum = Swift.max(maximum, other.maximum)
         nonZero += other.nonZero
+        fractional = fractional || other.fractional
         if other.lastTime >= lastTime {
             lastTime = other.lastTime
             lastValue = other.lastValue
@@ -228,6 +241,7 @@ final class StreamAggregator: @unchecked Sendable {
     let timeCache = TimeCache()
     private var metricTypes: [Int: MetricType] = [:]
     private var catalog: [String: MetricInfo]
+    private let forcedTypes: [String: MetricType]
 
     /// A timeline series: a metric, optionally restricted to one tag value.
     struct TimelineKey: Hashable {
@@ -236,10 +250,14 @@ final class StreamAggregator: @unchecked Sendable {
         var value: String?
     }
 
-    init(policy: TagPolicy, bucketSeconds: Double, catalog: [String: MetricInfo]) {
+    init(
+        policy: TagPolicy, bucketSeconds: Double, catalog: [String: MetricInfo],
+        forcedTypes: [String: MetricType] = [:]
+    ) {
         self.policy = policy
         self.bucketNanoseconds = Int64(bucketSeconds * 1e9)
         self.catalog = catalog
+        self.forcedTypes = forcedTypes
     }
 
     /// Histogram units: nanoseconds of a millisecond value (k6 times carry ns precision).
@@ -251,32 +269,6 @@ final class StreamAggregator: @unchecked Sendable {
     /// The catalog grows as the producer meets Metric lines.
     func updateCatalog(_ catalog: [String: MetricInfo]) {
         if catalog.count != self.catalog.count { self.catalog = catalog }
-    }
-
-    /// The type of a metric: its Metric line, else k6's built-ins and the name.
-    static func inferType(_ name: String, catalog: [String: MetricInfo]) -> MetricType {
-        if let info = catalog[name] { return info.type }
-        switch name {
-        case "http_reqs", "iterations", "data_sent", "data_received", "dropped_iterations":
-            return .counter
-        case "http_req_failed", "checks": return .rate
-        case "vus", "vus_max": return .gauge
-        default: break
-        }
-        let lower = name.lowercased()
-        if lower.hasSuffix("_duration") || lower.hasSuffix("_time") || lower.hasSuffix("_latency")
-            || lower.hasPrefix("http_req_") || lower.hasSuffix("_ms")
-        {
-            return .trend
-        }
-        if lower.contains("rate") { return .rate }
-        if lower.contains("vus") || lower.contains("gauge") || lower.hasPrefix("active") {
-            return .gauge
-        }
-        if lower.contains("request") || lower.contains("count") || lower.hasSuffix("s") {
-            return .counter
-        }
-        return .trend
     }
 
     /// Adds one point.
@@ -303,7 +295,8 @@ final class StreamAggregator: @unchecked Sendable {
         let type =
             metricTypes[metricID]
             ?? {
-                let type = Self.inferType(metricNames[metricID], catalog: catalog)
+                let type = MetricTyping.provisional(
+                    metricNames[metricID], catalog: catalog, forced: forcedTypes)
                 metricTypes[metricID] = type
                 return type
             }()
@@ -408,9 +401,11 @@ final class StreamAggregator: @unchecked Sendable {
         let id: Int
         let pairs = try Self.parseTags(bytes)
         let hasName = pairs.contains { $0.0 == "name" }
-        var kept = pairs.filter { key, _ in
-            !TagPolicy.dropped.contains(key) && !policy.extraDropped.contains(key)
-                && !(key == "url" && hasName)
+        // An empty value is no dimension (NDJSON writes the root group as "group":"", CSV
+        // leaves the column empty): one series key whatever the format.
+        var kept = pairs.filter { key, value in
+            !value.isEmpty && !TagPolicy.dropped.contains(key)
+                && !policy.extraDropped.contains(key) && !(key == "url" && hasName)
         }
         kept.sort { $0.0 < $1.0 }
         id = try internTagset(kept)

@@ -38,6 +38,8 @@ public struct StreamOptions: Sendable {
     public var maxTagValues = 1000
     /// Tags never to make series dimensions, besides k6's time-like and per-VU ones.
     public var droppedTags: Set<String> = []
+    /// Metric types for metrics the stream does not type itself (k6's CSV): `--metric-type`.
+    public var metricTypes: [String: MetricType] = [:]
     /// Called from the reading thread with bytes consumed so far and the total, if known.
     public var progress: (@Sendable (Int, Int?) -> Void)?
 
@@ -154,7 +156,8 @@ enum StreamPipeline {
             StreamAggregator(
                 policy: TagPolicy(
                     cardinalityLimit: options.maxTagValues, extraDropped: options.droppedTags),
-                bucketSeconds: options.bucketSeconds, catalog: [:])
+                bucketSeconds: options.bucketSeconds, catalog: [:],
+                forcedTypes: options.metricTypes)
         }
 
         // The CSV header comes first.
