@@ -3,20 +3,27 @@
 import PackageDescription
 
 /// Warnings are errors in our own targets only; dependencies keep their own settings.
-let strictSettings: [SwiftSetting] = [
-    .unsafeFlags(["-warnings-as-errors"])
-]
+let strictSettings: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 /// `make fuzz` builds with PERFDB_FUZZ set: the adapters get coverage instrumentation and
 /// AddressSanitizer (only our code; the build tools and dependencies stay as they are).
 let fuzzing = Context.environment["PERFDB_FUZZ"] != nil
 let fuzzSettings: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
 
+/// The layers, one target each, so the compiler rejects a back-edge.
+///
+///     PerfDBModel ← PerfDBIngest, PerfDBStore, PerfDBAnalysis ← PerfDBReport ← perfdb
+///
+/// PerfDBAnalysis decides from values: it depends on neither GRDB nor PerfDBReport.
 let package = Package(
     name: "perfdb",
     products: [
         .executable(name: "perfdb", targets: ["perfdb"]),
-        .library(name: "PerfDBKit", targets: ["PerfDBKit"]),
+        .library(
+            name: "PerfDBKit",
+            targets: [
+                "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBAnalysis", "PerfDBReport",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -28,26 +35,52 @@ let package = Package(
         .executableTarget(
             name: "perfdb",
             dependencies: [
-                "PerfDBKit",
+                "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBAnalysis", "PerfDBReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
+        // The vocabulary every layer shares; Foundation only.
         .target(
-            name: "PerfDBKit",
-            dependencies: [
-                "CZlib",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ],
+            name: "PerfDBModel",
+            swiftSettings: strictSettings
+        ),
+        // Input files → IngestBatch.
+        .target(
+            name: "PerfDBIngest",
+            dependencies: ["PerfDBModel", "CZlib"],
             swiftSettings: strictSettings + [
                 // The raw-stream parser lives in classes; dynamic exclusivity checks on their
                 // properties cost more than the parse in release builds.
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
-            ] + fuzzSettings,
+            ] + fuzzSettings
+        ),
+        // The warehouse: SQLite through GRDB, migrations, gather and record.
+        .target(
+            name: "PerfDBStore",
+            dependencies: [
+                "PerfDBModel", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings,
             plugins: ["EmbedMigrations"]
+        ),
+        // Decisions from numbers: the gate, baselines, trends, drift, SLOs, chaos.
+        .target(
+            name: "PerfDBAnalysis",
+            dependencies: [
+                "PerfDBModel",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Typed report documents and their formats.
+        .target(
+            name: "PerfDBReport",
+            dependencies: ["PerfDBModel", "PerfDBAnalysis"],
+            swiftSettings: strictSettings
         ),
         .systemLibrary(
             name: "CZlib",
@@ -64,18 +97,22 @@ let package = Package(
         ),
         .target(
             name: "PerfDBTestSupport",
-            dependencies: ["PerfDBKit"],
+            dependencies: ["PerfDBModel"],
             path: "Tests/PerfDBTestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PerfDBKitTests",
-            dependencies: ["PerfDBKit", "PerfDBTestSupport"],
+            dependencies: [
+                "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBAnalysis", "PerfDBReport",
+                "PerfDBTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PerfDBCLITests",
-            dependencies: ["perfdb", "PerfDBKit", "PerfDBTestSupport"],
+            dependencies: ["perfdb", "PerfDBModel", "PerfDBTestSupport"],
             swiftSettings: strictSettings
         ),
     ],
@@ -88,7 +125,7 @@ if fuzzing {
     package.targets.append(
         .executableTarget(
             name: "perfdb-fuzz",
-            dependencies: ["PerfDBKit"],
+            dependencies: ["PerfDBModel", "PerfDBIngest"],
             path: "Fuzz/perfdb-fuzz",
             swiftSettings: strictSettings + fuzzSettings + [.unsafeFlags(["-parse-as-library"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]

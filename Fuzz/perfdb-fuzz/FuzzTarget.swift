@@ -1,5 +1,6 @@
 import Foundation
-import PerfDBKit
+import PerfDBIngest
+import PerfDBModel
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 /// The flags every command shares: where the database is, and how chatty to be.
 struct GlobalOptions: ParsableArguments {
@@ -41,6 +44,11 @@ struct OutputOptions: ParsableArguments {
     /// Writes the report to standard output or the `--output` file.
     func emit(_ text: String) throws {
         try Report.write(text, to: output)
+    }
+
+    /// Renders a report in the chosen format and writes it.
+    func emit(_ report: some Renderable) throws {
+        try emit(try report.render(format))
     }
 }
 
@@ -88,9 +96,9 @@ struct ScopeOptions: ParsableArguments {
     var branch: String?
 
     /// The scope the flags name, completed from the newest load run.
-    func resolve(_ warehouse: Warehouse, _ config: Config) throws -> Scope {
-        try TrendBuilder(warehouse: warehouse, config: config).scope(
-            scenario: scenario, environment: environment, branch: branch)
+    func resolve(_ reader: any StoreReader, _ settings: GatherSettings) throws -> Scope {
+        try reader.scope(
+            scenario: scenario, environment: environment, branch: branch, settings: settings)
     }
 }
 

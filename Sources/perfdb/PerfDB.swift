@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 /// The `perfdb` command: the memory of a performance-testing practice.
 @main
@@ -33,8 +37,14 @@ struct PerfDB: ParsableCommand {
                 FileHandle.standardError.write(Data("perfdb: \(line)\n".utf8))
             }
             Foundation.exit(error.code.rawValue)
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
         } catch {
-            exit(withError: error)
+            // Argument errors exit as argument-parser says (64 for usage); anything else is a
+            // fault of perfdb itself.
+            guard exitCode(for: error) == .failure else { exit(withError: error) }
+            FileHandle.standardError.write(Data("perfdb: internal error: \(error)\n".utf8))
+            Foundation.exit(PerfDBError.Code.internal.rawValue)
         }
     }
 }

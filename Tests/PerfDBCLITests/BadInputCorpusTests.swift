@@ -1,5 +1,5 @@
 import Foundation
-import PerfDBKit
+import PerfDBModel
 import PerfDBTestSupport
 import Testing
 

@@ -60,7 +60,7 @@ import Testing
         #expect(show.status == 0)
         let run = try #require(
             try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
-        #expect(run["schemaVersion"] as? Int == 1)
+        #expect(run["schemaVersion"] as? Int == 2)
         #expect(run["kind"] as? String == "load")
         let metrics = try #require(run["metrics"] as? [String: [String: Double]])
         let reservations = try #require(metrics["http_req_duration{endpoint:reservations}"])

@@ -31,6 +31,7 @@ import Testing
                 0002_add_distributions_and_timelines
                 0003_keep_threshold_and_probe_details
                 0004_drop_empty_tags_from_series
+                0005_rename_slo_result_metric_to_series
 
                 """)
         #expect(try cli.run(["doctor"]).status == 0)

@@ -2,7 +2,11 @@ import Foundation
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 /// perfdb's change points against Apache Otava's on the demo history and on synthetic series with
 /// known shifts (tools/reference/make-otava-reference.py).

@@ -2,7 +2,11 @@ import Foundation
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 @Suite struct ChaosToolkitJournalTests {
     @Test func aHeldSteadyStatePassesWithFiguresFromTheProbes() throws {
@@ -24,7 +28,7 @@ import Testing
         #expect(chaos.availabilityPct == 100 * Double(total - failed) / Double(total))
         let mttr = try #require(chaos.mttrSeconds)
         #expect(mttr > 0 && mttr < 60)
-        #expect(chaos.activities.contains { $0.phase == .method && $0.type == "action" })
+        #expect(chaos.activities.contains { $0.phase == .method && $0.type == .action })
         #expect(chaos.activities.contains { $0.phase == .steadyStateBefore })
     }
 

@@ -2,7 +2,11 @@ import Foundation
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 @Suite struct ConfigTests {
     @Test func anEmptyFileKeepsTheDefaults() throws {
@@ -83,28 +87,27 @@ import Testing
         config.series["http_req_duration{endpoint:reservations}"] = .init(
             rule: .init(minChangePct: 5))
         let policy = GatePolicy(config: config)
-        func series(_ name: String, _ type: String, _ unit: String, _ direction: Direction)
+        func series(_ name: String, _ type: MetricType, _ unit: String, _ direction: Direction)
             -> SeriesRecord
         {
             SeriesRecord(
                 id: 1, name: name, metric: SeriesKey(parsing: name)?.metric ?? name,
-                metricType: type,
-                unit: unit, direction: direction.rawValue)
+                metricType: type, unit: unit, direction: direction)
         }
         let reservations = try #require(
             policy.rule(
                 for: series(
-                    "http_req_duration{endpoint:reservations}", "trend", "ms", .lowerIsBetter)))
+                    "http_req_duration{endpoint:reservations}", .trend, "ms", .lowerIsBetter)))
         #expect(reservations.family == .durations)
         #expect(reservations.minChangePct == 5)
         #expect(
-            policy.rule(for: series("http_req_failed", "rate", "ratio", .lowerIsBetter))?.family
+            policy.rule(for: series("http_req_failed", .rate, "ratio", .lowerIsBetter))?.family
                 == .rates)
         #expect(
-            policy.rule(for: series("http_reqs", "counter", "count", .higherIsBetter))?.family
+            policy.rule(for: series("http_reqs", .counter, "count", .higherIsBetter))?.family
                 == .throughput)
-        #expect(policy.rule(for: series("vus", "gauge", "", .neutral)) == nil)
-        #expect(policy.rule(for: series("data_sent", "counter", "bytes", .neutral)) == nil)
+        #expect(policy.rule(for: series("vus", .gauge, "", .neutral)) == nil)
+        #expect(policy.rule(for: series("data_sent", .counter, "bytes", .neutral)) == nil)
         // p99 of 242 samples has 2.4 samples beyond it: not judged; p95 has 12.
         #expect(reservations.judges(statistic: "p99", count: 242) == false)
         #expect(reservations.judges(statistic: "p95", count: 242) == true)

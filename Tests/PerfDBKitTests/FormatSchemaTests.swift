@@ -2,7 +2,11 @@ import Foundation
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 /// The SLO report and chaos result fixtures follow the schemas published in reports/, and the
 /// adapters read them.

@@ -2,7 +2,11 @@ import Foundation
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 /// The k6 runs of Tests/Fixtures/k6-runs/, each written at once as a summary export, a
 /// handleSummary JSON, an NDJSON stream and CSV streams, by k6 1.1.0 and 0.57.0: every figure,

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 @Suite struct LeakDetectorTests {
     static func buckets(_ p95: [Double]) -> [TimelineRow] {

@@ -3,7 +3,11 @@ import GRDB
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 @Suite struct MergeTests {
     /// A submission of a real k6 summary with its own digest and start time.
@@ -49,8 +53,8 @@ import Testing
             _ = try warehouse.store(try submission("sha256:b", startedAt: "2026-11-11T09:00:00Z"))
         }
         let scope = Scope(scenario: "load", environment: "staging", branch: "main")
-        let first = try main.run(.id(1))
-        let second = try job.run(.id(2))
+        let first = try main.reading { try $0.run(.id(1)) }
+        let second = try job.reading { try $0.run(.id(2)) }
         // The job pinned first and accepted last; the main file pinned in between.
         _ = try job.recordBaseline(
             kind: .run, run: second, scope: scope, windowSize: nil, reason: "job pin",
@@ -65,9 +69,9 @@ import Testing
         let report = try merge(job.path, into: main)
         #expect(report.sources.first?.baselinesAdded == 2)
         #expect(report.sources.first?.alreadyHere == 2)
-        #expect(try main.pinnedBaseline(scope)?.reason == "main pin")
-        #expect(try main.latestBaselineEntry(scope)?.reason == "new level")
-        let log = try main.baselineLog(scope)
+        #expect(try main.reading { try $0.pinnedBaseline(scope) }?.reason == "main pin")
+        #expect(try main.reading { try $0.latestBaselineEntry(scope) }?.reason == "new level")
+        let log = try main.reading { try $0.baselineLog(scope) }
         #expect(log.map(\.reason) == ["new level", "main pin", "job pin"])
         let jobPin = try #require(log.last)
         #expect(jobPin.supersededBy == log[1].id)
@@ -76,7 +80,7 @@ import Testing
 
         // Again: nothing new, the same log.
         #expect(try merge(job.path, into: main).sources.first?.baselinesAdded == 0)
-        #expect(try main.baselineLog(scope) == log)
+        #expect(try main.reading { try $0.baselineLog(scope) } == log)
     }
 
     @Test func filesThatAreNotSoundPerfdbDatabasesAreRefused() throws {
@@ -121,7 +125,7 @@ import Testing
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         }
-        #expect(try main.runs(matching: RunFilter()).count == 1)
+        #expect(try main.reading { try $0.runs(matching: RunFilter()) }.count == 1)
     }
 
     @Test func evidenceIdsAreMappedAndUnknownOnesBecomeNull() throws {

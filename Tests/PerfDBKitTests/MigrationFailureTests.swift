@@ -3,7 +3,11 @@ import GRDB
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 /// A migration that fails part-way leaves the database as it was: the old schema, its data and
 /// its migration record.

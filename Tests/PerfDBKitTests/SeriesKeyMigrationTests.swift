@@ -3,7 +3,11 @@ import GRDB
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 /// Databases written before series keys left out empty tag values
 /// (`0004_drop_empty_tags_from_series`): upgraded in place, or merged from, they hold what a new

@@ -2,7 +2,11 @@ import Foundation
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 /// Every statistic against reference values computed once with numpy and scipy
 /// (tools/reference/make-statistics-reference.py) and committed as numbers.

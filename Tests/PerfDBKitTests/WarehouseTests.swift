@@ -3,7 +3,11 @@ import GRDB
 import PerfDBTestSupport
 import Testing
 
-@testable import PerfDBKit
+@testable import PerfDBAnalysis
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBReport
+@testable import PerfDBStore
 
 @Suite struct WarehouseTests {
     private func openWarehouse() throws -> Warehouse {
@@ -46,7 +50,7 @@ import Testing
         let warehouse = try openWarehouse()
         let outcome = try warehouse.store(submission(sampleBatch()))
         #expect(outcome == .stored(runID: 1))
-        let detail = try warehouse.runDetail(.latest)
+        let detail = try warehouse.reading { try $0.runDetail(.latest) }
         #expect(detail.run.commitId == "0123456789abcdef")
         #expect(detail.run.startedAt == "2026-11-10T09:00:00.000Z")
         #expect(detail.metrics.count == 1)
@@ -97,14 +101,14 @@ import Testing
     }
 
     @Test func exitCodesOfK6DecideTheStatus() {
-        #expect(submission(sampleBatch()).status == .passed)
-        #expect(submission(sampleBatch(), exitCode: 99).status == .failed)
+        #expect(sampleBatch().settled(exitCode: nil).status == .passed)
+        #expect(sampleBatch().settled(exitCode: 99).status == .failed)
         for code in [105, 107, 108, 1] {
-            #expect(submission(sampleBatch(), exitCode: code).status == .aborted)
+            #expect(sampleBatch().settled(exitCode: code).status == .aborted)
         }
         var failed = sampleBatch()
         failed.status = .failed
-        #expect(submission(failed, exitCode: 0).status == .failed)
+        #expect(failed.settled(exitCode: 0).status == .failed)
     }
 
     @Test func aDatabaseFromANewerPerfdbIsRefusedAndLeftAlone() throws {

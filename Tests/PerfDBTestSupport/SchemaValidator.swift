@@ -1,5 +1,5 @@
 import Foundation
-import PerfDBKit
+import PerfDBModel
 
 /// Checks JSON documents against the JSON Schemas in reports/, for the keywords those schemas
 /// use: type, const, enum, required, properties, additionalProperties, items, minItems,

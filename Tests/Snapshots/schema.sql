@@ -161,7 +161,7 @@ CREATE TABLE slo_result (
     evaluation_id INTEGER NOT NULL REFERENCES slo_evaluation (id) ON DELETE CASCADE,
     name TEXT NOT NULL CHECK (name <> ''),
     title TEXT,
-    metric TEXT NOT NULL,
+    series TEXT NOT NULL,
     statistic TEXT NOT NULL,
     comparator TEXT NOT NULL CHECK (comparator IN ('<', '<=', '>', '>=')),
     target REAL NOT NULL,

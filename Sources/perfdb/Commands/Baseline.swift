@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb baseline`: pin, show, audit and measure drift from baselines.

@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb baseline set`: pin a run or a window of runs as the baseline.
@@ -38,19 +42,20 @@ extension PerfDB {
         }
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath)
+            let warehouse = try Warehouse(path: global.databasePath, access: .existing)
             let config = try settings.load()
-            let run: RunRecord
-            if runReference == "latest" {
-                let resolved = try scope.resolve(warehouse, config)
+            let reference = runReference == "latest" ? nil : try RunReference(parsing: runReference)
+            let run = try warehouse.reading { reader in
+                if let reference { return try reader.run(reference) }
+                let resolved = try scope.resolve(reader, config.gatherSettings)
                 guard
-                    let newest = try warehouse.history(scope: resolved, before: nil, limit: 1).last
+                    let newest = try reader.history(
+                        scope: resolved, before: nil, including: false, limit: 1
+                    ).last
                 else {
                     throw PerfDBError(.inputNotFound, "no valid load runs in \(resolved)")
                 }
-                run = newest
-            } else {
-                run = try warehouse.run(try RunReference(parsing: runReference))
+                return newest
             }
             let pinned = Scope(
                 scenario: run.scenario, environment: run.environment,
@@ -88,9 +93,10 @@ extension PerfDB {
         var by: String?
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath)
+            let warehouse = try Warehouse(path: global.databasePath, access: .existing)
             let config = try settings.load()
-            let run = try warehouse.run(try RunReference(parsing: runReference))
+            let reference = try RunReference(parsing: runReference)
+            let run = try warehouse.reading { try $0.run(reference) }
             let scope = Scope(
                 scenario: run.scenario, environment: run.environment, branch: config.baseBranch)
             let entry = try warehouse.recordBaseline(

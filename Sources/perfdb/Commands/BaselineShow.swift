@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb baseline show`: the baseline in force.
@@ -13,16 +17,11 @@ extension PerfDB {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
-            let config = try settings.load()
-            let resolved = try scope.resolve(warehouse, config)
-            guard let newest = try warehouse.history(scope: resolved, before: nil, limit: 1).last
-            else {
-                throw PerfDBError(.inputNotFound, "no valid load runs in \(resolved)")
-            }
-            let choice = try RegressionGate(warehouse: warehouse, config: config)
-                .baselineChoice(for: newest, scope: resolved)
-            try output.emit(BaselineRenderer.show(choice, scope: resolved, format: output.format))
+            let baseline = try Pipeline(
+                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                config: try settings.load()
+            ).baseline(scope)
+            try output.emit(BaselineView(baseline.choice, scope: baseline.scope))
         }
     }
 
@@ -37,8 +36,7 @@ extension PerfDB {
 
         func run() throws {
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
-            try output.emit(
-                BaselineRenderer.history(try warehouse.baselineLog(nil), format: output.format))
+            try output.emit(BaselineHistoryView(try warehouse.reading { try $0.baselineLog(nil) }))
         }
     }
 
@@ -70,12 +68,11 @@ extension PerfDB {
         var failOn: FailOn = .never
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
-            let config = try settings.load()
-            let resolved = try scope.resolve(warehouse, config)
-            let report = try DriftAnalyzer(warehouse: warehouse, config: config).drift(
-                scope: resolved)
-            try output.emit(DriftRenderer.render(report, format: output.format))
+            let report = try Pipeline(
+                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                config: try settings.load()
+            ).drift(scope)
+            try output.emit(DriftView(report))
             if failOn == .drift && report.flagged { throw ExitCode(2) }
         }
     }

@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb chaos`: chaos experiments and their resilience over time.
@@ -11,7 +15,7 @@ extension PerfDB {
     }
 
     /// Filters shared by the chaos commands.
-    struct ChaosFilter: ParsableArguments {
+    struct ChaosFilterOptions: ParsableArguments {
         @Option(help: "Only this family: network, service, database, pms, resource.")
         var family: String?
 
@@ -22,6 +26,11 @@ extension PerfDB {
 
         @Option(help: "Only the experiment with this name.")
         var experiment: String?
+
+        /// The filter of the store, at most `limit` experiments.
+        func filter(limit: Int? = nil) -> ChaosFilter {
+            ChaosFilter(family: family, faultType: faultType, name: experiment, limit: limit)
+        }
     }
 
     /// `perfdb chaos list`.
@@ -30,20 +39,16 @@ extension PerfDB {
             commandName: "list", abstract: "List stored chaos experiments, newest first.")
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var filter: ChaosFilter
+        @OptionGroup var filter: ChaosFilterOptions
         @OptionGroup var output: OutputOptions
 
         @Option(help: "At most this many.")
         var limit: Int?
 
         func run() throws {
-            let analyzer = ChaosAnalyzer(
-                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
-                config: Config())
-            let entries = try analyzer.list(
-                family: filter.family, faultType: filter.faultType, name: filter.experiment,
-                limit: limit)
-            try output.emit(ChaosRenderer.list(entries, format: output.format))
+            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let entries = try warehouse.reading { try $0.chaosEntries(filter.filter(limit: limit)) }
+            try output.emit(ChaosListView(entries))
         }
     }
 
@@ -61,16 +66,15 @@ extension PerfDB {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var settings: ConfigOptions
-        @OptionGroup var filter: ChaosFilter
+        @OptionGroup var filter: ChaosFilterOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let analyzer = ChaosAnalyzer(
+            let reports = try Pipeline(
                 warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
-                config: try settings.load())
-            let reports = try analyzer.trends(
-                family: filter.family, faultType: filter.faultType, name: filter.experiment)
-            try output.emit(ChaosRenderer.trend(reports, format: output.format))
+                config: try settings.load()
+            ).chaosTrends(filter.filter())
+            try output.emit(ChaosTrendView(reports))
             let failed = reports.flatMap(\.figures).contains {
                 $0.verdict?.verdict == .regression || $0.meetsTarget == false
             }

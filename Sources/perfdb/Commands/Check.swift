@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb check`: the CI gate.
@@ -50,11 +54,12 @@ extension PerfDB {
 
         func run() throws {
             let reference = try RunReference(parsing: runReference)
-            let gate = RegressionGate(
-                warehouse: try Warehouse(path: global.databasePath), config: try settings.load())
-            let report = try gate.check(
-                reference, failOn: failOn, onMissing: onMissing, store: !noStore)
-            try Report.write(CheckRenderer.render(report, format: format), to: output)
+            let report = try Pipeline(
+                warehouse: try Warehouse(
+                    path: global.databasePath, access: noStore ? .readOnly : .existing),
+                config: try settings.load()
+            ).check(reference, failOn: failOn, onMissing: onMissing, store: !noStore)
+            try Report.write(try CheckView(report).render(format), to: output)
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
     }

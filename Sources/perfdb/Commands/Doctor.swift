@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb doctor`: check the database.
@@ -15,7 +19,7 @@ extension PerfDB {
 
         func run() throws {
             let report = try Warehouse(path: global.databasePath, access: .readOnly).doctor()
-            try output.emit(DoctorRenderer.render(report, format: output.format))
+            try output.emit(DoctorView(report))
             if !report.problems.isEmpty {
                 throw PerfDBError(.io, report.problems.prefix(20).joined(separator: "\n"))
             }
@@ -34,7 +38,7 @@ extension PerfDB {
         var destination: String
 
         func run() throws {
-            try Warehouse(path: global.databasePath).backup(to: destination)
+            try Warehouse(path: global.databasePath, access: .existing).backup(to: destination)
             global.note("backed up \(global.databasePath) to \(destination)")
         }
     }

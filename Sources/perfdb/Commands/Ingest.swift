@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb ingest`: store result files as runs.
@@ -99,7 +103,6 @@ extension PerfDB {
             var options = Ingestor.Options()
             options.format = format
             options.exitCode = exitCode
-            options.replace = replace
             options.environment = ProcessInfo.processInfo.environment
             options.gitDirectory = FileManager.default.currentDirectoryPath
             options.context = try context()
@@ -115,7 +118,9 @@ extension PerfDB {
             }
             let submissions = try Ingestor.prepare(files, options: options)
             let warehouse = try Warehouse(path: global.databasePath)
-            let results = try Ingestor(warehouse: warehouse, options: options).store(submissions)
+            let results = try submissions.map { submission in
+                IngestResult(submission, outcome: try warehouse.store(submission, replace: replace))
+            }
             ProgressLine.finish()
             for result in results {
                 global.note(IngestSummary.line(for: result))

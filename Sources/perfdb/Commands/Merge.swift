@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb merge`: fold the runs of other perfdb files into this one.
@@ -33,7 +37,7 @@ extension PerfDB {
                 try MergeSource(path: $0, into: global.databasePath)
             }
             let report = try Warehouse(path: global.databasePath).merge(sources)
-            try output.emit(MergeRenderer.render(report, format: output.format))
+            try output.emit(MergeView(report))
         }
     }
 }

@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb query`: read-only SQL over the warehouse.
@@ -22,7 +26,7 @@ extension PerfDB {
 
         func run() throws {
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
-            try output.emit(QueryReport.render(try warehouse.query(sql), format: output.format))
+            try output.emit(QueryView(try warehouse.query(sql)))
         }
     }
 }

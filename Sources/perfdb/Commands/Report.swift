@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb report`: the whole picture for a scope.
@@ -25,12 +29,14 @@ extension PerfDB {
         var last: Int = 50
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
-            let config = try settings.load()
-            let resolved = try scope.resolve(warehouse, config)
-            let report = try ScopeReportBuilder(warehouse: warehouse, config: config)
-                .build(scope: resolved, last: last)
-            try Report.write(ScopeReportRenderer.render(report, format: format), to: output)
+            let report = try Pipeline(
+                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                config: try settings.load()
+            ).report(scope, last: last)
+            // Table and CSV print the Markdown: the report is a document to read.
+            try Report.write(
+                try ScopeReportView(report).render(format == .json ? .json : .markdown),
+                to: output)
         }
     }
 }

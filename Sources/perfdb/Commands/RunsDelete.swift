@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb runs delete`: remove a run and everything stored with it.
@@ -14,7 +18,7 @@ extension PerfDB {
         var runReference: Int64
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath)
+            let warehouse = try Warehouse(path: global.databasePath, access: .existing)
             let record = try warehouse.delete(.id(runReference))
             global.note(
                 "deleted run \(record.id.map(String.init) ?? "?") (\(record.sourceFile ?? "-"))")

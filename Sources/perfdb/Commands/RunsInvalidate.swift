@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb runs invalidate`: mark a run as not to be trusted.
@@ -18,7 +22,7 @@ extension PerfDB {
 
         func run() throws {
             let reference = try RunReference(parsing: runReference)
-            let warehouse = try Warehouse(path: global.databasePath)
+            let warehouse = try Warehouse(path: global.databasePath, access: .existing)
             let record = try warehouse.invalidate(reference, reason: reason)
             global.note("invalidated run \(record.id.map(String.init) ?? "?"): \(reason)")
         }

@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb runs list`: the stored runs, newest first.
@@ -44,8 +48,7 @@ extension PerfDB {
             filter.since = since.flatMap(Timestamp.parse)
             filter.limit = limit
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
-            try output.emit(
-                RunsReport.list(try warehouse.runs(matching: filter), format: output.format))
+            try output.emit(RunsListView(try warehouse.reading { try $0.runs(matching: filter) }))
         }
     }
 }

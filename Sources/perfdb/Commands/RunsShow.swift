@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb runs show`: one run with everything stored with it.
@@ -21,21 +25,20 @@ extension PerfDB {
             let reference = try RunReference(parsing: runReference)
             let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
             if timeline {
-                let record = try warehouse.run(reference)
-                let timelines = try warehouse.timelines(run: record.id ?? 0)
+                let (record, timelines) = try warehouse.reading { reader in
+                    let record = try reader.run(reference)
+                    return (record, try reader.timelines(run: record.id ?? 0))
+                }
                 guard !timelines.isEmpty else {
                     throw PerfDBError(
                         .inputNotFound,
                         "run \(record.id ?? 0) has no timeline (only raw k6 streams, --out json or csv, have one)"
                     )
                 }
-                try output.emit(
-                    TimelineRenderer.render(
-                        run: record, timelines: timelines, format: output.format))
+                try output.emit(TimelineReport(run: record, timelines: timelines))
                 return
             }
-            try output.emit(
-                RunsReport.show(try warehouse.runDetail(reference), format: output.format))
+            try output.emit(RunShowView(try warehouse.reading { try $0.runDetail(reference) }))
         }
     }
 }

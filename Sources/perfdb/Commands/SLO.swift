@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb slo`: SLO evaluation and compliance.
@@ -31,10 +35,12 @@ extension PerfDB {
         var noStore = false
 
         func run() throws {
-            let service = SLOService(
-                warehouse: try Warehouse(path: global.databasePath), config: try settings.load())
-            let result = try service.check(try RunReference(parsing: runReference), store: !noStore)
-            try output.emit(SLORenderer.check(result.run, result.evaluation, format: output.format))
+            let result = try Pipeline(
+                warehouse: try Warehouse(
+                    path: global.databasePath, access: noStore ? .readOnly : .existing),
+                config: try settings.load()
+            ).sloCheck(try RunReference(parsing: runReference), store: !noStore)
+            try output.emit(SLOCheckView(run: result.run, evaluation: result.evaluation))
             if result.evaluation.exitCode != 0 { throw ExitCode(Int32(result.evaluation.exitCode)) }
         }
     }
@@ -53,12 +59,11 @@ extension PerfDB {
         var last: Int = 50
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
-            let config = try settings.load()
-            let resolved = try scope.resolve(warehouse, config)
-            let trend = try SLOService(warehouse: warehouse, config: config)
-                .trend(scope: resolved, last: last)
-            try output.emit(SLORenderer.trend(trend, format: output.format))
+            let trend = try Pipeline(
+                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                config: try settings.load()
+            ).sloTrend(scope, last: last)
+            try output.emit(SLOTrendView(trend))
         }
     }
 }

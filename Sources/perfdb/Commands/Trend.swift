@@ -1,5 +1,9 @@
 import ArgumentParser
-import PerfDBKit
+import PerfDBAnalysis
+import PerfDBIngest
+import PerfDBModel
+import PerfDBReport
+import PerfDBStore
 
 extension PerfDB {
     /// `perfdb trend`: a series' history.
@@ -35,15 +39,13 @@ extension PerfDB {
         }
 
         func run() throws {
-            let builder = TrendBuilder(
+            let report = try Pipeline(
                 warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
-                config: try settings.load())
-            let report = try builder.trend(
-                selector: try selection.selector(), statistic: selection.stat,
-                scope: try builder.scope(
-                    scenario: scope.scenario, environment: scope.environment, branch: scope.branch),
-                last: last, since: since.flatMap(Timestamp.parse))
-            try output.emit(TrendRenderer.render(report, format: output.format))
+                config: try settings.load()
+            ).trend(
+                try selection.selector(), statistic: selection.stat, scope: scope, last: last,
+                since: since.flatMap(Timestamp.parse))
+            try output.emit(TrendView(report))
         }
     }
 }

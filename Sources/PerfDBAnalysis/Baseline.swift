@@ -1,0 +1,109 @@
+import Foundation
+import PerfDBModel
+
+/// How the baseline of a run was chosen: the pin in force, or the automatic window of valid
+/// runs since the last acceptance and before the first unaccepted regression.
+public struct BaselineChoice: Sendable, Equatable {
+    public var source: BaselineSource
+    /// The pin in force, if any.
+    public var entry: BaselineRecord?
+    /// The runs the baseline may draw from, oldest first.
+    public var runs: [RunRecord]
+    /// An unaccepted regression that holds the automatic baseline back, if any.
+    public var heldBackAt: RunRecord?
+    /// The acceptance the automatic baseline starts from, if any.
+    public var acceptedAt: RunRecord?
+
+    /// The choice its inputs make: the pinned run or window when a pin is in force, else the
+    /// history from the newest baseline entry's run on and before the held-back regression.
+    public init(_ inputs: BaselineInputs) {
+        if let pin = inputs.pin {
+            source = pin.kind == .run ? .pinnedRun : .pinnedWindow
+            entry = pin
+            runs = inputs.pinnedRuns
+            return
+        }
+        source = .automatic
+        var runs = inputs.history
+        if let accepted = inputs.acceptedRun {
+            runs = runs.filter { $0.startedAt >= accepted.startedAt }
+        }
+        if let held = inputs.heldBackAt {
+            runs = runs.filter { $0.startedAt < held.startedAt }
+        }
+        self.runs = runs
+        heldBackAt = inputs.heldBackAt
+        acceptedAt = inputs.acceptedRun
+    }
+
+    /// The evidence a verdict stores of the choice.
+    public var evidence: BaselineEvidence {
+        BaselineEvidence(
+            kind: source, runs: runs.compactMap(\.id), heldBackAt: heldBackAt?.id,
+            acceptedAt: acceptedAt?.id, pin: entry.map(PinEvidence.init))
+    }
+
+    /// The runs a verdict needs at least to judge against this baseline.
+    public func neededRuns(_ config: Config) -> Int {
+        source == .pinnedRun ? 1 : config.minBaselineRuns
+    }
+}
+
+/// The one baseline computation `check`, `slo check`, `trend` and `baseline drift` share.
+public enum Baseline {
+    /// The baseline values of `pair`.
+    ///
+    /// Its values in the chosen runs; for an automatic baseline
+    /// only the runs before the first material change point in the bad direction (or from the
+    /// last material change point on, when enough runs follow it), the newest
+    /// `baselineWindow` of them. Without a rule (a series the gate does not judge) no change
+    /// point narrows it.
+    public static func values(
+        _ pair: SeriesStatistic, rule: ResolvedRule?, choice: BaselineChoice, values: RunValues,
+        config: Config
+    ) -> [(run: Int64, value: Double)] {
+        var column: [(run: Int64, value: Double)] = choice.runs.compactMap { run in
+            guard let id = run.id, let value = values[id]?[pair] else { return nil }
+            return (id, value)
+        }
+        guard choice.source == .automatic else { return column }
+        if let rule {
+            let points = materialChangePoints(column.map(\.value), rule: rule, config: config)
+            if let firstBad = points.first(where: {
+                rule.direction.isWorse(from: $0.meanBefore, to: $0.meanAfter)
+            }) {
+                column = Array(column[..<firstBad.index])
+            } else if let last = points.last, column.count - last.index >= config.minBaselineRuns {
+                column = Array(column[last.index...])
+            }
+        }
+        return Array(column.suffix(config.baselineWindow))
+    }
+
+    /// The median of ``values(_:rule:choice:values:config:)``.
+    public static func centre(
+        _ pair: SeriesStatistic, rule: ResolvedRule?, choice: BaselineChoice, values: RunValues,
+        config: Config
+    ) -> Double? {
+        Statistics.median(
+            Self.values(pair, rule: rule, choice: choice, values: values, config: config).map(
+                \.value))
+    }
+
+    /// The detector's change points that are as large as the gate's minimum effect: a change
+    /// point the gate would not call a regression neither holds a baseline back nor is
+    /// reported by `check`.
+    public static func materialChangePoints(_ values: [Double], rule: ResolvedRule, config: Config)
+        -> [ChangePoint]
+    {
+        config.changePoints.changePoints(values).filter { point in
+            let delta = abs(point.meanAfter - point.meanBefore)
+            let absolute = rule.minChangeAbs.map { delta >= $0 } ?? true
+            let relative =
+                rule.minChangePct.map { threshold in
+                    point.changePct.map { abs($0) >= threshold } ?? true
+                } ?? true
+            return absolute && relative
+        }
+    }
+}

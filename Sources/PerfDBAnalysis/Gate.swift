@@ -1,0 +1,377 @@
+import Foundation
+import PerfDBModel
+
+/// The verdict on one series and statistic of a run, with the evidence behind it.
+public struct SeriesVerdict: Sendable, Equatable {
+    public var pair: SeriesStatistic
+    public var unit: String
+    public var direction: Direction
+    public var verdict: Verdict
+    /// The run's value; nil when the run lacks the series.
+    public var value: Double?
+    /// The baseline's centre (median) and robust spread (1.4826 × MAD).
+    public var baseline: Double?
+    public var spread: Double?
+    /// The change from the baseline, in percent and in the series' unit.
+    public var changePct: Double?
+    public var changeAbs: Double?
+    /// Robust z-score of the change; nil against a single pinned run.
+    public var z: Double?
+    /// The baseline runs the centre was taken over.
+    public var baselineRuns: [Int64]
+    /// Mann–Whitney U between the run's stored distribution and its baseline runs' merged
+    /// one, when both exist: the two-sided p-value and P(run value > baseline value).
+    public var mannWhitneyP: Double?
+    public var superiority: Double?
+    /// The rule applied.
+    public var rule: ResolvedRule
+    /// One sentence on why.
+    public var reason: String
+
+    /// The evidence stored with the verdict.
+    public var evidence: SeriesEvidence {
+        SeriesEvidence(
+            unit: unit, direction: direction, changeAbs: changeAbs, spread: spread,
+            z: z.map(ZScore.init), n: baselineRuns.count, baselineRuns: baselineRuns,
+            method: (z == nil ? "relative change vs pinned run" : "robust z (median/MAD)")
+                + (mannWhitneyP == nil ? "" : " and Mann-Whitney U on stored distributions"),
+            mannWhitneyP: mannWhitneyP, superiority: superiority,
+            thresholds: ThresholdsEvidence(
+                family: rule.family.rawValue, minChangePct: rule.minChangePct,
+                minChangeAbs: rule.minChangeAbs, minZ: rule.minZ,
+                warningChangePct: rule.warningChangePct),
+            reason: reason)
+    }
+}
+
+/// A change point in a series' history that a run completes.
+public struct ChangePointReport: Sendable, Equatable {
+    public var pair: SeriesStatistic
+    public var run: RunRecord
+    public var before: Double
+    public var after: Double
+    public var changePct: Double?
+    public var pValue: Double
+    /// True when the change is in the series' bad direction.
+    public var isRegression: Bool
+
+    /// The evidence a check stores of it.
+    public var evidence: ChangePointEvidence {
+        ChangePointEvidence(
+            series: pair.series, stat: pair.statistic, runId: run.id, commit: run.commitId,
+            startedAt: run.startedAt, before: before, after: after, changePct: changePct,
+            pValue: pValue, direction: isRegression ? "regression" : "improvement")
+    }
+}
+
+/// What `perfdb check` found.
+public struct CheckReport: Sendable {
+    public var run: RunRecord
+    public var scope: Scope
+    public var baseline: BaselineChoice
+    /// Every gated series and statistic, worst first.
+    public var verdicts: [SeriesVerdict]
+    public var slo: SLOEvaluationValue?
+    public var changePoints: [ChangePointReport]
+    /// The run's verdict: regression (a regressed series or a CRITICAL SLO), warning,
+    /// insufficient-data, or ok.
+    public var verdict: Verdict
+    /// The exit code for the pipeline.
+    public var exitCode: Int32
+
+    /// What the store records: one row per verdict, then the run's.
+    public var records: [VerdictRecord] {
+        verdicts.map { verdict in
+            VerdictRecord(
+                series: verdict.pair.series, statistic: verdict.pair.statistic,
+                verdict: verdict.verdict, value: verdict.value, baseline: verdict.baseline,
+                changePct: verdict.changePct, evidence: .series(verdict.evidence))
+        } + [
+            VerdictRecord(
+                series: nil, statistic: nil, verdict: verdict, value: nil, baseline: nil,
+                changePct: nil, evidence: .run(evidence))
+        ]
+    }
+
+    /// The evidence of the run's overall verdict.
+    public var evidence: RunEvidence {
+        RunEvidence(
+            baseline: baseline.evidence, exitCode: exitCode, slo: slo?.overallStatus,
+            changePoints: changePoints.map(\.evidence))
+    }
+}
+
+/// The CI gate: every gated series of a run against its baseline, the run's SLOs, and the
+/// change points the run completes.
+///
+/// A function of its inputs (docs/statistics.md).
+public struct Gate: Sendable {
+    public let config: Config
+    let policy: GatePolicy
+
+    /// The Mann–Whitney p-value a change must also reach when distributions are stored.
+    static let distributionAlpha = 0.01
+
+    /// Creates the gate of a configuration.
+    public init(config: Config) {
+        self.config = config
+        policy = GatePolicy(config: config)
+    }
+
+    /// Judges the run of `inputs`.
+    public func judge(
+        _ inputs: CheckInputs, failOn: Verdict = .regression, onMissing: MissingPolicy? = nil
+    ) -> CheckReport {
+        let run = inputs.run
+        let choice = BaselineChoice(inputs.baseline)
+        let values = inputs.values
+        let runValues = run.id.flatMap { values[$0] } ?? [:]
+
+        // The gated pairs: what the run has, and what most baseline runs have.
+        var expected: [SeriesStatistic: Int] = [:]
+        for baselineRun in choice.runs {
+            for pair in (baselineRun.id.flatMap { values[$0] } ?? [:]).keys {
+                expected[pair, default: 0] += 1
+            }
+        }
+        var pairs = Set<SeriesStatistic>()
+        for pair in Set(runValues.keys).union(expected.keys) {
+            guard policy.rule(for: pair, catalog: inputs.series, values: runValues) != nil
+            else { continue }
+            if runValues[pair] != nil || (expected[pair] ?? 0) * 2 >= choice.runs.count {
+                pairs.insert(pair)
+            }
+        }
+
+        var verdicts: [SeriesVerdict] = []
+        var comparisons: [String: (p: Double, superiority: Double)?] = [:]
+        for pair in pairs.sorted() {
+            guard let series = inputs.series[pair.series], let rule = policy.rule(for: series)
+            else { continue }
+            let baseline = Baseline.values(
+                pair, rule: rule, choice: choice, values: values, config: config)
+            var comparison: (p: Double, superiority: Double)?
+            if rule.family == .durations, let runID = run.id {
+                if let known = comparisons[pair.series] {
+                    comparison = known
+                } else {
+                    comparison = Self.compareDistributions(
+                        inputs.distributions[pair.series] ?? [:], run: runID,
+                        baseline: baseline.map(\.run))
+                    comparisons[pair.series] = comparison
+                }
+            }
+            verdicts.append(
+                judge(
+                    pair, unit: series.unit, rule: rule, value: runValues[pair],
+                    baseline: baseline, needed: choice.neededRuns(config),
+                    spreadless: choice.source == .pinnedRun, distributions: comparison))
+        }
+        verdicts.sort {
+            $0.verdict != $1.verdict ? $0.verdict > $1.verdict : $0.pair < $1.pair
+        }
+
+        let changePoints = completedChangePoints(
+            pairs: pairs, series: inputs.series, history: inputs.baseline.history, run: run,
+            values: values)
+        let slo = SLOEvaluator.evaluate(
+            config.slos, config: config,
+            value: { runValues[SeriesStatistic(series: $0, statistic: $1)] },
+            baseline: { series, statistic in
+                Baseline.centre(
+                    SeriesStatistic(series: series, statistic: statistic),
+                    rule: inputs.series[series].flatMap(policy.rule(for:)), choice: choice,
+                    values: values, config: config)
+            })
+
+        var verdict = verdicts.map(\.verdict).filter { $0 != .insufficientData }.max() ?? .ok
+        if verdict == .improved { verdict = .ok }
+        if slo.overallStatus == .critical {
+            verdict = .regression
+        } else if slo.overallStatus != .pass, verdict < .warning {
+            verdict = .warning
+        }
+        let missing = verdicts.contains { $0.verdict == .insufficientData && $0.value == nil }
+        let tooShort = choice.runs.count < choice.neededRuns(config)
+        if verdict < .warning, missing || tooShort || verdicts.isEmpty {
+            verdict = .insufficientData
+        }
+        return CheckReport(
+            run: run, scope: inputs.baseline.scope, baseline: choice, verdicts: verdicts, slo: slo,
+            changePoints: changePoints, verdict: verdict,
+            exitCode: Self.exitCode(verdict, failOn: failOn, onMissing: onMissing))
+    }
+
+    /// The exit code of a verdict: 0 pass, 1 warning, 2 gate failed, 3 not enough data (or what
+    /// `onMissing` makes of it).
+    public static func exitCode(_ verdict: Verdict, failOn: Verdict, onMissing: MissingPolicy?)
+        -> Int32
+    {
+        switch verdict {
+        case .ok, .improved: return 0
+        case .regression: return 2
+        case .warning: return failOn == .warning ? 2 : 1
+        case .insufficientData:
+            switch onMissing {
+            case .none: return 3
+            case .pass: return 0
+            case .warn: return failOn == .warning ? 2 : 1
+            case .fail: return 2
+            }
+        }
+    }
+
+    // MARK: Judging
+
+    /// Relative change in the bad direction, gated by a robust z-score against the baseline's
+    /// median and MAD, and by a minimum effect, relative and absolute.
+    ///
+    /// `needed` baseline values at least; `spreadless` judges the relative change alone (one
+    /// pinned run has no spread).
+    public func judge(
+        _ pair: SeriesStatistic, unit: String, rule: ResolvedRule, value: Double?,
+        baseline: [(run: Int64, value: Double)], needed: Int, spreadless: Bool,
+        distributions: (p: Double, superiority: Double)? = nil
+    ) -> SeriesVerdict {
+        var verdict = SeriesVerdict(
+            pair: pair, unit: unit, direction: rule.direction, verdict: .insufficientData,
+            value: value, baseline: nil, spread: nil, changePct: nil, changeAbs: nil, z: nil,
+            baselineRuns: baseline.map(\.run), mannWhitneyP: nil, superiority: nil, rule: rule,
+            reason: "")
+        let numbers = baseline.map(\.value)
+        guard let value else {
+            verdict.reason = "missing from the run (present in the baseline)"
+            return verdict
+        }
+        guard numbers.count >= needed, let centre = Statistics.median(numbers) else {
+            verdict.reason = "\(numbers.count) baseline runs, \(needed) needed"
+            return verdict
+        }
+        let floor = rule.minSpreadPct.map { abs(centre) * $0 / 100 } ?? 0
+        // MAD is 0 when most baseline values are equal (error rates of 0 with a few failures):
+        // then the standard deviation stands in, so rare non-zero values count as noise.
+        var robust = Statistics.robustSpread(numbers) ?? 0
+        if robust == 0 { robust = Statistics.variance(numbers).map { $0.squareRoot() } ?? 0 }
+        let spread = spreadless ? nil : max(robust, floor)
+        let delta = value - centre
+        let changePct = centre != 0 ? delta / abs(centre) * 100 : (delta == 0 ? 0 : nil)
+        var z: Double?
+        if let spread {
+            z =
+                spread > 0
+                ? delta / spread : (delta == 0 ? 0 : (delta > 0 ? .infinity : -.infinity))
+        }
+        verdict.baseline = centre
+        verdict.spread = spread
+        verdict.changeAbs = delta
+        verdict.changePct = changePct
+        verdict.z = z
+        let worse = rule.direction.isWorse(change: delta)
+        verdict.mannWhitneyP = distributions?.p
+        verdict.superiority = distributions?.superiority
+        // With both runs' distributions stored, the samples must differ too (Mann–Whitney).
+        let samplesDiffer = distributions.map { $0.p <= Self.distributionAlpha } ?? true
+        let significant = (z.map { abs($0) >= rule.minZ } ?? true) && samplesDiffer
+        let absolute = rule.minChangeAbs.map { abs(delta) >= $0 } ?? true
+        func relative(_ threshold: Double?) -> Bool {
+            guard let threshold else { return true }
+            guard let changePct else { return true }
+            return abs(changePct) >= threshold
+        }
+        let effect = absolute && relative(rule.minChangePct)
+        let describe = Self.describeChange(changePct: changePct, delta: delta, unit: unit, z: z)
+        if delta != 0 && significant && effect {
+            verdict.verdict = worse ? .regression : .improved
+            verdict.reason = "\(describe): past the thresholds" + Self.thresholds(rule)
+        } else if worse && significant && absolute && rule.warningChangePct != nil
+            && relative(rule.warningChangePct)
+        {
+            verdict.verdict = .warning
+            verdict.reason =
+                "\(describe): past the warning threshold of \(Figure.format(rule.warningChangePct ?? 0)) %"
+        } else {
+            verdict.verdict = .ok
+            verdict.reason = "\(describe): within" + Self.thresholds(rule)
+        }
+        return verdict
+    }
+
+    private static func describeChange(changePct: Double?, delta: Double, unit: String, z: Double?)
+        -> String
+    {
+        var parts: [String] = []
+        if let changePct {
+            parts.append((changePct >= 0 ? "+" : "") + Figure.format(changePct) + " %")
+        }
+        parts.append(
+            (delta >= 0 ? "+" : "") + Figure.format(delta) + (unit.isEmpty ? "" : " \(unit)"))
+        if let z {
+            parts.append("z = " + (z.isFinite ? Figure.format(z) : (z > 0 ? "+inf" : "-inf")))
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    private static func thresholds(_ rule: ResolvedRule) -> String {
+        var parts: [String] = []
+        if let pct = rule.minChangePct { parts.append("\(Figure.format(pct)) %") }
+        if let abs = rule.minChangeAbs { parts.append(Figure.format(abs)) }
+        parts.append("z \(Figure.format(rule.minZ))")
+        return " (" + parts.joined(separator: ", ") + ")"
+    }
+
+    /// Mann–Whitney U of the run's distribution against the merged distributions of the
+    /// baseline runs, when the run and at least one baseline run have one.
+    static func compareDistributions(
+        _ stored: [Int64: DistributionBuckets], run: Int64, baseline: [Int64]
+    ) -> (p: Double, superiority: Double)? {
+        guard let current = stored[run] else { return nil }
+        var merged = Distribution()
+        var any = false
+        for id in baseline {
+            if let buckets = stored[id] {
+                merged.merge(Distribution(buckets))
+                any = true
+            }
+        }
+        guard any, let test = Distribution.mannWhitney(Distribution(current), merged) else {
+            return nil
+        }
+        return (test.p, test.superiority)
+    }
+
+    // MARK: Change points
+
+    /// Change points that appear when the run joins its history: in the series with the run,
+    /// not without it.
+    private func completedChangePoints(
+        pairs: Set<SeriesStatistic>, series catalog: [String: SeriesRecord],
+        history: [RunRecord], run: RunRecord, values: RunValues
+    ) -> [ChangePointReport] {
+        var reports: [ChangePointReport] = []
+        for pair in pairs.sorted() {
+            guard let series = catalog[pair.series], let rule = policy.rule(for: series) else {
+                continue
+            }
+            let column: [(run: RunRecord, value: Double)] = (history + [run]).compactMap { item in
+                guard let id = item.id, let value = values[id]?[pair] else { return nil }
+                return (item, value)
+            }
+            guard column.last?.run.id == run.id, column.count >= 4 else { continue }
+            let with = Baseline.materialChangePoints(
+                column.map(\.value), rule: rule, config: config)
+            let without = Set(
+                Baseline.materialChangePoints(
+                    column.dropLast().map(\.value), rule: rule, config: config
+                ).map { column[$0.index].run.id })
+            for point in with where !without.contains(column[point.index].run.id) {
+                reports.append(
+                    ChangePointReport(
+                        pair: pair, run: column[point.index].run, before: point.meanBefore,
+                        after: point.meanAfter, changePct: point.changePct, pValue: point.pValue,
+                        isRegression: rule.direction.isWorse(
+                            from: point.meanBefore, to: point.meanAfter)))
+            }
+        }
+        return reports
+    }
+}

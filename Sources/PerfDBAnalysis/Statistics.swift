@@ -1,0 +1,167 @@
+import Foundation
+import PerfDBModel
+
+/// The statistical building blocks of the analysis, each tested against reference values
+/// computed with numpy and scipy (docs/statistics.md).
+public enum Statistics {
+    /// The arithmetic mean; nil for no values.
+    public static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
+    /// The sample variance (n − 1 in the denominator); nil for fewer than two values.
+    public static func variance(_ values: [Double]) -> Double? {
+        guard values.count > 1, let mean = mean(values) else { return nil }
+        return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+    }
+
+    /// The quantile `p` (0…1) interpolated between closest ranks, rank = p × (n − 1): k6's,
+    /// numpy's default and Hyndman–Fan type 7.
+    public static func quantile(_ values: [Double], _ p: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let rank = min(max(p, 0), 1) * Double(sorted.count - 1)
+        let lower = Int(rank.rounded(.down))
+        let upper = min(lower + 1, sorted.count - 1)
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * (rank - Double(lower))
+    }
+
+    /// The median.
+    public static func median(_ values: [Double]) -> Double? {
+        quantile(values, 0.5)
+    }
+
+    /// The median absolute deviation from the median (unscaled).
+    public static func mad(_ values: [Double]) -> Double? {
+        guard let centre = median(values) else { return nil }
+        return median(values.map { abs($0 - centre) })
+    }
+
+    /// A robust standard deviation: 1.4826 × MAD, which equals σ for normal data.
+    public static func robustSpread(_ values: [Double]) -> Double? {
+        mad(values).map { 1.482_6 * $0 }
+    }
+
+    /// The Theil–Sen slope of `y` over `x`: the median of all pairwise slopes.
+    public static func theilSenSlope(x: [Double], y: [Double]) -> Double? {
+        precondition(x.count == y.count, "x and y differ in length")
+        var slopes: [Double] = []
+        for i in 0..<x.count {
+            for j in (i + 1)..<x.count where x[j] != x[i] {
+                slopes.append((y[j] - y[i]) / (x[j] - x[i]))
+            }
+        }
+        return median(slopes)
+    }
+
+    /// Welch's two-sample t-test (unequal variances): the statistic, the degrees of freedom and the
+    /// two-sided p-value.
+    ///
+    /// Nil when either sample has fewer than two values. When both samples have no variance, p is 0
+    /// if their means differ and 1 if not.
+    public static func welchTTest(_ a: [Double], _ b: [Double]) -> (
+        t: Double, df: Double, p: Double
+    )? {
+        guard a.count > 1, b.count > 1, let meanA = mean(a), let meanB = mean(b),
+            let varA = variance(a), let varB = variance(b)
+        else { return nil }
+        let seA = varA / Double(a.count)
+        let seB = varB / Double(b.count)
+        let se = seA + seB
+        guard se > 0 else {
+            return meanA == meanB
+                ? (0, Double(a.count + b.count - 2), 1)
+                : (.infinity, Double(a.count + b.count - 2), 0)
+        }
+        let t = (meanA - meanB) / se.squareRoot()
+        let df =
+            se * se
+            / (seA * seA / Double(a.count - 1) + seB * seB / Double(b.count - 1))
+        return (t, df, studentTTwoSidedP(t: t, df: df))
+    }
+
+    /// The two-sided p-value of Student's t distribution: P(|T| ≥ |t|).
+    public static func studentTTwoSidedP(t: Double, df: Double) -> Double {
+        guard t.isFinite else { return 0 }
+        let x = df / (df + t * t)
+        return min(1, max(0, regularizedIncompleteBeta(a: df / 2, b: 0.5, x: x)))
+    }
+
+    /// The regularised incomplete beta function I_x(a, b), by Lentz's continued fraction.
+    public static func regularizedIncompleteBeta(a: Double, b: Double, x: Double) -> Double {
+        if x <= 0 { return 0 }
+        if x >= 1 { return 1 }
+        let logBeta: Double = lgamma(a + b) - lgamma(a) - lgamma(b)
+        let logPowers: Double = a * log(x) + b * log(1 - x)
+        let logFront = logBeta + logPowers
+        if x < (a + 1) / (a + b + 2) {
+            return exp(logFront) * betaContinuedFraction(a: a, b: b, x: x) / a
+        }
+        return 1 - exp(logFront) * betaContinuedFraction(a: b, b: a, x: 1 - x) / b
+    }
+
+    private static func betaContinuedFraction(a: Double, b: Double, x: Double) -> Double {
+        let tiny = 1e-300
+        var c = 1.0
+        var d = 1 - (a + b) * x / (a + 1)
+        if abs(d) < tiny { d = tiny }
+        d = 1 / d
+        var result = d
+        for m in 1...300 {
+            let m = Double(m)
+            var numerator = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+            d = 1 + numerator * d
+            if abs(d) < tiny { d = tiny }
+            c = 1 + numerator / c
+            if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            result *= d * c
+            numerator = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+            d = 1 + numerator * d
+            if abs(d) < tiny { d = tiny }
+            c = 1 + numerator / c
+            if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let delta = d * c
+            result *= delta
+            if abs(delta - 1) < 1e-15 { break }
+        }
+        return result
+    }
+
+    /// The standard normal distribution's upper tail P(Z ≥ z).
+    public static func normalUpperTail(_ z: Double) -> Double {
+        0.5 * erfc(z / 2.0.squareRoot())
+    }
+
+    /// The Mann–Whitney U test, two-sided, by the normal approximation with tie correction and
+    /// continuity correction (scipy's `mannwhitneyu(method="asymptotic")`).
+    ///
+    /// U is `a`'s statistic. Nil when either sample is empty.
+    public static func mannWhitneyU(_ a: [Double], _ b: [Double]) -> (u: Double, p: Double)? {
+        guard !a.isEmpty, !b.isEmpty else { return nil }
+        let pooled = (a.map { ($0, true) } + b.map { ($0, false) }).sorted { $0.0 < $1.0 }
+        var rankSumA = 0.0
+        var tieTerm = 0.0
+        var index = 0
+        while index < pooled.count {
+            var end = index
+            while end + 1 < pooled.count && pooled[end + 1].0 == pooled[index].0 { end += 1 }
+            let rank = Double(index + end + 2) / 2
+            let ties = Double(end - index + 1)
+            tieTerm += ties * ties * ties - ties
+            for position in index...end where pooled[position].1 { rankSumA += rank }
+            index = end + 1
+        }
+        let n1 = Double(a.count)
+        let n2 = Double(b.count)
+        let n = n1 + n2
+        let u1 = rankSumA - n1 * (n1 + 1) / 2
+        let u2 = n1 * n2 - u1
+        let mean = n1 * n2 / 2
+        let variance = n1 * n2 / 12 * ((n + 1) - tieTerm / (n * (n - 1)))
+        guard variance > 0 else { return (u1, 1) }
+        let z = (max(u1, u2) - mean - 0.5) / variance.squareRoot()
+        return (u1, min(1, 2 * normalUpperTail(z)))
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import PerfDBModel
+
+/// A series' history for `perfdb trend`: its values run by run, the baseline in force for
+/// the newest run, and the change points.
+public struct TrendReport: Sendable {
+    public var series: SeriesRecord
+    public var statistic: String
+    public var scope: Scope
+    public var points: [(run: RunRecord, value: Double, verdict: Verdict?)]
+    /// The baseline centre for the newest run, and how it was chosen.
+    public var baseline: Double?
+    public var baselineSource: BaselineSource?
+    public var changePoints: [ChangePointReport]
+    /// Theil–Sen slope over the points, in percent of the median per week.
+    public var slopePctPerWeek: Double?
+    /// The stored distributions of the shown runs merged into one (raw streams only).
+    public var merged: MergedDistribution?
+}
+
+/// Several runs' stored distributions of a series merged into one.
+public struct MergedDistribution: Sendable, Equatable {
+    public var runs: Int
+    public var count: Int
+    public var p50: Double?
+    public var p90: Double?
+    public var p95: Double?
+    public var p99: Double?
+}
+
+/// Builds trend reports from their inputs.
+public struct Trend: Sendable {
+    public let config: Config
+
+    /// Creates a builder.
+    public init(config: Config) {
+        self.config = config
+    }
+
+    /// The trend of the inputs' series and statistic over the runs shown.
+    public func build(_ inputs: TrendInputs) throws -> TrendReport {
+        let series = inputs.series
+        let pair = SeriesStatistic(series: series.name, statistic: inputs.statistic)
+        let points: [(run: RunRecord, value: Double, verdict: Verdict?)] = inputs.runs.compactMap {
+            run in
+            guard let id = run.id, let value = inputs.values[id]?[pair] else { return nil }
+            return (run, value, inputs.verdicts[id])
+        }
+        guard !points.isEmpty else {
+            throw PerfDBError(
+                .inputNotFound,
+                "no values of \(series.name) \(inputs.statistic) in \(inputs.scope) (try another --stat or scope)"
+            )
+        }
+        let changePoints = config.changePoints.changePoints(points.map(\.value)).map { point in
+            ChangePointReport(
+                pair: pair, run: points[point.index].run, before: point.meanBefore,
+                after: point.meanAfter, changePct: point.changePct, pValue: point.pValue,
+                isRegression: series.direction.isWorse(from: point.meanBefore, to: point.meanAfter))
+        }
+        var baseline: Double?
+        var source: BaselineSource?
+        if let baselineInputs = inputs.baseline {
+            let choice = BaselineChoice(baselineInputs)
+            baseline = Baseline.centre(
+                pair, rule: GatePolicy(config: config).rule(for: series), choice: choice,
+                values: inputs.values, config: config)
+            source = choice.source
+        }
+        var merged: MergedDistribution?
+        if series.metricType == .trend, !inputs.distributions.isEmpty {
+            var distribution = Distribution()
+            for (_, one) in inputs.distributions.sorted(by: { $0.key < $1.key }) {
+                distribution.merge(Distribution(one))
+            }
+            merged = MergedDistribution(
+                runs: inputs.distributions.count, count: distribution.count,
+                p50: distribution.quantile(0.5), p90: distribution.quantile(0.9),
+                p95: distribution.quantile(0.95), p99: distribution.quantile(0.99))
+        }
+        return TrendReport(
+            series: series, statistic: inputs.statistic, scope: inputs.scope, points: points,
+            baseline: baseline, baselineSource: source, changePoints: changePoints,
+            slopePctPerWeek: Self.slopePctPerWeek(points.map { ($0.run, $0.value) }),
+            merged: merged)
+    }
+
+    /// Theil–Sen slope of values over time, as percent of their median per week.
+    public static func slopePctPerWeek(_ points: [(RunRecord, Double)]) -> Double? {
+        let dated = points.compactMap { run, value in
+            Timestamp.parse(run.startedAt).map { ($0.timeIntervalSince1970 / 604_800, value) }
+        }
+        guard dated.count >= 3, let median = Statistics.median(dated.map(\.1)), median != 0,
+            let slope = Statistics.theilSenSlope(x: dated.map(\.0), y: dated.map(\.1))
+        else { return nil }
+        return slope / abs(median) * 100
+    }
+}

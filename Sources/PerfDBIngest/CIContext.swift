@@ -1,0 +1,169 @@
+import Foundation
+import PerfDBModel
+
+extension CIContext {
+    /// The context one of the supported CI systems sets in `environment`, or an empty one.
+    ///
+    /// `PERFDB_SCENARIO` and `PERFDB_ENVIRONMENT` name the scenario and environment anywhere.
+    public static func fromEnvironment(_ environment: [String: String]) -> CIContext {
+        var context = CIContext()
+        context.scenario = environment.nonEmpty("PERFDB_SCENARIO")
+        context.environment = environment.nonEmpty("PERFDB_ENVIRONMENT")
+        for provider in Provider.allCases where provider.isActive(in: environment) {
+            return context.filling(from: provider.context(from: environment))
+        }
+        return context
+    }
+
+    /// Commit and branch of the git work tree at `directory`, if it is one and git is installed.
+    public static func fromGit(in directory: String) -> CIContext {
+        var context = CIContext()
+        // Spawning git costs tens of milliseconds: only inside a work tree.
+        guard isInsideWorkTree(directory),
+            let lines = git(["rev-parse", "HEAD", "--abbrev-ref", "HEAD"], in: directory)?
+                .split(separator: "\n").map(String.init), lines.count == 2
+        else { return context }
+        context.commit = lines[0]
+        if lines[1] != "HEAD" { context.branch = lines[1] }
+        return context
+    }
+
+    /// True when `directory` or one of its parents has a `.git`.
+    static func isInsideWorkTree(_ directory: String) -> Bool {
+        var url = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: url.appending(path: ".git").path) {
+                return true
+            }
+            let parent = url.deletingLastPathComponent()
+            if parent.path == url.path { return false }
+            url = parent
+        }
+    }
+
+    private static func git(_ arguments: [String], in directory: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", directory] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return nil
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    /// The CI systems whose variables perfdb reads.
+    enum Provider: String, CaseIterable {
+        case githubActions = "github-actions"
+        case gitlabCI = "gitlab-ci"
+        case buildkite
+        case circleCI = "circleci"
+        case azurePipelines = "azure-pipelines"
+        case jenkins
+
+        func isActive(in env: [String: String]) -> Bool {
+            switch self {
+            case .githubActions: env["GITHUB_ACTIONS"] == "true"
+            case .gitlabCI: env["GITLAB_CI"] != nil
+            case .buildkite: env["BUILDKITE"] == "true"
+            case .circleCI: env["CIRCLECI"] == "true"
+            case .azurePipelines: env["TF_BUILD"] != nil
+            case .jenkins: env["JENKINS_URL"] != nil
+            }
+        }
+
+        func context(from env: [String: String]) -> CIContext {
+            var context = CIContext()
+            context.provider = rawValue
+            switch self {
+            case .githubActions:
+                context.commit = env.nonEmpty("GITHUB_SHA")
+                context.branch = env.nonEmpty("GITHUB_HEAD_REF") ?? env.nonEmpty("GITHUB_REF_NAME")
+                context.build = env.nonEmpty("GITHUB_RUN_ID")
+                if let server = env.nonEmpty("GITHUB_SERVER_URL"),
+                    let repository = env.nonEmpty("GITHUB_REPOSITORY"), let run = context.build
+                {
+                    context.buildURL = "\(server)/\(repository)/actions/runs/\(run)"
+                }
+                if let ref = env.nonEmpty("GITHUB_REF"), ref.hasPrefix("refs/pull/") {
+                    context.pullRequest = ref.split(separator: "/").dropFirst(2).first.map(
+                        String.init)
+                }
+            case .gitlabCI:
+                context.commit = env.nonEmpty("CI_COMMIT_SHA")
+                context.branch =
+                    env.nonEmpty("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+                    ?? env.nonEmpty("CI_COMMIT_BRANCH") ?? env.nonEmpty("CI_COMMIT_REF_NAME")
+                context.build = env.nonEmpty("CI_PIPELINE_ID")
+                context.buildURL = env.nonEmpty("CI_PIPELINE_URL") ?? env.nonEmpty("CI_JOB_URL")
+                context.pullRequest = env.nonEmpty("CI_MERGE_REQUEST_IID")
+            case .buildkite:
+                context.commit = env.nonEmpty("BUILDKITE_COMMIT")
+                context.branch = env.nonEmpty("BUILDKITE_BRANCH")
+                context.build = env.nonEmpty("BUILDKITE_BUILD_NUMBER")
+                context.buildURL = env.nonEmpty("BUILDKITE_BUILD_URL")
+                if let pull = env.nonEmpty("BUILDKITE_PULL_REQUEST"), pull != "false" {
+                    context.pullRequest = pull
+                }
+            case .circleCI:
+                context.commit = env.nonEmpty("CIRCLE_SHA1")
+                context.branch = env.nonEmpty("CIRCLE_BRANCH")
+                context.build = env.nonEmpty("CIRCLE_BUILD_NUM")
+                context.buildURL = env.nonEmpty("CIRCLE_BUILD_URL")
+                context.pullRequest = env.nonEmpty("CIRCLE_PULL_REQUEST")
+                    .flatMap { $0.split(separator: "/").last.map(String.init) }
+            case .azurePipelines:
+                context.commit = env.nonEmpty("BUILD_SOURCEVERSION")
+                context.branch =
+                    env.nonEmpty("SYSTEM_PULLREQUEST_SOURCEBRANCH").map(Self.stripRef)
+                    ?? env.nonEmpty("BUILD_SOURCEBRANCH").map(Self.stripRef)
+                context.build = env.nonEmpty("BUILD_BUILDID")
+                if let collection = env.nonEmpty("SYSTEM_COLLECTIONURI"),
+                    let project = env.nonEmpty("SYSTEM_TEAMPROJECT"), let build = context.build
+                {
+                    let base = collection.hasSuffix("/") ? collection : collection + "/"
+                    context.buildURL = "\(base)\(project)/_build/results?buildId=\(build)"
+                }
+                context.pullRequest =
+                    env.nonEmpty("SYSTEM_PULLREQUEST_PULLREQUESTNUMBER")
+                    ?? env.nonEmpty("SYSTEM_PULLREQUEST_PULLREQUESTID")
+            case .jenkins:
+                context.commit = env.nonEmpty("GIT_COMMIT")
+                context.branch =
+                    env.nonEmpty("CHANGE_BRANCH") ?? env.nonEmpty("BRANCH_NAME")
+                    ?? env.nonEmpty("GIT_BRANCH").map { branch in
+                        branch.hasPrefix("origin/") ? String(branch.dropFirst(7)) : branch
+                    }
+                context.build = env.nonEmpty("BUILD_NUMBER")
+                context.buildURL = env.nonEmpty("BUILD_URL")
+                context.pullRequest = env.nonEmpty("CHANGE_ID")
+            }
+            return context
+        }
+
+        private static func stripRef(_ ref: String) -> String {
+            for prefix in ["refs/heads/", "refs/tags/"] where ref.hasPrefix(prefix) {
+                return String(ref.dropFirst(prefix.count))
+            }
+            return ref
+        }
+    }
+}
+
+extension Dictionary where Key == String, Value == String {
+    fileprivate func nonEmpty(_ key: String) -> String? {
+        guard let value = self[key]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            return nil
+        }
+        return value
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import PerfDBModel
+
+/// Reads input files into runs to store: every file is parsed and checked before any is
+/// written, so bad input leaves the database unchanged; the store then writes each file in its
+/// own transaction.
+public enum Ingestor {
+    /// What the command line says about the files.
+    public struct Options: Sendable {
+        /// The format to read every file as; detected from content when nil.
+        public var format: InputFormat?
+        /// CI context from flags; missing fields come from the environment, then git.
+        public var context = CIContext()
+        /// The tool's exit code (k6: 99 thresholds crossed, 105/107/108 aborted).
+        public var exitCode: Int?
+        /// The process environment, for CI variables.
+        public var environment: [String: String] = [:]
+        /// Where to ask git for commit and branch; nil skips git.
+        public var gitDirectory: String?
+        /// The clock.
+        public var now = Date()
+        /// How raw k6 streams are read.
+        public var stream = StreamOptions()
+
+        /// Creates default options.
+        public init() {}
+    }
+
+    /// Reads and checks every file; throws one error listing every bad file (the code of the
+    /// first) before anything is written.
+    public static func prepare(_ paths: [String], options: Options) throws -> [RunSubmission] {
+        if paths.filter({ $0 == "-" }).count > 1 {
+            throw PerfDBError(.usage, "standard input (-) can be named only once")
+        }
+        var context = options.context.filling(from: .fromEnvironment(options.environment))
+        if let directory = options.gitDirectory, context.commit == nil || context.branch == nil {
+            context = context.filling(from: .fromGit(in: directory))
+        }
+        var submissions: [RunSubmission] = []
+        var errors: [PerfDBError] = []
+        for path in paths {
+            do {
+                let loaded = try InputFormat.load(path, as: options.format, options: options.stream)
+                submissions.append(
+                    RunSubmission(
+                        inputName: path, batch: loaded.batch.settled(exitCode: options.exitCode),
+                        context: context,
+                        exitCode: options.exitCode,
+                        sourceFile: path == "-"
+                            ? "-" : URL(fileURLWithPath: path).lastPathComponent,
+                        contentDigest: loaded.digest, fileModifiedAt: loaded.modifiedAt))
+            } catch let error as PerfDBError {
+                errors.append(error)
+            }
+        }
+        if let first = errors.first {
+            let note =
+                submissions.isEmpty
+                ? "" : "\nnothing was stored (\(submissions.count) good file(s) skipped too)"
+            throw PerfDBError(first.code, errors.map(\.message).joined(separator: "\n") + note)
+        }
+        return submissions
+    }
+}

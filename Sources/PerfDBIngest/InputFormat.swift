@@ -1,0 +1,108 @@
+import Foundation
+import PerfDBModel
+
+extension InputFormat {
+    /// The adapter that reads this format as one JSON document.
+    var adapter: any InputAdapter.Type {
+        switch self {
+        case .k6NDJSON, .k6CSV: NotADocument.self
+        case .k6SummaryExport: K6SummaryExportAdapter.self
+        case .k6HandleSummary: K6HandleSummaryAdapter.self
+        case .sloReport: SLOReportAdapter.self
+        case .chaosResult: ChaosResultAdapter.self
+        case .chaosToolkitJournal: ChaosToolkitJournalAdapter.self
+        }
+    }
+
+    /// The format whose adapter recognises the document, if any.
+    static func detect(_ document: JSONValue) -> InputFormat? {
+        allCases.first { !$0.isStream && $0.adapter.recognizes(document) }
+    }
+
+    /// Reads a file or standard input of any format: raw k6 streams in one streaming pass,
+    /// documents whole.
+    ///
+    /// Returns the batch, the content digest and the file's modification time.
+    public static func load(_ path: String, as forced: InputFormat?, options: StreamOptions) throws
+        -> (batch: IngestBatch, digest: String, modifiedAt: Date?)
+    {
+        let stream = try ByteStream(path: path)
+        var prefix = [UInt8](repeating: 0, count: K6StreamAdapter.detectionLength)
+        var filled = 0
+        while filled < prefix.count {
+            let got = try prefix.withUnsafeMutableBufferPointer { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return try stream.read(into: base + filled, capacity: buffer.count - filled)
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        prefix.removeSubrange(filled...)
+        if prefix.isEmpty { throw PerfDBError.badInput(stream.name, "empty file") }
+        let format = forced ?? K6StreamAdapter.detect(prefix)
+        if let format, format.isStream {
+            let (batch, digest) = try K6StreamAdapter.read(
+                stream, prefix: prefix, format: format, options: options)
+            return (batch, digest, stream.modifiedAt)
+        }
+        // A document: read the rest and parse it whole.
+        var bytes = prefix
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let got = try block.withUnsafeMutableBufferPointer { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return try stream.read(into: base, capacity: buffer.count)
+            }
+            if got == 0 { break }
+            bytes.append(contentsOf: block[0..<got])
+        }
+        let input = try InputFile(name: path, bytes: bytes, modifiedAt: stream.modifiedAt)
+        let batch = try read(input, as: format)
+        return (batch, "sha256:" + SHA256.hex(of: input.bytes), stream.modifiedAt)
+    }
+
+    /// Reads an input: parses it, detects (or checks) its format and runs the adapter.
+    public static func read(_ input: InputFile, as forced: InputFormat? = nil) throws -> IngestBatch
+    {
+        if input.bytes.isEmpty {
+            throw PerfDBError.badInput(input.name, "empty file")
+        }
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(input.bytes)
+        } catch {
+            throw PerfDBError.badInput(
+                input.name, "not valid JSON: \(error.message)",
+                at: "line \(error.line), column \(error.column)")
+        }
+        if let forced {
+            return try forced.adapter.read(document, file: input.name)
+        }
+        guard let format = detect(document) else {
+            let known = allCases.map(\.title).joined(separator: ", ")
+            throw PerfDBError.badInput(
+                input.name, "JSON of an unknown kind: not one of \(known) (force one with --format)"
+            )
+        }
+        return try format.adapter.read(document, file: input.name)
+    }
+}
+
+/// Stands in for the stream formats, which have no whole-document adapter.
+private enum NotADocument: InputAdapter {
+    static let format = InputFormat.k6NDJSON
+    static func recognizes(_ document: JSONValue) -> Bool { false }
+    static func read(_ document: JSONValue, file: String) throws -> IngestBatch {
+        throw PerfDBError.badInput(file, "a raw k6 stream must be read line by line")
+    }
+}
+
+/// Reads one input format into an ``IngestBatch``.
+protocol InputAdapter {
+    /// The format this adapter reads.
+    static var format: InputFormat { get }
+    /// True when the document looks like this format.
+    static func recognizes(_ document: JSONValue) -> Bool
+    /// Reads the document; errors name `file` and the field.
+    static func read(_ document: JSONValue, file: String) throws -> IngestBatch
+}

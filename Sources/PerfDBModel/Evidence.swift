@@ -1,0 +1,225 @@
+import Foundation
+
+/// Where a check's baseline came from.
+public enum BaselineSource: String, Codable, Sendable, CaseIterable {
+    /// One pinned run.
+    case pinnedRun = "pinned-run"
+    /// A pinned window of runs.
+    case pinnedWindow = "pinned-window"
+    /// The median of the last valid runs, chosen automatically.
+    case automatic
+}
+
+/// A robust z-score; with no spread in the baseline any change is infinitely far, written
+/// `"+inf"` or `"-inf"` (JSON has no infinity).
+public struct ZScore: Codable, Sendable, Equatable {
+    public var value: Double
+
+    /// Creates a score.
+    public init(_ value: Double) { self.value = value }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            value = number
+        } else {
+            value = try container.decode(String.self).hasPrefix("-") ? -.infinity : .infinity
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if value.isFinite {
+            try container.encode(value)
+        } else {
+            try container.encode(value > 0 ? "+inf" : "-inf")
+        }
+    }
+}
+
+/// The gate's thresholds for one series, as the verdict's evidence records them.
+public struct ThresholdsEvidence: Codable, Sendable, Equatable {
+    public var family: String
+    public var minChangePct: Double?
+    public var minChangeAbs: Double?
+    public var minZ: Double
+    public var warningChangePct: Double?
+
+    /// Creates the record of a rule's thresholds.
+    public init(
+        family: String, minChangePct: Double?, minChangeAbs: Double?, minZ: Double,
+        warningChangePct: Double?
+    ) {
+        self.family = family
+        self.minChangePct = minChangePct
+        self.minChangeAbs = minChangeAbs
+        self.minZ = minZ
+        self.warningChangePct = warningChangePct
+    }
+}
+
+/// Why one series and statistic got its verdict: stored with the verdict (`verdict.evidence`)
+/// and shown by `check --format json`.
+public struct SeriesEvidence: Codable, Sendable, Equatable {
+    public var unit: String
+    public var direction: Direction
+    /// The change from the baseline in the series' unit.
+    public var changeAbs: Double?
+    /// The baseline's spread (1.4826 × MAD, floored); nil against one pinned run.
+    public var spread: Double?
+    public var z: ZScore?
+    /// The number of baseline runs.
+    public var n: Int
+    public var baselineRuns: [Int64]
+    public var method: String
+    public var mannWhitneyP: Double?
+    public var superiority: Double?
+    public var thresholds: ThresholdsEvidence
+    public var reason: String
+
+    /// Creates the evidence.
+    public init(
+        unit: String, direction: Direction, changeAbs: Double?, spread: Double?, z: ZScore?,
+        n: Int, baselineRuns: [Int64], method: String, mannWhitneyP: Double?,
+        superiority: Double?, thresholds: ThresholdsEvidence, reason: String
+    ) {
+        self.unit = unit
+        self.direction = direction
+        self.changeAbs = changeAbs
+        self.spread = spread
+        self.z = z
+        self.n = n
+        self.baselineRuns = baselineRuns
+        self.method = method
+        self.mannWhitneyP = mannWhitneyP
+        self.superiority = superiority
+        self.thresholds = thresholds
+        self.reason = reason
+    }
+}
+
+/// The pin a check's baseline came from.
+public struct PinEvidence: Codable, Sendable, Equatable {
+    public var id: Int64?
+    public var kind: BaselineKind
+    public var runId: Int64
+    public var window: Int?
+    public var reason: String
+    public var setAt: String
+
+    /// The record of a baseline log entry.
+    public init(_ entry: BaselineRecord) {
+        id = entry.id
+        kind = entry.kind
+        runId = entry.runId
+        window = entry.windowSize
+        reason = entry.reason
+        setAt = entry.setAt
+    }
+}
+
+/// How a check's baseline was chosen.
+public struct BaselineEvidence: Codable, Sendable, Equatable {
+    public var kind: BaselineSource
+    /// The runs the baseline may draw from.
+    public var runs: [Int64]
+    public var heldBackAt: Int64?
+    public var acceptedAt: Int64?
+    public var pin: PinEvidence?
+
+    /// Creates the record.
+    public init(
+        kind: BaselineSource, runs: [Int64], heldBackAt: Int64?, acceptedAt: Int64?,
+        pin: PinEvidence?
+    ) {
+        self.kind = kind
+        self.runs = runs
+        self.heldBackAt = heldBackAt
+        self.acceptedAt = acceptedAt
+        self.pin = pin
+    }
+}
+
+/// A change point a check found, as its evidence records it.
+public struct ChangePointEvidence: Codable, Sendable, Equatable {
+    public var series: String
+    public var stat: String
+    /// The first run after the change.
+    public var runId: Int64?
+    public var commit: String?
+    public var startedAt: String
+    public var before: Double
+    public var after: Double
+    public var changePct: Double?
+    public var pValue: Double
+    /// `regression` or `improvement`.
+    public var direction: String
+
+    /// Creates the record.
+    public init(
+        series: String, stat: String, runId: Int64?, commit: String?, startedAt: String,
+        before: Double, after: Double, changePct: Double?, pValue: Double, direction: String
+    ) {
+        self.series = series
+        self.stat = stat
+        self.runId = runId
+        self.commit = commit
+        self.startedAt = startedAt
+        self.before = before
+        self.after = after
+        self.changePct = changePct
+        self.pValue = pValue
+        self.direction = direction
+    }
+}
+
+/// Why a run got its overall verdict: stored with the run's verdict row.
+public struct RunEvidence: Codable, Sendable, Equatable {
+    public var baseline: BaselineEvidence
+    public var exitCode: Int32
+    public var slo: SLOStatus?
+    public var changePoints: [ChangePointEvidence]
+
+    /// Creates the record.
+    public init(
+        baseline: BaselineEvidence, exitCode: Int32, slo: SLOStatus?,
+        changePoints: [ChangePointEvidence]
+    ) {
+        self.baseline = baseline
+        self.exitCode = exitCode
+        self.slo = slo
+        self.changePoints = changePoints
+    }
+}
+
+/// One verdict as the store records it: a series and statistic's, or (with no series) the
+/// run's overall one.
+public struct VerdictRecord: Sendable, Equatable {
+    /// Its evidence.
+    public enum Evidence: Sendable, Equatable {
+        case series(SeriesEvidence)
+        case run(RunEvidence)
+    }
+
+    public var series: String?
+    public var statistic: String?
+    public var verdict: Verdict
+    public var value: Double?
+    public var baseline: Double?
+    public var changePct: Double?
+    public var evidence: Evidence
+
+    /// Creates a record.
+    public init(
+        series: String?, statistic: String?, verdict: Verdict, value: Double?, baseline: Double?,
+        changePct: Double?, evidence: Evidence
+    ) {
+        self.series = series
+        self.statistic = statistic
+        self.verdict = verdict
+        self.value = value
+        self.baseline = baseline
+        self.changePct = changePct
+        self.evidence = evidence
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+
+/// The figures of runs: per run id, each (series, statistic) and its value.
+public typealias RunValues = [Int64: [SeriesStatistic: Double]]
+
+/// What the baseline of one run is chosen from: the run, its scope's history before it, and
+/// the scope's baseline log as it stood.
+public struct BaselineInputs: Sendable {
+    /// The run judged.
+    public var run: RunRecord
+    /// Its scope: its scenario and environment on the base branch.
+    public var scope: Scope
+    /// The scope's valid load runs (not invalidated, not aborted) before `run`, the newest ones
+    /// the gate looks at, oldest first.
+    public var history: [RunRecord]
+    /// The pin in force (a pinned run or window), if any.
+    public var pin: BaselineRecord?
+    /// The pinned run, or the runs of the pinned window, oldest first.
+    public var pinnedRuns: [RunRecord]
+    /// The newest entry of the baseline log, of any kind.
+    public var latestEntry: BaselineRecord?
+    /// The run of `latestEntry`: the automatic baseline starts there.
+    public var acceptedRun: RunRecord?
+    /// The earliest run of the scope before `run` with a regression verdict decided after
+    /// `latestEntry`: the automatic baseline stops before it.
+    public var heldBackAt: RunRecord?
+
+    /// Creates the inputs.
+    public init(
+        run: RunRecord, scope: Scope, history: [RunRecord], pin: BaselineRecord?,
+        pinnedRuns: [RunRecord], latestEntry: BaselineRecord?, acceptedRun: RunRecord?,
+        heldBackAt: RunRecord?
+    ) {
+        self.run = run
+        self.scope = scope
+        self.history = history
+        self.pin = pin
+        self.pinnedRuns = pinnedRuns
+        self.latestEntry = latestEntry
+        self.acceptedRun = acceptedRun
+        self.heldBackAt = heldBackAt
+    }
+
+    /// Every run these inputs name, each once, oldest first.
+    public var runs: [RunRecord] {
+        var seen = Set<Int64>()
+        return (pinnedRuns + history + [run]).filter {
+            $0.id.map { seen.insert($0).inserted } ?? false
+        }
+    }
+}
+
+/// Everything `perfdb check` decides from, read in one transaction.
+public struct CheckInputs: Sendable {
+    public var baseline: BaselineInputs
+    /// The figures of the run, its history and its pinned runs.
+    public var values: RunValues
+    /// The series these runs have, by name.
+    public var series: [String: SeriesRecord]
+    /// Stored distributions of the run's duration series: by series name, then run id (the run
+    /// and the runs its baseline may draw from).
+    public var distributions: [String: [Int64: DistributionBuckets]]
+
+    /// Creates the inputs.
+    public init(
+        baseline: BaselineInputs, values: RunValues, series: [String: SeriesRecord],
+        distributions: [String: [Int64: DistributionBuckets]]
+    ) {
+        self.baseline = baseline
+        self.values = values
+        self.series = series
+        self.distributions = distributions
+    }
+
+    /// The run judged.
+    public var run: RunRecord { baseline.run }
+}
+
+/// Everything `perfdb trend` shows, read in one transaction.
+public struct TrendInputs: Sendable {
+    public var scope: Scope
+    public var series: SeriesRecord
+    public var statistic: String
+    /// The valid runs shown, oldest first.
+    public var runs: [RunRecord]
+    /// The baseline of the newest run shown.
+    public var baseline: BaselineInputs?
+    /// The figures of the runs shown and of the baseline's runs.
+    public var values: RunValues
+    /// The stored verdict of the series and statistic per run id.
+    public var verdicts: [Int64: Verdict]
+    /// The stored distributions of the series in the runs shown, by run id.
+    public var distributions: [Int64: DistributionBuckets]
+
+    /// Creates the inputs.
+    public init(
+        scope: Scope, series: SeriesRecord, statistic: String, runs: [RunRecord],
+        baseline: BaselineInputs?, values: RunValues, verdicts: [Int64: Verdict],
+        distributions: [Int64: DistributionBuckets]
+    ) {
+        self.scope = scope
+        self.series = series
+        self.statistic = statistic
+        self.runs = runs
+        self.baseline = baseline
+        self.values = values
+        self.verdicts = verdicts
+        self.distributions = distributions
+    }
+}
+
+/// Everything `perfdb baseline drift` decides from, read in one transaction.
+public struct DriftInputs: Sendable {
+    /// The newest valid runs of the scope (the latest last), as many as recent and slope
+    /// windows need.
+    public var history: [RunRecord]
+    /// The baseline of the latest run.
+    public var baseline: BaselineInputs
+    public var values: RunValues
+    public var series: [String: SeriesRecord]
+
+    /// Creates the inputs.
+    public init(
+        history: [RunRecord], baseline: BaselineInputs, values: RunValues,
+        series: [String: SeriesRecord]
+    ) {
+        self.history = history
+        self.baseline = baseline
+        self.values = values
+        self.series = series
+    }
+}
+
+/// The newest valid runs of a scope with their figures, oldest first.
+public struct RunsInputs: Sendable {
+    public var scope: Scope
+    public var runs: [RunRecord]
+    public var values: RunValues
+
+    /// Creates the inputs.
+    public init(scope: Scope, runs: [RunRecord], values: RunValues) {
+        self.scope = scope
+        self.runs = runs
+        self.values = values
+    }
+}
+
+/// A stored chaos experiment with its run.
+public struct ChaosEntry: Sendable {
+    public var run: RunRecord
+    public var experiment: ChaosExperimentRecord
+
+    /// Creates an entry.
+    public init(run: RunRecord, experiment: ChaosExperimentRecord) {
+        self.run = run
+        self.experiment = experiment
+    }
+}
+
+/// Everything `perfdb report` shows about a scope, read in one transaction.
+public struct ScopeInputs: Sendable {
+    /// The scope's newest valid run, to judge.
+    public var check: CheckInputs
+    /// `http_req_duration` p95 overall and per endpoint (a `name`, `endpoint` or `url` tag).
+    public var trends: [TrendInputs]
+    public var drift: DriftInputs
+    /// Every stored chaos experiment, oldest first.
+    public var chaos: [ChaosEntry]
+
+    /// Creates the inputs.
+    public init(
+        check: CheckInputs, trends: [TrendInputs], drift: DriftInputs, chaos: [ChaosEntry]
+    ) {
+        self.check = check
+        self.trends = trends
+        self.drift = drift
+        self.chaos = chaos
+    }
+}
+
+/// Which series a report is about: k6 notation (`--series`), or a metric with tags.
+public struct SeriesSelector: Sendable {
+    public var series: String?
+    public var metric: String?
+    public var tags: [String: String]
+
+    /// Creates a selector.
+    public init(series: String?, metric: String?, tags: [String: String]) {
+        self.series = series
+        self.metric = metric
+        self.tags = tags
+    }
+
+    /// The one stored series selected; a usage error lists candidates when none or several
+    /// match.
+    public func resolve(in catalog: [String: SeriesRecord]) throws -> SeriesRecord {
+        let key: SeriesKey
+        if let series {
+            guard let parsed = SeriesKey(parsing: series) else {
+                throw PerfDBError(
+                    .usage, "--series \"\(series)\" is not in k6 notation (metric{tag:value})")
+            }
+            key = parsed
+        } else if let metric {
+            key = SeriesKey(metric: metric, tags: tags.map { SeriesKey.Tag($0.key, $0.value) })
+        } else {
+            throw PerfDBError(.usage, "name a series with --series or --metric")
+        }
+        if let found = catalog[key.name] { return found }
+        let candidates = catalog.values.filter { $0.metric == key.metric }.map(\.name).sorted()
+        let hint =
+            candidates.isEmpty
+            ? "no series of metric \(key.metric) is stored"
+            : "stored: " + candidates.prefix(12).joined(separator: ", ")
+        throw PerfDBError(.inputNotFound, "no series \(key.name) (\(hint))")
+    }
+
+    /// The statistic shown by default for a series.
+    public static func defaultStatistic(_ series: SeriesRecord) -> String {
+        switch series.metricType {
+        case .trend: "p95"
+        case .rate, .counter: "rate"
+        case .gauge: "value"
+        }
+    }
+}
+
+/// How far back gathering reads, from the configuration.
+public struct GatherSettings: Sendable {
+    /// The branch whose runs make a baseline.
+    public var baseBranch: String
+    /// How many runs before a judged run the gate looks at (baseline and change points).
+    public var historyLimit: Int
+    /// How many recent runs drift looks at.
+    public var driftRuns: Int
+
+    /// Creates settings.
+    public init(baseBranch: String, historyLimit: Int, driftRuns: Int) {
+        self.baseBranch = baseBranch
+        self.historyLimit = historyLimit
+        self.driftRuns = driftRuns
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// A run to store: the batch an adapter read, plus what the command line and CI add.
+public struct RunSubmission: Sendable {
+    public var batch: IngestBatch
+    public var context: CIContext
+    /// The tool's exit code, when given (`--exit-code`).
+    public var exitCode: Int?
+    /// The input as named on the command line, for messages.
+    public var inputName: String
+    /// The file name the run came from, as stored.
+    public var sourceFile: String
+    /// `sha256:` and the digest of the (decompressed) content.
+    public var contentDigest: String
+    /// When the file was last modified; with the run's duration it dates the run.
+    public var fileModifiedAt: Date?
+
+    /// Creates a submission.
+    public init(
+        inputName: String, batch: IngestBatch, context: CIContext, exitCode: Int?,
+        sourceFile: String,
+        contentDigest: String, fileModifiedAt: Date?
+    ) {
+        self.inputName = inputName
+        self.batch = batch
+        self.context = context
+        self.exitCode = exitCode
+        self.sourceFile = sourceFile
+        self.contentDigest = contentDigest
+        self.fileModifiedAt = fileModifiedAt
+    }
+
+    /// The run's status: the batch's, settled with the tool's exit code when it was read.
+    public var status: RunStatus { batch.status }
+
+    /// When the run started: the flag or CI, else the file's own time, else the file's
+    /// modification time less the run's duration, else now.
+    public func startedAt(now: Date) -> Date {
+        if let date = context.startedAt ?? batch.startedAt { return date }
+        if let modified = fileModifiedAt {
+            return modified.addingTimeInterval(-(batch.durationMs ?? 0) / 1000)
+        }
+        return now
+    }
+}
+
+/// What happened to a submission.
+public enum StoreOutcome: Sendable, Equatable {
+    /// Stored as a new run.
+    case stored(runID: Int64)
+    /// The same content was already stored as this run; nothing was written.
+    case duplicate(runID: Int64)
+    /// The earlier run with the same content was replaced by this new one.
+    case replaced(oldRunID: Int64, runID: Int64)
+}
+
+/// What happened to one input file.
+public struct IngestResult: Sendable {
+    public var file: String
+    public var outcome: StoreOutcome
+    public var batch: IngestBatch
+    public var status: RunStatus
+
+    /// The result of storing `submission`.
+    public init(_ submission: RunSubmission, outcome: StoreOutcome) {
+        file = submission.inputName
+        self.outcome = outcome
+        batch = submission.batch
+        status = submission.status
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import PerfDBAnalysis
+import PerfDBModel
+
+/// `perfdb trend`: a table, Markdown with a sparkline and a Mermaid `xychart-beta` chart
+/// (baseline drawn, change points marked), JSON (reports/trend.schema.json) and CSV.
+public struct TrendView: Renderable {
+    public var report: TrendReport
+
+    /// The view of a trend.
+    public init(_ report: TrendReport) { self.report = report }
+
+    public struct Document: Encodable {
+        public var series: String
+        public var stat: String
+        public var unit: String
+        public var direction: Direction
+        public var scope: Scope
+        public var baseline: Baseline
+        public var summary: Summary
+        public var mergedDistribution: Merged?
+        public var points: [Point]
+        public var changePoints: [ChangePoint]
+
+        public struct Baseline: Encodable {
+            public var value: Double?
+            public var kind: BaselineSource?
+        }
+
+        public struct Summary: Encodable {
+            public var runs: Int
+            public var first: Double?
+            public var last: Double?
+            public var min: Double?
+            public var max: Double?
+            public var median: Double?
+            public var slopePctPerWeek: Double?
+        }
+
+        public struct Merged: Encodable {
+            public var runs: Int
+            public var count: Int
+            public var p50: Double?
+            public var p90: Double?
+            public var p95: Double?
+            public var p99: Double?
+        }
+
+        public struct Point: Encodable {
+            public var runId: Int64?
+            public var commit: String?
+            public var build: String?
+            public var startedAt: String
+            public var value: Double
+            public var verdict: Verdict?
+            public var changePoint: Bool
+        }
+
+        public struct ChangePoint: Encodable {
+            public var runId: Int64?
+            public var commit: String?
+            public var startedAt: String
+            public var before: Double
+            public var after: Double
+            public var changePct: Double?
+            public var pValue: Double
+            public var direction: String
+        }
+    }
+
+    public var document: Versioned<Document> { Versioned(plainDocument) }
+
+    /// The document without its schema version (inside `report`).
+    var plainDocument: Document {
+        let values = report.points.map(\.value)
+        let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
+        return Document(
+            series: report.series.name, stat: report.statistic, unit: report.series.unit,
+            direction: report.series.direction, scope: report.scope,
+            baseline: Document.Baseline(value: report.baseline, kind: report.baselineSource),
+            summary: Document.Summary(
+                runs: values.count, first: values.first, last: values.last, min: values.min(),
+                max: values.max(), median: Statistics.median(values),
+                slopePctPerWeek: report.slopePctPerWeek),
+            mergedDistribution: report.merged.map {
+                Document.Merged(
+                    runs: $0.runs, count: $0.count, p50: $0.p50, p90: $0.p90, p95: $0.p95,
+                    p99: $0.p99)
+            },
+            points: report.points.map { point in
+                Document.Point(
+                    runId: point.run.id, commit: point.run.commitId, build: point.run.buildId,
+                    startedAt: point.run.startedAt, value: point.value, verdict: point.verdict,
+                    changePoint: point.run.id.map(changePointRuns.contains) ?? false)
+            },
+            changePoints: report.changePoints.map { point in
+                Document.ChangePoint(
+                    runId: point.run.id, commit: point.run.commitId,
+                    startedAt: point.run.startedAt, before: point.before, after: point.after,
+                    changePct: point.changePct, pValue: point.pValue,
+                    direction: point.isRegression ? "regression" : "improvement")
+            })
+    }
+
+    public var csv: TextTable { table }
+
+    /// The headline: series, scope, sparkline, baseline, slope, merged distribution.
+    private var headline: [[Inline]] {
+        let values = report.points.map(\.value)
+        var lines: [[Inline]] = [
+            [
+                .text(
+                    "\(report.series.name) \(report.statistic) · \(report.scope) · \(values.count) runs  "
+                        + Sparkline.of(values))
+            ]
+        ]
+        var second = ""
+        if let baseline = report.baseline {
+            second =
+                "baseline \(Figure.format(baseline)) \(report.series.unit) (\(report.baselineSource?.rawValue ?? "-"))"
+        }
+        if let slope = report.slopePctPerWeek {
+            second +=
+                (second.isEmpty ? "" : " · ")
+                + "slope \(slope >= 0 ? "+" : "")\(Figure.format(slope)) %/week"
+        }
+        if !second.isEmpty { lines.append([.text(second)]) }
+        if let merged = report.merged {
+            lines.append([
+                .text(
+                    "all \(merged.count) samples of \(merged.runs) runs merged: p50 \(Figure.format(merged.p50))"
+                        + " · p90 \(Figure.format(merged.p90)) · p95 \(Figure.format(merged.p95))"
+                        + " · p99 \(Figure.format(merged.p99)) \(report.series.unit)")
+            ])
+        }
+        return lines
+    }
+
+    private var table: TextTable {
+        let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
+        return TextTable(
+            columns: [
+                .init("run", alignRight: true), .init("started_at"), .init("commit"),
+                .init("build"), .init("value", alignRight: true),
+                .init("vs baseline", alignRight: true), .init("verdict"), .init("change point"),
+            ],
+            rows: report.points.map { point in
+                let delta = report.baseline.flatMap { base -> String? in
+                    guard base != 0 else { return nil }
+                    return Figure.percent((point.value / base - 1) * 100)
+                }
+                return [
+                    point.run.id.map(String.init) ?? "?", point.run.startedAt,
+                    RunsListView.shortCommit(point.run.commitId), point.run.buildId ?? "-",
+                    Figure.format(point.value), delta ?? "-", point.verdict?.rawValue ?? "-",
+                    point.run.id.map { changePointRuns.contains($0) ? "yes" : "" } ?? "",
+                ]
+            })
+    }
+
+    public var blocks: [Block] {
+        var blocks: [Block] = [
+            .heading(
+                3, [.text("Trend of "), .code(report.series.name), .text(" \(report.statistic)")]),
+            .lines(headline), .chart(chart),
+        ]
+        if report.changePoints.isEmpty {
+            blocks.append(.line("no change points"))
+        } else {
+            blocks += [
+                .line("Change points:"),
+                .list(
+                    report.changePoints.map { point in
+                        [
+                            .text(
+                                "run \(point.run.id.map(String.init) ?? "?") (commit \(RunsListView.shortCommit(point.run.commitId))): "
+                                    + "\(Figure.format(point.before)) → \(Figure.format(point.after))"
+                                    + (point.changePct.map { " (\(Figure.percent($0)))" } ?? "")
+                                    + ", p = \(String(format: "%.2g", point.pValue))"
+                                    + (point.isRegression ? ", regression" : ""))
+                        ]
+                    }),
+            ]
+        }
+        blocks.append(.details(summary: "\(report.points.count) runs", [.table(table)]))
+        return blocks
+    }
+
+    /// A Mermaid `xychart-beta` line chart; the baseline is a second line and change-point
+    /// runs are marked ▲ on the x axis.
+    var chart: String {
+        let unit = report.series.unit.isEmpty ? "" : " (\(report.series.unit))"
+        let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
+        let labels = report.points.map { point -> String in
+            let id = point.run.id.map(String.init) ?? "?"
+            return "\"" + (point.run.id.map(changePointRuns.contains) == true ? "▲" : "") + id
+                + "\""
+        }
+        let values = report.points.map { JSONWriter.formatNumber(Self.rounded($0.value)) }
+        var lines = [
+            "xychart-beta",
+            "    title \"\(report.series.name.replacingOccurrences(of: "\"", with: "'")) \(report.statistic)\(unit)\"",
+            "    x-axis \"run\" [\(labels.joined(separator: ", "))]",
+            "    y-axis \"\(report.statistic)\(unit)\"",
+            "    line [\(values.joined(separator: ", "))]",
+        ]
+        if let baseline = report.baseline {
+            let flat = Array(
+                repeating: JSONWriter.formatNumber(Self.rounded(baseline)), count: values.count)
+            lines.append("    line [\(flat.joined(separator: ", "))]")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func rounded(_ value: Double) -> Double {
+        (value * 1000).rounded() / 1000
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import GRDB
+import PerfDBModel
+
+extension Warehouse {
+    /// Marks a run invalid: it stays, marked, and never enters a baseline.
+    public func invalidate(_ reference: RunReference, reason: String, now: Date = Date()) throws
+        -> RunRecord
+    {
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw PerfDBError(.usage, "--reason must say why the run is invalid")
+        }
+        return try write { db in
+            var run = try self.run(reference, in: db)
+            run.invalidated = true
+            run.invalidatedReason = reason
+            run.invalidatedAt = Timestamp.format(now)
+            try run.update(db)
+            return run
+        }
+    }
+
+    /// Deletes a run and everything stored with it.
+    public func delete(_ reference: RunReference) throws -> RunRecord {
+        try write { db in
+            let run = try self.run(reference, in: db)
+            guard let id = run.id else { throw PerfDBError(.internal, "run without id") }
+            try deleteRun(id, in: db)
+            return run
+        }
+    }
+}

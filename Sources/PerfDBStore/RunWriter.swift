@@ -1,0 +1,209 @@
+import Foundation
+import GRDB
+import PerfDBModel
+
+extension Warehouse {
+    /// Stores a submission in one immediate transaction.
+    ///
+    /// The same content digest again is a duplicate unless `replace` is set, in which case the
+    /// earlier run is deleted first.
+    public func store(_ submission: RunSubmission, replace: Bool = false, now: Date = Date())
+        throws -> StoreOutcome
+    {
+        try write { db in
+            var replaced: Int64?
+            if let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM run WHERE content_digest = ?",
+                arguments: [submission.contentDigest])
+            {
+                guard replace else { return .duplicate(runID: existing) }
+                try deleteRun(existing, in: db)
+                replaced = existing
+            }
+            let runID = try insert(submission, now: now, in: db)
+            if let replaced { return .replaced(oldRunID: replaced, runID: runID) }
+            return .stored(runID: runID)
+        }
+    }
+
+    /// Deletes a run and everything recorded with it.
+    func deleteRun(_ id: Int64, in db: Database) throws {
+        if try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM baseline WHERE run_id = ?", arguments: [id])
+            ?? 0 > 0
+        {
+            throw PerfDBError(
+                .usage, "run \(id) is a pinned baseline; pin another baseline before deleting it")
+        }
+        try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
+    }
+
+    private func insert(_ submission: RunSubmission, now: Date, in db: Database) throws -> Int64 {
+        let batch = submission.batch
+        let context = submission.context
+        let startedAt = submission.startedAt(now: now)
+        // A start given on the command line moves the end with it.
+        let shifted = batch.durationMs.map { startedAt.addingTimeInterval($0 / 1000) }
+        let endedAt = context.startedAt != nil ? shifted ?? batch.endedAt : batch.endedAt ?? shifted
+        var run = RunRecord(
+            id: nil, kind: batch.kind, tool: batch.tool, toolVersion: batch.toolVersion,
+            sourceFormat: batch.format, sourceFile: submission.sourceFile,
+            scenario: context.scenario ?? batch.scenario,
+            environment: context.environment ?? batch.environment, branch: context.branch,
+            commitId: context.commit, buildId: context.build, buildUrl: context.buildURL,
+            pullRequest: context.pullRequest, ciProvider: context.provider,
+            startedAt: Timestamp.format(startedAt), endedAt: endedAt.map(Timestamp.format),
+            durationMs: batch.durationMs ?? endedAt.map { $0.timeIntervalSince(startedAt) * 1000 },
+            status: submission.status, exitCode: submission.exitCode,
+            incomplete: batch.incomplete, contentDigest: submission.contentDigest,
+            ingestedAt: Timestamp.format(now), invalidated: false, invalidatedReason: nil,
+            invalidatedAt: nil, skippedLines: batch.skippedLines)
+        try run.insert(db)
+        guard let runID = run.id else { throw PerfDBError(.internal, "run inserted without id") }
+
+        let labels = batch.labels.merging(context.labels) { _, flag in flag }
+        for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
+            try RunLabelRecord(runId: runID, key: key, value: value).insert(db)
+        }
+        var seriesIDs: [SeriesKey: Int64] = [:]
+        let insertMeasurement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO measurement (series_id, run_id, statistic, value)
+                VALUES (?, ?, ?, ?)
+                """)
+        for series in batch.series {
+            let seriesID = try seriesID(
+                for: series.key, type: series.type, unit: series.unit,
+                direction: series.direction, cache: &seriesIDs, in: db)
+            for statistic in series.statistics {
+                try insertMeasurement.execute(arguments: [
+                    seriesID, runID, statistic.name, statistic.value,
+                ])
+            }
+        }
+        for (key, distribution) in batch.distributions.sorted(by: { $0.key < $1.key }) {
+            guard let seriesID = seriesIDs[key] else { continue }
+            try db.execute(
+                sql: """
+                    INSERT INTO distribution (run_id, series_id, encoding, count, data)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    runID, seriesID, DistributionCodec.encoding, Int64(distribution.count),
+                    Data(DistributionCodec.encode(distribution)),
+                ])
+        }
+        let insertBucket = try db.cachedStatement(
+            sql: """
+                INSERT INTO timeline (run_id, series_id, bucket_start, bucket_seconds, count,
+                    avg, min, max, p50, p95, p99, rate, sum)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for timeline in batch.timelines {
+            let seriesID = try seriesID(
+                for: timeline.key, type: timeline.type, unit: timeline.unit,
+                direction: timeline.direction, cache: &seriesIDs, in: db)
+            for bucket in timeline.buckets {
+                try insertBucket.execute(arguments: [
+                    runID, seriesID, Timestamp.format(bucket.start), timeline.bucketSeconds,
+                    bucket.count, bucket.avg, bucket.min, bucket.max, bucket.p50, bucket.p95,
+                    bucket.p99, bucket.rate, bucket.sum,
+                ])
+            }
+        }
+        for threshold in batch.thresholds {
+            let seriesID = try seriesID(
+                for: threshold.series, type: nil, unit: "", direction: .neutral,
+                cache: &seriesIDs, in: db)
+            try ThresholdResultRecord(
+                runId: runID, seriesId: seriesID, expression: threshold.expression,
+                passed: threshold.passed, abortOnFail: threshold.abortOnFail
+            ).insert(db, onConflict: .replace)
+        }
+        for check in batch.checks {
+            try CheckResultRecord(
+                runId: runID, groupPath: check.groupPath, name: check.name, passes: check.passes,
+                fails: check.fails
+            ).insert(db, onConflict: .replace)
+        }
+        if let slo = batch.slo {
+            try insertEvaluation(
+                slo, runID: runID, evaluatedRunID: nil, at: slo.evaluatedAt ?? startedAt, in: db)
+        }
+        if let chaos = batch.chaos {
+            try ChaosExperimentRecord(chaos, runId: runID).insert(db)
+            for (index, activity) in chaos.activities.enumerated() {
+                try ChaosActivityRecord(activity, runId: runID, seq: index + 1).insert(db)
+            }
+        }
+        return runID
+    }
+
+    /// Stores an SLO evaluation and its results.
+    func insertEvaluation(
+        _ slo: SLOEvaluationValue, runID: Int64, evaluatedRunID: Int64?, at date: Date,
+        in db: Database
+    ) throws {
+        var evaluation = SLOEvaluationRecord(
+            id: nil, runId: runID, evaluatedRunId: evaluatedRunID,
+            evaluatedAt: Timestamp.format(date),
+            overallStatus: slo.overallStatus, exitCode: slo.exitCode, score: slo.score)
+        try evaluation.insert(db)
+        guard let evaluationID = evaluation.id else {
+            throw PerfDBError(.internal, "SLO evaluation inserted without id")
+        }
+        for result in slo.results {
+            try SLOResultRecord(
+                evaluationId: evaluationID, name: result.name, title: result.title,
+                series: result.series, statistic: result.statistic,
+                comparator: result.comparator, target: result.target,
+                warning: result.warning, unit: result.unit, actual: result.actual,
+                status: result.status, priority: result.priority,
+                recommendation: result.recommendation
+            ).insert(db)
+        }
+    }
+
+    /// The id of the series with this key, created on first sight.
+    private func seriesID(
+        for key: SeriesKey, type: MetricType?, unit: String, direction: Direction,
+        cache: inout [SeriesKey: Int64], in db: Database
+    ) throws -> Int64 {
+        if let id = cache[key] { return id }
+        let id = try Self.seriesID(
+            name: key.name,
+            fields: [key.metric, (type ?? .trend).rawValue, unit, direction.rawValue],
+            tags: { key.tags.map { ($0.key, $0.value) } }, in: db
+        ).id
+        cache[key] = id
+        return id
+    }
+
+    /// The id of the series named `name`, created with its metric, type, unit and direction
+    /// (`fields`, in that order) and tags when it is new.
+    ///
+    /// A series keeps the type, unit and direction it was first stored with.
+    static func seriesID(
+        name: String, fields: [String], tags: () throws -> [(String, String)], in db: Database
+    ) throws -> (id: Int64, created: Bool) {
+        if let id = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM series WHERE name = ?"), arguments: [name])
+        {
+            return (id, false)
+        }
+        // Raw streams bring hundreds of new series: cached statements, not record encoding.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO series (name, metric, metric_type, unit, direction)
+                VALUES (?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: StatementArguments([name] + fields))
+        let id = db.lastInsertedRowID
+        let insertTag = try db.cachedStatement(
+            sql: "INSERT INTO series_tag (series_id, key, value) VALUES (?, ?, ?)")
+        for (key, value) in try tags() {
+            try insertTag.execute(arguments: [id, key, value])
+        }
+        return (id, true)
+    }
+}

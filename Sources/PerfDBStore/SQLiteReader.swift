@@ -1,0 +1,337 @@
+import Foundation
+import GRDB
+import PerfDBModel
+
+/// The SQLite warehouse's reads, on the connection of one read transaction.
+public struct SQLiteReader: StoreReader {
+    let db: Database
+    /// The database file, for messages.
+    let path: String
+
+    public func run(_ reference: RunReference) throws -> RunRecord {
+        switch reference {
+        case .id(let id):
+            guard let run = try RunRecord.fetchOne(db, key: id) else {
+                throw PerfDBError(.inputNotFound, "no run \(id) in \(path)")
+            }
+            return run
+        case .latest:
+            guard
+                let run = try RunRecord.order(
+                    RunRecord.Columns.startedAt.desc, RunRecord.Columns.id.desc
+                ).fetchOne(db)
+            else {
+                throw PerfDBError(.inputNotFound, "no runs in \(path) yet")
+            }
+            return run
+        }
+    }
+
+    public func runs(matching filter: RunFilter) throws -> [RunRecord] {
+        var request = RunRecord.all()
+        if let kind = filter.kind {
+            request = request.filter(RunRecord.Columns.kind == kind.rawValue)
+        }
+        if let scenario = filter.scenario {
+            request = request.filter(RunRecord.Columns.scenario == scenario)
+        }
+        if let environment = filter.environment {
+            request = request.filter(RunRecord.Columns.environment == environment)
+        }
+        if let branch = filter.branch {
+            request = request.filter(RunRecord.Columns.branch == branch)
+        }
+        if let since = filter.since {
+            request = request.filter(RunRecord.Columns.startedAt >= Timestamp.format(since))
+        }
+        request = request.order(RunRecord.Columns.startedAt.desc, RunRecord.Columns.id.desc)
+        if let limit = filter.limit { request = request.limit(limit) }
+        return try request.fetchAll(db)
+    }
+
+    public func history(scope: Scope, before run: RunRecord?, including: Bool, limit: Int)
+        throws -> [RunRecord]
+    {
+        var sql = """
+            SELECT * FROM run
+            WHERE kind = 'load' AND invalidated = 0 AND status <> 'aborted'
+              AND scenario IS ? AND environment IS ? AND branch = ?
+            """
+        var arguments: StatementArguments = [scope.scenario, scope.environment, scope.branch]
+        if let run, let id = run.id {
+            sql += " AND (started_at < ? OR (started_at = ? AND id < ?))"
+            arguments += [run.startedAt, run.startedAt, id]
+        }
+        sql += " ORDER BY started_at DESC, id DESC LIMIT ?"
+        arguments += [limit]
+        var runs = Array(try RunRecord.fetchAll(db, sql: sql, arguments: arguments).reversed())
+        if including, let run { runs.append(run) }
+        return runs
+    }
+
+    public func measurements(of runs: [RunRecord]) throws -> RunValues {
+        let ids = runs.compactMap(\.id)
+        guard !ids.isEmpty else { return [:] }
+        var result: RunValues = [:]
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT m.run_id, s.name, m.statistic, m.value
+                FROM measurement m JOIN series s ON s.id = m.series_id
+                WHERE m.run_id IN (\(Self.placeholders(ids.count)))
+                """, arguments: StatementArguments(ids))
+        while let row = try rows.next() {
+            let pair = SeriesStatistic(series: row[1], statistic: row[2])
+            result[row[0] as Int64, default: [:]][pair] = row[3]
+        }
+        return result
+    }
+
+    public func seriesCatalog() throws -> [String: SeriesRecord] {
+        Dictionary(
+            try SeriesRecord.fetchAll(db).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func pinnedBaseline(_ scope: Scope) throws -> BaselineRecord? {
+        try newestEntry(of: scope, where: "kind IN ('run', 'window') AND superseded_at IS NULL")
+    }
+
+    public func latestBaselineEntry(_ scope: Scope) throws -> BaselineRecord? {
+        try newestEntry(of: scope, where: "1")
+    }
+
+    /// The entry of `scope` set last among those `condition` admits.
+    private func newestEntry(of scope: Scope, where condition: String) throws -> BaselineRecord? {
+        try BaselineRecord.fetchOne(
+            db,
+            sql: """
+                SELECT * FROM baseline
+                WHERE scenario IS ? AND environment IS ? AND branch = ? AND \(condition)
+                ORDER BY set_at DESC, id DESC LIMIT 1
+                """, arguments: [scope.scenario, scope.environment, scope.branch])
+    }
+
+    public func baselineLog(_ scope: Scope?) throws -> [BaselineRecord] {
+        guard let scope else {
+            return try BaselineRecord.order(Column("set_at").desc, Column("id").desc).fetchAll(db)
+        }
+        return try BaselineRecord.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM baseline
+                WHERE scenario IS ? AND environment IS ? AND branch = ?
+                ORDER BY set_at DESC, id DESC
+                """, arguments: [scope.scenario, scope.environment, scope.branch])
+    }
+
+    public func earliestRegression(
+        scope: Scope, after entry: BaselineRecord?, before run: RunRecord
+    ) throws -> RunRecord? {
+        try RunRecord.fetchOne(
+            db,
+            sql: """
+                SELECT r.* FROM run r
+                WHERE r.kind = 'load' AND r.invalidated = 0
+                  AND r.scenario IS ? AND r.environment IS ? AND r.branch = ?
+                  AND r.started_at < ?
+                  AND EXISTS (SELECT 1 FROM verdict v
+                              WHERE v.run_id = r.id AND v.verdict = 'regression'
+                                AND v.series_id IS NOT NULL AND v.decided_at > ?)
+                ORDER BY r.started_at, r.id LIMIT 1
+                """,
+            arguments: [
+                scope.scenario, scope.environment, scope.branch, run.startedAt,
+                entry?.setAt ?? "",
+            ])
+    }
+
+    public func distributions(series: String, runs: [Int64]) throws
+        -> [Int64: DistributionBuckets]
+    {
+        guard !runs.isEmpty else { return [:] }
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT d.run_id, d.count, d.data FROM distribution d
+                JOIN series s ON s.id = d.series_id
+                WHERE s.name = ? AND d.run_id IN (\(Self.placeholders(runs.count)))
+                """, arguments: StatementArguments([series]) + StatementArguments(runs))
+        var result: [Int64: DistributionBuckets] = [:]
+        for row in rows {
+            let data: Data = row["data"]
+            result[row["run_id"]] = try DistributionCodec.decode([UInt8](data), count: row["count"])
+        }
+        return result
+    }
+
+    public func distributedSeries(run: Int64) throws -> Set<String> {
+        try String.fetchSet(
+            db,
+            sql: """
+                SELECT s.name FROM distribution d JOIN series s ON s.id = d.series_id
+                WHERE d.run_id = ?
+                """, arguments: [run])
+    }
+
+    public func verdicts(of pair: SeriesStatistic, runs: [RunRecord]) throws -> [Int64: Verdict] {
+        let ids = runs.compactMap(\.id)
+        guard !ids.isEmpty else { return [:] }
+        var result: [Int64: Verdict] = [:]
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT v.run_id, v.verdict FROM verdict v JOIN series s ON s.id = v.series_id
+                WHERE s.name = ? AND v.statistic = ? AND v.run_id IN (\(Self.placeholders(ids.count)))
+                """,
+            arguments: StatementArguments([pair.series, pair.statistic]) + StatementArguments(ids))
+        for row in rows { result[row[0]] = row[1] }
+        return result
+    }
+
+    public func chaosEntries(_ filter: ChaosFilter) throws -> [ChaosEntry] {
+        var sql = """
+            SELECT r.* FROM run r JOIN chaos_experiment c ON c.run_id = r.id
+            WHERE r.invalidated = 0
+            """
+        var arguments = StatementArguments()
+        if let family = filter.family {
+            sql += " AND c.family = ?"
+            arguments += [family]
+        }
+        if let faultType = filter.faultType {
+            sql += " AND c.fault_type = ?"
+            arguments += [faultType.uppercased()]
+        }
+        if let name = filter.name {
+            sql += " AND c.name = ?"
+            arguments += [name]
+        }
+        sql += " ORDER BY r.started_at DESC, r.id DESC"
+        if let limit = filter.limit {
+            sql += " LIMIT ?"
+            arguments += [limit]
+        }
+        return try RunRecord.fetchAll(db, sql: sql, arguments: arguments).compactMap { run in
+            guard let id = run.id,
+                let experiment = try ChaosExperimentRecord.fetchOne(db, key: ["run_id": id])
+            else { return nil }
+            return ChaosEntry(run: run, experiment: experiment)
+        }
+    }
+
+    public func runDetail(_ reference: RunReference) throws -> RunDetail {
+        let run = try run(reference)
+        guard let id = run.id else { throw PerfDBError(.internal, "run without id") }
+        let labels = try Row.fetchAll(
+            db, sql: "SELECT key, value FROM run_label WHERE run_id = ? ORDER BY key",
+            arguments: [id]
+        ).map { (key: $0["key"] as String, value: $0["value"] as String) }
+        let measurementRows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.*, m.statistic, m.value AS measured
+                FROM measurement m JOIN series s ON s.id = m.series_id
+                WHERE m.run_id = ?
+                ORDER BY s.name
+                """, arguments: [id])
+        var metrics: [(series: SeriesRecord, statistics: [(name: String, value: Double)])] = []
+        for row in measurementRows {
+            let series = try SeriesRecord(row: row)
+            let statistic: (name: String, value: Double) = (row["statistic"], row["measured"])
+            if metrics.last?.series.id == series.id {
+                metrics[metrics.count - 1].statistics.append(statistic)
+            } else {
+                metrics.append((series, [statistic]))
+            }
+        }
+        for index in metrics.indices {
+            metrics[index].statistics.sort { Statistic.order($0.name) < Statistic.order($1.name) }
+        }
+        let thresholds = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.name, t.expression, t.passed, t.abort_on_fail FROM threshold_result t
+                JOIN series s ON s.id = t.series_id WHERE t.run_id = ?
+                ORDER BY s.name, t.expression
+                """, arguments: [id]
+        ).map {
+            (
+                series: $0["name"] as String, expression: $0["expression"] as String,
+                passed: $0["passed"] as Bool?, abortOnFail: $0["abort_on_fail"] as Bool
+            )
+        }
+        let checks = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT group_path, name, passes, fails FROM check_result WHERE run_id = ?
+                ORDER BY group_path, name
+                """, arguments: [id]
+        ).map {
+            (
+                groupPath: $0["group_path"] as String, name: $0["name"] as String,
+                passes: $0["passes"] as Int, fails: $0["fails"] as Int
+            )
+        }
+        var slo: (SLOEvaluationRecord, [SLOResultRecord])?
+        if let evaluation = try SLOEvaluationRecord.filter(Column("run_id") == id)
+            .order(Column("id")).fetchOne(db), let evaluationID = evaluation.id
+        {
+            let results = try SLOResultRecord.fetchAll(
+                db,
+                sql: "SELECT * FROM slo_result WHERE evaluation_id = ? ORDER BY priority, name",
+                arguments: [evaluationID])
+            slo = (evaluation, results)
+        }
+        var chaos: (ChaosExperimentRecord, [ChaosActivityRecord])?
+        if let experiment = try ChaosExperimentRecord.fetchOne(db, key: ["run_id": id]) {
+            let activities = try ChaosActivityRecord.filter(Column("run_id") == id)
+                .order(Column("seq")).fetchAll(db)
+            chaos = (experiment, activities)
+        }
+        return RunDetail(
+            run: run, labels: labels, metrics: metrics, thresholds: thresholds, checks: checks,
+            slo: slo, chaos: chaos)
+    }
+
+    public func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.*, t.bucket_start, t.bucket_seconds, t.count AS bucket_count, t.avg,
+                       t.min AS bucket_min, t.max AS bucket_max, t.p50, t.p95, t.p99, t.rate, t.sum
+                FROM timeline t JOIN series s ON s.id = t.series_id
+                WHERE t.run_id = ? ORDER BY s.name, t.bucket_start
+                """, arguments: [run])
+        var result: [(series: SeriesRecord, buckets: [TimelineRow])] = []
+        for row in rows {
+            let series = try SeriesRecord(row: row)
+            let bucket = TimelineRow(
+                start: row["bucket_start"], seconds: row["bucket_seconds"],
+                count: row["bucket_count"], avg: row["avg"], min: row["bucket_min"],
+                max: row["bucket_max"], p50: row["p50"], p95: row["p95"], p99: row["p99"],
+                rate: row["rate"], sum: row["sum"])
+            if result.last?.series.id == series.id {
+                result[result.count - 1].buckets.append(bucket)
+            } else {
+                result.append((series, [bucket]))
+            }
+        }
+        return result
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+}
+
+extension Warehouse {
+    /// Runs `body` with a reader on one consistent snapshot: one read transaction.
+    public func reading<T>(_ body: (any StoreReader) throws -> T) throws -> T {
+        try read { db in try body(SQLiteReader(db: db, path: path)) }
+    }
+
+    /// The run a reference names, in a write transaction.
+    func run(_ reference: RunReference, in db: Database) throws -> RunRecord {
+        try SQLiteReader(db: db, path: path).run(reference)
+    }
+}

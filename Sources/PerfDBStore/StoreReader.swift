@@ -1,0 +1,236 @@
+import Foundation
+import PerfDBModel
+
+/// The reads of the warehouse, answered inside one read transaction.
+///
+/// Every call on one reader sees the same consistent snapshot, whatever is written meanwhile.
+/// The SQLite warehouse is one implementation; gathering (``StoreReader/checkInputs(_:settings:)`` and the others) is
+/// written once over this protocol.
+public protocol StoreReader {
+    /// The run a reference names; exit 66 when there is none.
+    func run(_ reference: RunReference) throws -> RunRecord
+    /// Runs matching the filter, newest first.
+    func runs(matching filter: RunFilter) throws -> [RunRecord]
+    /// Valid load runs of `scope` (not invalidated, not aborted), oldest first: the newest
+    /// `limit` that started before `run` (or all when `run` is nil), and `run` itself last
+    /// when `including` is set.
+    func history(scope: Scope, before run: RunRecord?, including: Bool, limit: Int) throws
+        -> [RunRecord]
+    /// The measurements of `runs`, keyed by run id and (series name, statistic).
+    func measurements(of runs: [RunRecord]) throws -> RunValues
+    /// Every series, keyed by name.
+    func seriesCatalog() throws -> [String: SeriesRecord]
+    /// The pinned baseline of `scope` in force (`run` or `window`), if any.
+    func pinnedBaseline(_ scope: Scope) throws -> BaselineRecord?
+    /// The newest baseline entry of `scope` (any kind).
+    func latestBaselineEntry(_ scope: Scope) throws -> BaselineRecord?
+    /// The baseline log, newest first; all scopes when `scope` is nil.
+    func baselineLog(_ scope: Scope?) throws -> [BaselineRecord]
+    /// The earliest run of `scope` before `run` with a stored regression verdict decided after
+    /// `entry` (any, when there is no entry).
+    func earliestRegression(scope: Scope, after entry: BaselineRecord?, before run: RunRecord)
+        throws -> RunRecord?
+    /// The stored distributions of `series` in `runs`, by run id.
+    func distributions(series: String, runs: [Int64]) throws -> [Int64: DistributionBuckets]
+    /// The names of the series the run stored a distribution of.
+    func distributedSeries(run: Int64) throws -> Set<String>
+    /// The stored verdict of `pair` per run id.
+    func verdicts(of pair: SeriesStatistic, runs: [RunRecord]) throws -> [Int64: Verdict]
+    /// Stored chaos experiments, newest first.
+    func chaosEntries(_ filter: ChaosFilter) throws -> [ChaosEntry]
+    /// A run with everything stored with it.
+    func runDetail(_ reference: RunReference) throws -> RunDetail
+    /// The timelines stored with a run, by series name, buckets in time order.
+    func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])]
+}
+
+/// Which chaos experiments to read.
+public struct ChaosFilter: Sendable {
+    public var family: String?
+    public var faultType: String?
+    public var name: String?
+    public var limit: Int?
+
+    /// Creates a filter; nil keeps every value.
+    public init(
+        family: String? = nil, faultType: String? = nil, name: String? = nil, limit: Int? = nil
+    ) {
+        self.family = family
+        self.faultType = faultType
+        self.name = name
+        self.limit = limit
+    }
+}
+
+// MARK: Gathering
+
+extension StoreReader {
+    /// The load run `reference` names and the scope of its baseline (its scenario and
+    /// environment on the base branch); another kind of run is a usage error that says what
+    /// `judge` (`check judges`) accepts.
+    public func loadRun(_ reference: RunReference, judgedBy judge: String, settings: GatherSettings)
+        throws -> (run: RunRecord, scope: Scope)
+    {
+        let run = try run(reference)
+        guard run.kind == .load, run.id != nil else {
+            throw PerfDBError(
+                .usage, "run \(run.id ?? 0) is a \(run.kind.rawValue) run; \(judge) load runs")
+        }
+        return (
+            run,
+            Scope(scenario: run.scenario, environment: run.environment, branch: settings.baseBranch)
+        )
+    }
+
+    /// What the baseline of `run` in `scope` is chosen from.
+    public func baselineInputs(for run: RunRecord, scope: Scope, settings: GatherSettings)
+        throws -> BaselineInputs
+    {
+        let pin = try pinnedBaseline(scope)
+        var pinnedRuns: [RunRecord] = []
+        if let pin {
+            let pinnedRun = try self.run(.id(pin.runId))
+            pinnedRuns =
+                pin.kind == .run
+                ? [pinnedRun]
+                : try history(
+                    scope: scope, before: pinnedRun, including: true,
+                    limit: max((pin.windowSize ?? 1) - 1, 0))
+        }
+        let entry = try latestBaselineEntry(scope)
+        return BaselineInputs(
+            run: run, scope: scope,
+            history: try history(
+                scope: scope, before: run, including: false, limit: settings.historyLimit),
+            pin: pin, pinnedRuns: pinnedRuns, latestEntry: entry,
+            acceptedRun: try entry.map { try self.run(.id($0.runId)) },
+            heldBackAt: try earliestRegression(scope: scope, after: entry, before: run))
+    }
+
+    /// Everything `check` (and `slo check`) decides from.
+    public func checkInputs(
+        _ reference: RunReference, judgedBy judge: String = "check judges",
+        settings: GatherSettings, distributions: Bool = true
+    ) throws -> CheckInputs {
+        let (run, scope) = try loadRun(reference, judgedBy: judge, settings: settings)
+        return try checkInputs(
+            run: run, scope: scope, settings: settings, distributions: distributions)
+    }
+
+    /// Everything the check of `run` in `scope` decides from.
+    func checkInputs(
+        run: RunRecord, scope: Scope, settings: GatherSettings, distributions: Bool
+    ) throws -> CheckInputs {
+        let baseline = try baselineInputs(for: run, scope: scope, settings: settings)
+        let runs = baseline.runs
+        let values = try measurements(of: runs)
+        let catalog = try seriesCatalog()
+        var stored: [String: [Int64: DistributionBuckets]] = [:]
+        if distributions, let runID = run.id {
+            let ids = runs.compactMap(\.id)
+            for name in try distributedSeries(run: runID).sorted()
+            where catalog[name].map({ $0.metricType == .trend && $0.unit == "ms" }) == true {
+                stored[name] = try self.distributions(series: name, runs: ids)
+            }
+        }
+        return CheckInputs(
+            baseline: baseline, values: values, series: catalog, distributions: stored)
+    }
+
+    /// The scope of the newest load run, with the given values where given.
+    public func scope(
+        scenario: String?, environment: String?, branch: String?, settings: GatherSettings
+    ) throws -> Scope {
+        var filter = RunFilter()
+        filter.kind = .load
+        filter.scenario = scenario
+        filter.environment = environment
+        filter.branch = branch ?? settings.baseBranch
+        filter.limit = 1
+        let newest = try runs(matching: filter).first
+        return Scope(
+            scenario: scenario ?? newest?.scenario, environment: environment ?? newest?.environment,
+            branch: branch ?? settings.baseBranch)
+    }
+
+    /// Everything `trend` shows: the series' newest `last` valid runs (or those since
+    /// `since`), the baseline of the newest, stored verdicts and distributions.
+    public func trendInputs(
+        _ selector: SeriesSelector, statistic: String?, scope: Scope, last: Int, since: Date?,
+        settings: GatherSettings
+    ) throws -> TrendInputs {
+        let series = try selector.resolve(in: try seriesCatalog())
+        let stat = statistic ?? SeriesSelector.defaultStatistic(series)
+        var runs = try history(scope: scope, before: nil, including: false, limit: last)
+        if let since {
+            let bound = Timestamp.format(since)
+            runs = runs.filter { $0.startedAt >= bound }
+        }
+        let pair = SeriesStatistic(series: series.name, statistic: stat)
+        let shown = try measurements(of: runs)
+        let points = runs.filter { $0.id.flatMap { shown[$0]?[pair] } != nil }
+        var baseline: BaselineInputs?
+        var values = shown
+        if let newest = points.last {
+            let inputs = try baselineInputs(for: newest, scope: scope, settings: settings)
+            values.merge(try measurements(of: inputs.runs)) { mine, _ in mine }
+            baseline = inputs
+        }
+        return TrendInputs(
+            scope: scope, series: series, statistic: stat, runs: runs, baseline: baseline,
+            values: values, verdicts: try verdicts(of: pair, runs: runs),
+            distributions: series.metricType == .trend
+                ? try distributions(series: series.name, runs: points.compactMap(\.id)) : [:])
+    }
+
+    /// Everything `baseline drift` decides from: the newest valid runs of `scope` and the
+    /// baseline of the latest.
+    public func driftInputs(scope: Scope, settings: GatherSettings) throws -> DriftInputs {
+        let history = try history(
+            scope: scope, before: nil, including: false, limit: settings.driftRuns)
+        guard let latest = history.last else {
+            throw PerfDBError(.inputNotFound, "no valid load runs in \(scope)")
+        }
+        let baseline = try baselineInputs(for: latest, scope: scope, settings: settings)
+        var seen = Set<Int64>()
+        let runs = (history + baseline.runs).filter {
+            $0.id.map { seen.insert($0).inserted } ?? false
+        }
+        return DriftInputs(
+            history: history, baseline: baseline, values: try measurements(of: runs),
+            series: try seriesCatalog())
+    }
+
+    /// The newest `last` valid runs of `scope` with their figures.
+    public func runsInputs(scope: Scope, last: Int) throws -> RunsInputs {
+        let runs = try history(scope: scope, before: nil, including: false, limit: last)
+        return RunsInputs(scope: scope, runs: runs, values: try measurements(of: runs))
+    }
+
+    /// Everything `report` shows about `scope` over its newest `last` runs.
+    public func scopeInputs(scope: Scope, last: Int, settings: GatherSettings) throws
+        -> ScopeInputs
+    {
+        guard let latest = try history(scope: scope, before: nil, including: false, limit: 1).last,
+            let latestID = latest.id
+        else {
+            throw PerfDBError(.inputNotFound, "no valid load runs in \(scope)")
+        }
+        let check = try checkInputs(
+            run: latest,
+            scope: Scope(
+                scenario: latest.scenario, environment: latest.environment,
+                branch: settings.baseBranch),
+            settings: settings, distributions: true)
+        let keySeries = Set((check.values[latestID] ?? [:]).keys.map(\.series))
+            .filter { check.series[$0] != nil && SeriesKey(parsing: $0)?.isKeyLatency == true }
+        let trends = try keySeries.sorted().map { name in
+            try trendInputs(
+                SeriesSelector(series: name, metric: nil, tags: [:]), statistic: "p95",
+                scope: scope, last: last, since: nil, settings: settings)
+        }
+        return ScopeInputs(
+            check: check, trends: trends, drift: try driftInputs(scope: scope, settings: settings),
+            chaos: try chaosEntries(ChaosFilter()).reversed())
+    }
+}

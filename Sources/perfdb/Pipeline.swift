@@ -1,0 +1,106 @@
+import Foundation
+import PerfDBAnalysis
+import PerfDBModel
+import PerfDBStore
+
+/// The read side of perfdb, one pipeline per decision.
+///
+///     gather (one read transaction: a consistent snapshot of the store)
+///       → judge (a pure function of what was gathered: PerfDBAnalysis)
+///       → record (the store writes the decision, in one write transaction)
+///
+/// A concurrent ingest lands before or after the snapshot, never between two of its reads.
+struct Pipeline {
+    let warehouse: Warehouse
+    let config: Config
+
+    private var settings: GatherSettings { config.gatherSettings }
+
+    /// `check`: the gate on one run; its verdicts are recorded unless `store` is false.
+    func check(
+        _ reference: RunReference, failOn: Verdict, onMissing: MissingPolicy?, store: Bool
+    ) throws -> CheckReport {
+        let inputs = try warehouse.reading { try $0.checkInputs(reference, settings: settings) }
+        let report = Gate(config: config).judge(inputs, failOn: failOn, onMissing: onMissing)
+        if store, let run = report.run.id {
+            try warehouse.recordVerdicts(report.records, run: run)
+        }
+        return report
+    }
+
+    /// `slo check`: the SLOs of one run; the evaluation is recorded unless `store` is false.
+    func sloCheck(_ reference: RunReference, store: Bool, now: Date = Date()) throws
+        -> (run: RunRecord, evaluation: SLOEvaluationValue)
+    {
+        let inputs = try warehouse.reading {
+            try $0.checkInputs(
+                reference, judgedBy: "SLOs judge", settings: settings, distributions: false)
+        }
+        var evaluation = SLOJudge(config: config).check(inputs)
+        evaluation.evaluatedAt = now
+        if store, let run = inputs.run.id {
+            try warehouse.recordEvaluation(evaluation, of: run, at: now)
+        }
+        return (inputs.run, evaluation)
+    }
+
+    /// `slo trend`: SLO statuses of the newest runs of a scope.
+    func sloTrend(_ scope: ScopeOptions, last: Int) throws -> SLOTrend {
+        let inputs = try warehouse.reading { reader in
+            try reader.runsInputs(scope: try scope.resolve(reader, settings), last: last)
+        }
+        return SLOJudge(config: config).trend(inputs)
+    }
+
+    /// `trend`: a series' history in a scope.
+    func trend(
+        _ selector: SeriesSelector, statistic: String?, scope: ScopeOptions, last: Int,
+        since: Date?
+    ) throws -> TrendReport {
+        let inputs = try warehouse.reading { reader in
+            try reader.trendInputs(
+                selector, statistic: statistic, scope: try scope.resolve(reader, settings),
+                last: last, since: since, settings: settings)
+        }
+        return try Trend(config: config).build(inputs)
+    }
+
+    /// `baseline drift`: how far a scope moved from its baseline.
+    func drift(_ scope: ScopeOptions) throws -> DriftReport {
+        let inputs = try warehouse.reading { reader in
+            try reader.driftInputs(scope: try scope.resolve(reader, settings), settings: settings)
+        }
+        return Drift(config: config).analyze(inputs)
+    }
+
+    /// `baseline show`: the baseline in force for the newest run of a scope.
+    func baseline(_ scope: ScopeOptions) throws -> (choice: BaselineChoice, scope: Scope) {
+        let inputs = try warehouse.reading { reader in
+            let resolved = try scope.resolve(reader, settings)
+            guard
+                let newest = try reader.history(
+                    scope: resolved, before: nil, including: false, limit: 1
+                ).last
+            else {
+                throw PerfDBError(.inputNotFound, "no valid load runs in \(resolved)")
+            }
+            return try reader.baselineInputs(for: newest, scope: resolved, settings: settings)
+        }
+        return (BaselineChoice(inputs), inputs.scope)
+    }
+
+    /// `chaos trend`: every experiment's resilience figures over its runs.
+    func chaosTrends(_ filter: ChaosFilter) throws -> [ChaosTrendReport] {
+        let entries = try warehouse.reading { try $0.chaosEntries(filter) }
+        return ChaosTrends(config: config).build(entries.reversed())
+    }
+
+    /// `report`: the whole picture of a scope; nothing is recorded.
+    func report(_ scope: ScopeOptions, last: Int) throws -> ScopeReport {
+        let inputs = try warehouse.reading { reader in
+            try reader.scopeInputs(
+                scope: try scope.resolve(reader, settings), last: last, settings: settings)
+        }
+        return try ScopeReport(inputs, config: config)
+    }
+}
