@@ -102,7 +102,7 @@ public struct SeriesEvidence: Codable, Sendable, Equatable {
 public struct PinEvidence: Codable, Sendable, Equatable {
     public var id: Int64?
     public var kind: BaselineKind
-    public var runId: Int64
+    public var runId: Int64?
     public var window: Int?
     public var reason: String
     public var setAt: String

@@ -275,7 +275,11 @@ struct Merger {
                     sqlite3_bind_value(insert, parameter, sqlite3_column_value(select, column))
                     continue
                 }
-                switch try mapped(name, select, column, other) {
+                let ofSeries =
+                    names.firstIndex(of: "series_id").map {
+                        sqlite3_column_type(select, Int32($0)) != SQLITE_NULL
+                    } ?? false
+                switch try mapped(name, select, column, other, ofSeries: ofSeries) {
                 case .null: sqlite3_bind_null(insert, parameter)
                 case .id(let id): sqlite3_bind_int64(insert, parameter, id)
                 case .text(let text):
@@ -307,10 +311,11 @@ struct Merger {
         case text(String)
     }
 
-    /// A value of the other file as it must read here: run and series ids mapped, run ids in
-    /// verdict evidence too.
+    /// A value of the other file as it must read here: run and series ids mapped, run and
+    /// baseline ids in verdict evidence too (a series' or, `ofSeries` false, the run's).
     private mutating func mapped(
-        _ column: String, _ select: OpaquePointer, _ index: Int32, _ other: Database
+        _ column: String, _ select: OpaquePointer, _ index: Int32, _ other: Database,
+        ofSeries: Bool
     ) throws -> Mapped {
         switch column {
         case "series_id":
@@ -320,10 +325,11 @@ struct Merger {
             return runs[sqlite3_column_int64(select, index)].map(Mapped.id) ?? .null
         default:
             let text = sqlite3_column_text(select, index).map { String(cString: $0) } ?? ""
-            guard let evidence = try? JSONParser.parse(Array(text.utf8)) else {
+            // Evidence is read as the type it was written as; text of another shape is kept.
+            guard let evidence = try? Warehouse.evidence(text, ofSeries: ofSeries) else {
                 return .text(text)
             }
-            return .text(JSONWriter.render(remapped(evidence), pretty: false))
+            return .text(try Warehouse.evidenceText(remapped(evidence)))
         }
     }
 
@@ -427,27 +433,25 @@ struct Merger {
     }
 
     /// Verdict evidence with the other file's run and baseline ids replaced by the ids here; an
-    /// id that maps to nothing becomes null.
-    func remapped(_ value: JSONValue, key: String? = nil, inPin: Bool = false) -> JSONValue {
-        switch value {
-        case .object(let object):
-            var result = JSONObject()
-            for (member, inner) in object.members {
-                result[member] = remapped(inner, key: member, inPin: key == "pin")
+    /// id that maps to nothing is left out (a list) or becomes null.
+    func remapped(_ evidence: VerdictRecord.Evidence) -> VerdictRecord.Evidence {
+        switch evidence {
+        case .series(var series):
+            series.baselineRuns = series.baselineRuns.compactMap { runs[$0] }
+            return .series(series)
+        case .run(var run):
+            run.baseline.runs = run.baseline.runs.compactMap { runs[$0] }
+            run.baseline.heldBackAt = run.baseline.heldBackAt.flatMap { runs[$0] }
+            run.baseline.acceptedAt = run.baseline.acceptedAt.flatMap { runs[$0] }
+            if var pin = run.baseline.pin {
+                pin.id = pin.id.flatMap { baselines[$0] }
+                pin.runId = pin.runId.flatMap { runs[$0] }
+                run.baseline.pin = pin
             }
-            return .object(result)
-        case .array(let items):
-            return .array(items.map { remapped($0, key: key, inPin: inPin) })
-        case .number(let number):
-            let map: [Int64: Int64]
-            switch key {
-            case "baseline_runs", "runs", "run_id", "held_back_at", "accepted_at": map = runs
-            case "id" where inPin: map = baselines
-            default: return value
+            for index in run.changePoints.indices {
+                run.changePoints[index].runId = run.changePoints[index].runId.flatMap { runs[$0] }
             }
-            return .number(Int64(exactly: number).flatMap { map[$0] }.map(Double.init))
-        default:
-            return value
+            return .run(run)
         }
     }
 

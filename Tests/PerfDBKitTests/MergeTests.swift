@@ -128,24 +128,45 @@ import Testing
         #expect(try main.reading { try $0.runs(matching: RunFilter()) }.count == 1)
     }
 
-    @Test func evidenceIdsAreMappedAndUnknownOnesBecomeNull() throws {
+    @Test func evidenceIdsAreMappedAndUnknownOnesGo() throws {
         let main = try database("main.sqlite")
         let source = try MergeSource(path: main.path, into: "/nonexistent")
         try main.write { db in
             var merger = Merger(source: source, db: db)
             merger.runs = [1: 11, 2: 12]
             merger.baselines = [1: 5]
-            let evidence = try JSONParser.parse(
-                Array(
-                    """
-                    {"baseline_runs":[1,2,3],"n":3,"baseline":{"runs":[2],"held_back_at":1,
-                    "pin":{"id":1,"run_id":2,"window":5}},"change_points":[{"run_id":1,"before":1}]}
-                    """.utf8))
+            let series = try Warehouse.evidence(
+                """
+                {"unit":"ms","direction":"lower_is_better","change_abs":1,"spread":1,"z":"+inf",
+                "n":3,"baseline_runs":[1,2,3],"method":"m","mann_whitney_p":null,
+                "superiority":null,"thresholds":{"family":"durations","min_change_pct":10,
+                "min_change_abs":2,"min_z":3,"warning_change_pct":5},"reason":"r"}
+                """, ofSeries: true)
+            guard case .series(let mapped) = merger.remapped(series) else {
+                Issue.record("not series evidence")
+                return
+            }
+            #expect(mapped.baselineRuns == [11, 12])
+            #expect(mapped.n == 3)
+            #expect(mapped.z == ZScore(.infinity))
+            let run = try Warehouse.evidence(
+                """
+                {"baseline":{"kind":"pinned-window","runs":[2],"held_back_at":1,"accepted_at":7,
+                "pin":{"id":1,"kind":"window","run_id":2,"window":5,"reason":"r",
+                "set_at":"2026-11-10T09:00:00.000Z"}},"exit_code":2,"slo":"PASS",
+                "change_points":[{"series":"s","stat":"p95","run_id":1,"commit":null,
+                "started_at":"2026-11-10T09:00:00.000Z","before":1,"after":2,"change_pct":100,
+                "p_value":0.001,"direction":"regression"}]}
+                """, ofSeries: false)
             #expect(
-                JSONWriter.render(merger.remapped(evidence), pretty: false)
+                try Warehouse.evidenceText(merger.remapped(run))
                     == """
-                    {"baseline_runs":[11,12,null],"n":3,"baseline":{"runs":[12],"held_back_at":11,\
-                    "pin":{"id":5,"run_id":12,"window":5}},"change_points":[{"run_id":11,"before":1}]}
+                    {"baseline":{"kind":"pinned-window","runs":[12],"held_back_at":11,\
+                    "accepted_at":null,"pin":{"id":5,"kind":"window","run_id":12,"window":5,\
+                    "reason":"r","set_at":"2026-11-10T09:00:00.000Z"}},"exit_code":2,"slo":"PASS",\
+                    "change_points":[{"series":"s","stat":"p95","run_id":11,"commit":null,\
+                    "started_at":"2026-11-10T09:00:00.000Z","before":1,"after":2,"change_pct":100,\
+                    "p_value":0.001,"direction":"regression"}]}
                     """)
         }
     }
