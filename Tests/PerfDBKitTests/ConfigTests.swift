@@ -67,7 +67,7 @@ import Testing
         ("bogus: 1", "key bogus: unknown key"),
         ("baseline: {window: 0}", "key baseline.window: expected a whole number of at least 1"),
         ("gate: {durations: {min_z: fast}}", "key gate.durations.min_z: expected a number"),
-        ("slo: {objectives: [{name: x}]}", "key slo.objectives[0].comparator: missing"),
+        ("slo: {objectives: [{name: x}]}", "key slo.objectives[0].series: missing"),
         ("series: {vus: {direction: sideways}}", "key series.vus.direction"),
         ("change_points: {max_pvalue: 2}", "key change_points.max_pvalue"),
         ("[1, 2", "not valid YAML"),
