@@ -1,0 +1,254 @@
+import Foundation
+import PerfDBModel
+import Testing
+
+@testable import PerfDBAnalysis
+
+/// The gate as a function of its inputs: every verdict, every baseline kind, regressed runs
+/// held out of the baseline, accepted runs, the spread floor and the tail-sample rule — on
+/// in-memory histories (DecisionFixtures.swift).
+@Suite struct GateTests {
+    /// Ten steady runs around 100 ms (median 100, MAD 0.5).
+    static let steady: [Double] = [100, 101, 99, 100.5, 99.5, 100, 101, 99, 100, 100.5]
+
+    /// The defaults without SLOs (a history of one series would fail the default ones).
+    static var config: Config {
+        var config = Config()
+        config.slos = []
+        return config
+    }
+
+    static func judge(_ last: Double, config: Config = GateTests.config, count: Double = 1000)
+        -> CheckReport
+    {
+        var history = History(p95s: steady)
+        history.add(p95: last, count: count)
+        return Gate(config: config).judge(history.checkInputs())
+    }
+
+    @Test(arguments: [
+        // last p95, verdict of the series, run verdict, exit code
+        (100.2, Verdict.ok, Verdict.ok, Int32(0)),
+        (130.0, .regression, .regression, 2),
+        (70.0, .improved, .ok, 0),
+        // +12 %: past the 10 % effect but z = 12 / 5 (the 5 % spread floor) = 2.4 < 3
+        (112.0, .ok, .ok, 0),
+        // +16 %: z = 3.2 past the floor
+        (116.0, .regression, .regression, 2),
+    ])
+    func aRunIsJudgedAgainstItsBaseline(
+        last: Double, expected: Verdict, overall: Verdict, exitCode: Int32
+    ) throws {
+        let report = Self.judge(last)
+        let verdict = try #require(report.verdict())
+        #expect(verdict.verdict == expected, "\(verdict.reason)")
+        #expect(verdict.baseline == 100)
+        #expect(verdict.spread == 5, "the 5 % floor over a MAD of 0.5")
+        #expect(verdict.baselineRuns == Array(1...10))
+        #expect(report.verdict == overall)
+        #expect(report.exitCode == exitCode)
+        #expect(report.baseline.source == .automatic)
+    }
+
+    @Test func aSmallerSignificantChangeIsAWarning() throws {
+        var config = Self.config
+        config.durations.minSpreadPct = 1
+        let report = Self.judge(107, config: config)
+        let verdict = try #require(report.verdict())
+        #expect(verdict.verdict == .warning, "\(verdict.reason)")
+        #expect(verdict.reason.contains("warning threshold of 5 %"))
+        #expect(report.verdict == .warning)
+        #expect(report.exitCode == 1)
+        #expect(Gate.exitCode(.warning, failOn: .warning, onMissing: nil) == 2)
+    }
+
+    @Test func tooShortABaselineIsInsufficientData() throws {
+        var history = History(p95s: [100, 101, 99])
+        history.add(p95: 150)
+        let report = Gate(config: GateTests.config).judge(history.checkInputs())
+        let verdict = try #require(report.verdict())
+        #expect(verdict.verdict == .insufficientData)
+        #expect(verdict.reason == "3 baseline runs, 5 needed")
+        #expect(report.verdict == .insufficientData)
+        #expect(report.exitCode == 3)
+        #expect(Gate.exitCode(.insufficientData, failOn: .regression, onMissing: .pass) == 0)
+        #expect(Gate.exitCode(.insufficientData, failOn: .regression, onMissing: .warn) == 1)
+        #expect(Gate.exitCode(.insufficientData, failOn: .regression, onMissing: .fail) == 2)
+    }
+
+    @Test func aSeriesTheRunLacksIsReported() throws {
+        var history = History(p95s: Self.steady)
+        history.add(p95: 100)
+        let last = try #require(history.runs.last?.id)
+        history.values[last]?[SeriesStatistic(series: "http_req_duration", statistic: "p95")] = nil
+        let report = Gate(config: GateTests.config).judge(history.checkInputs())
+        let verdict = try #require(report.verdict())
+        #expect(verdict.verdict == .insufficientData)
+        #expect(verdict.value == nil)
+        #expect(verdict.reason.hasPrefix("missing from the run"))
+        #expect(report.verdict == .insufficientData)
+    }
+
+    @Test func aPercentileWithTooFewSamplesBeyondItIsNotJudged() {
+        // p99 of 500 samples has 5 beyond it; the rule wants 10.
+        var history = History(p95s: Self.steady, count: 500)
+        let p99 = SeriesStatistic(series: "http_req_duration", statistic: "p99")
+        for id in history.values.keys { history.values[id]?[p99] = 120 }
+        history.add(p95: 100, count: 500, extra: [p99: 400])
+        let report = Gate(config: GateTests.config).judge(history.checkInputs())
+        #expect(report.verdict("http_req_duration", "p99") == nil)
+        #expect(report.verdict("http_req_duration", "p95") != nil)
+        var many = History(p95s: Self.steady, count: 5000)
+        for id in many.values.keys { many.values[id]?[p99] = 120 }
+        many.add(p95: 100, count: 5000, extra: [p99: 400])
+        #expect(
+            Gate(config: GateTests.config).judge(many.checkInputs()).verdict(
+                "http_req_duration", "p99")?.verdict == .regression)
+    }
+
+    @Test func againstOnePinnedRunTheRelativeChangeDecides() throws {
+        var history = History(p95s: Self.steady)
+        history.add(p95: 115)
+        let pinned = history.runs[2]
+        let inputs = history.baseline(pin: History.entry(.run, run: 3), pinnedRuns: [pinned])
+        let report = Gate(config: GateTests.config).judge(history.checkInputs(inputs))
+        let verdict = try #require(report.verdict())
+        #expect(report.baseline.source == .pinnedRun)
+        #expect(verdict.baseline == 99)
+        #expect(verdict.z == nil)
+        #expect(verdict.spread == nil)
+        #expect(verdict.verdict == .regression)
+        #expect(verdict.evidence.method == "relative change vs pinned run")
+    }
+
+    @Test func rateAndThroughputFamiliesJudgeTheirOwnWay() throws {
+        let failed = SeriesStatistic(series: "http_req_failed", statistic: "rate")
+        let throughput = SeriesStatistic(series: "http_reqs", statistic: "rate")
+        let vus = SeriesStatistic(series: "vus", statistic: "value")
+        var history = History()
+        for p95 in Self.steady {
+            history.add(p95: p95, extra: [failed: 0, throughput: 50, vus: 10])
+        }
+        history.add(p95: 100, extra: [failed: 0.02, throughput: 40, vus: 30])
+        let report = Gate(config: GateTests.config).judge(history.checkInputs())
+        // No spread at all: any change past the absolute 0.01 is infinitely far.
+        let rate = try #require(report.verdict("http_req_failed", "rate"))
+        #expect(rate.verdict == .regression)
+        #expect(rate.z == .infinity)
+        #expect(rate.evidence.z == ZScore(.infinity))
+        // Fewer requests per second is worse.
+        #expect(report.verdict("http_reqs", "rate")?.verdict == .regression)
+        // A neutral gauge is reported, not gated.
+        #expect(report.verdict("vus", "value") == nil)
+    }
+
+    @Test func aCriticalSLOFailsTheGateAlone() {
+        var history = History(p95s: Self.steady)
+        history.add(p95: 100)
+        var config = Self.config
+        config.slos = [
+            SLODefinition(
+                name: "p95", title: nil, series: "http_req_duration", statistic: "p95",
+                comparator: .lessThan, target: 50, warning: nil, unit: "ms", priority: .p0,
+                recommendation: nil)
+        ]
+        let report = Gate(config: config).judge(history.checkInputs())
+        #expect(report.verdict()?.verdict == .ok)
+        #expect(report.slo?.overallStatus == .critical)
+        #expect(report.verdict == .regression)
+        #expect(report.exitCode == 2)
+    }
+
+    @Test func theRecordsCarryEveryVerdictAndTheRunsOwn() throws {
+        let report = Self.judge(130)
+        let records = report.records
+        #expect(records.count == report.verdicts.count + 1)
+        let last = try #require(records.last)
+        #expect(last.series == nil)
+        guard case .run(let evidence) = last.evidence else {
+            Issue.record("the run's evidence")
+            return
+        }
+        #expect(evidence.baseline.kind == .automatic)
+        #expect(evidence.baseline.runs == Array(1...10))
+        #expect(evidence.exitCode == 2)
+    }
+}
+
+/// Which runs a baseline may draw from, and which values of a series it takes.
+@Suite struct BaselineTests {
+    static let steady = GateTests.steady
+
+    @Test func automaticallyTheHistoryBeforeTheRun() {
+        var history = History(p95s: Self.steady)
+        history.add(p95: 100)
+        let choice = BaselineChoice(history.baseline())
+        #expect(choice.source == .automatic)
+        #expect(choice.runs.compactMap(\.id) == Array(1...10))
+        #expect(choice.entry == nil)
+    }
+
+    @Test func anAcceptanceStartsTheBaselineAtItsRun() {
+        var history = History(p95s: Self.steady)
+        history.add(p95: 100)
+        let accepted = history.runs[4]
+        let choice = BaselineChoice(
+            history.baseline(latestEntry: History.entry(.accept, run: 5), acceptedRun: accepted))
+        #expect(choice.runs.compactMap(\.id) == Array(5...10))
+        #expect(choice.acceptedAt?.id == 5)
+    }
+
+    @Test func anUnacceptedRegressionHoldsTheBaselineBack() {
+        var history = History(p95s: Self.steady)
+        history.add(p95: 100)
+        let choice = BaselineChoice(history.baseline(heldBackAt: history.runs[7]))
+        #expect(choice.runs.compactMap(\.id) == Array(1...7))
+        #expect(choice.heldBackAt?.id == 8)
+        #expect(choice.evidence.heldBackAt == 8)
+    }
+
+    @Test func aPinnedWindowIsUsedWhole() {
+        var history = History(p95s: Self.steady)
+        history.add(p95: 100)
+        let window = Array(history.runs[2...6])
+        let choice = BaselineChoice(
+            history.baseline(pin: History.entry(.window, run: 7, window: 5), pinnedRuns: window))
+        #expect(choice.source == .pinnedWindow)
+        #expect(choice.runs.compactMap(\.id) == [3, 4, 5, 6, 7])
+        #expect(choice.neededRuns(Config()) == 5)
+        #expect(choice.evidence.pin?.window == 5)
+    }
+
+    @Test func runsAfterAStepForTheWorseStayOutOfTheBaseline() throws {
+        // Six steady runs, then a +50 % step the gate would call a regression.
+        var history = History(p95s: Array(Self.steady.prefix(6)) + [150, 151, 149, 150, 150])
+        history.add(p95: 150)
+        let choice = BaselineChoice(history.baseline())
+        let rule = try #require(
+            GatePolicy(config: Config()).rule(for: history.series["http_req_duration"]!))
+        let pair = SeriesStatistic(series: "http_req_duration", statistic: "p95")
+        let column = Baseline.values(
+            pair, rule: rule, choice: choice, values: history.values, config: Config())
+        #expect(column.map(\.run) == Array(1...6))
+        #expect(
+            Baseline.centre(
+                pair, rule: rule, choice: choice, values: history.values, config: Config()) == 100)
+        // Without a rule (a series the gate does not judge) the newest ten are taken.
+        #expect(
+            Baseline.values(
+                pair, rule: nil, choice: choice, values: history.values, config: Config()
+            )
+            .map(\.run) == Array(2...11))
+    }
+
+    @Test func afterAStepForTheBetterTheNewLevelIsTheBaseline() throws {
+        var history = History(p95s: Array(Self.steady.prefix(6)) + [60, 61, 59, 60, 60, 61])
+        history.add(p95: 60)
+        let rule = try #require(
+            GatePolicy(config: Config()).rule(for: history.series["http_req_duration"]!))
+        let column = Baseline.values(
+            SeriesStatistic(series: "http_req_duration", statistic: "p95"), rule: rule,
+            choice: BaselineChoice(history.baseline()), values: history.values, config: Config())
+        #expect(column.map(\.run) == Array(7...12))
+    }
+}
