@@ -2,8 +2,10 @@ import Foundation
 import PerfDBModel
 import Yams
 
-/// perfdb.yml as written: every key optional, names as in the file. Decoded by Yams once its
-/// keys are checked (``ConfigKeys``), then laid over the defaults (``applied(to:_:)``).
+/// perfdb.yml as written: every key optional, names as in the file.
+///
+/// Decoded by Yams once its keys are checked (``ConfigKeys``), then laid over the defaults
+/// (``applied(to:_:)``).
 struct ConfigFile: Decodable {
     var baseBranch: String?
     var baseline: Baseline?

@@ -25,6 +25,13 @@ struct History {
 
     static let scope = Scope(scenario: "load", environment: "staging", branch: "main")
 
+    /// The latency series every history has.
+    var latency: SeriesRecord {
+        SeriesRecord(
+            id: 1, name: "http_req_duration", metric: "http_req_duration", metricType: .trend,
+            unit: "ms", direction: .lowerIsBetter)
+    }
+
     /// A run started `day` days after 2026-11-01, with `figures` as (series, statistic, value).
     static func run(_ id: Int64, day: Double, status: RunStatus = .passed) -> RunRecord {
         RunRecord(

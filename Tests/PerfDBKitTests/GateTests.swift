@@ -225,7 +225,7 @@ import Testing
         history.add(p95: 150)
         let choice = BaselineChoice(history.baseline())
         let rule = try #require(
-            GatePolicy(config: Config()).rule(for: history.series["http_req_duration"]!))
+            GatePolicy(config: Config()).rule(for: history.latency))
         let pair = SeriesStatistic(series: "http_req_duration", statistic: "p95")
         let column = Baseline.values(
             pair, rule: rule, choice: choice, values: history.values, config: Config())
@@ -245,7 +245,7 @@ import Testing
         var history = History(p95s: Array(Self.steady.prefix(6)) + [60, 61, 59, 60, 60, 61])
         history.add(p95: 60)
         let rule = try #require(
-            GatePolicy(config: Config()).rule(for: history.series["http_req_duration"]!))
+            GatePolicy(config: Config()).rule(for: history.latency))
         let column = Baseline.values(
             SeriesStatistic(series: "http_req_duration", statistic: "p95"), rule: rule,
             choice: BaselineChoice(history.baseline()), values: history.values, config: Config())

@@ -70,7 +70,7 @@ import Testing
 @Suite struct TrendTests {
     static func inputs(_ history: History, verdicts: [Int64: Verdict] = [:]) -> TrendInputs {
         TrendInputs(
-            scope: History.scope, series: history.series["http_req_duration"]!,
+            scope: History.scope, series: history.latency,
             statistic: "p95", runs: history.runs, baseline: history.baseline(),
             values: history.values, verdicts: verdicts, distributions: [:])
     }
