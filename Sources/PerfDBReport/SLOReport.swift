@@ -60,7 +60,8 @@ public struct SLOCheckView: Renderable {
             rows: evaluation.results.map { result in
                 [
                     result.title ?? result.name, result.priority.rawValue,
-                    Figure.format(result.actual) + (result.unit.map { " \($0)" } ?? ""),
+                    result.actual.map { Figure.format($0) + (result.unit.map { " \($0)" } ?? "") }
+                        ?? "-",
                     "\(result.comparator.rawValue) \(Figure.format(result.target))",
                     result.warning.map(Figure.format) ?? "-", result.status.rawValue,
                 ]

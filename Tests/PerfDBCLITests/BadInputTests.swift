@@ -142,12 +142,21 @@ import Testing
         #expect(try cli.run(["frobnicate"]).status == 64)
     }
 
-    @Test func readingCommandsNeedADatabase() throws {
+    @Test(arguments: [
+        ["runs", "list"], ["check"], ["check", "1", "--no-store"], ["slo", "check"],
+        ["trend", "--metric", "http_req_duration"], ["baseline", "drift"],
+        ["baseline", "set", "1", "--reason", "r"], ["accept", "1", "--reason", "r"],
+        ["runs", "invalidate", "1", "--reason", "r"], ["runs", "delete", "1"], ["report"],
+        ["chaos", "trend"], ["backup", "copy.sqlite"],
+    ])
+    func commandsThatDoNotIngestNeverCreateADatabase(arguments: [String]) throws {
         let cli = try CLI()
-        let result = try cli.run(["runs", "list"])
-        #expect(result.status == 66)
+        let result = try cli.run(arguments + ["--db", "typo.sqlite"])
+        #expect(result.status == 66, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains("no such database"))
-        #expect(!FileManager.default.fileExists(atPath: cli.db))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: cli.directory.appending(path: "typo.sqlite").path))
     }
 
     @Test func queryRefusesWritesAndLeavesTheDatabaseUnchanged() throws {

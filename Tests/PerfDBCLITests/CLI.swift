@@ -106,3 +106,31 @@ struct CLI {
         return Array(data)
     }
 }
+
+extension CLI {
+    /// The demo history (`tools/demo-db.sh`: 18 load runs, then 16 chaos experiments) ingested
+    /// once per test process; each caller gets its own copy.
+    private static let demoTemplate: Swift.Result<URL, any Error> = {
+        Swift.Result {
+            let directory = try TestPaths.temporaryDirectory()
+            let path = directory.appending(path: "demo.sqlite")
+            let build = Process()
+            build.executableURL = TestPaths.root.appending(path: "tools/demo-db.sh")
+            build.arguments = [binary.path, path.path]
+            build.standardOutput = FileHandle.nullDevice
+            try build.run()
+            build.waitUntilExit()
+            guard build.terminationStatus == 0 else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            return path
+        }
+    }()
+
+    /// A scratch directory whose database is a copy of the demo history.
+    static func demo() throws -> CLI {
+        let cli = try CLI()
+        try FileManager.default.copyItem(at: try demoTemplate.get(), to: URL(fileURLWithPath: cli.db))
+        return cli
+    }
+}

@@ -5,23 +5,8 @@ import Testing
 /// The acceptance of the regression gate on the demo history: 18 real k6 runs, the
 /// reservations endpoint 40 → 100 ms from run 12.
 @Suite struct DemoAcceptanceTests {
-    /// A database with the demo history ingested with its CI context, as `make demo` does.
-    static func demoDatabase() throws -> CLI {
-        let cli = try CLI()
-        let table = try String(
-            contentsOf: TestPaths.root.appending(path: "demo/history/runs.tsv"), encoding: .utf8)
-        for line in table.split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: "\t").map(String.init)
-            let result = try cli.run([
-                "ingest", TestPaths.root.appending(path: "demo/history/\(fields[0])").path,
-                "--scenario", "load", "--environment", "staging", "--commit", fields[1], "--build",
-                fields[2], "--branch", fields[3], "--started-at", fields[4], "--exit-code",
-                fields[5],
-            ])
-            #expect(result.status == 0, "\(result.stderr)")
-        }
-        return cli
-    }
+    /// A copy of the demo database (built once per test process), as `make demo` makes it.
+    static func demoDatabase() throws -> CLI { try CLI.demo() }
 
     static func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])

@@ -26,14 +26,7 @@ import Testing
 
     @Test func examplesAreFreshAndFollowTheirSchemas() throws {
         #expect(Self.examples.count >= 15)
-        let cli = try CLI()
-        let build = Process()
-        build.executableURL = TestPaths.root.appending(path: "tools/demo-db.sh")
-        build.arguments = [CLI.binary.path, cli.db]
-        build.standardOutput = FileHandle.nullDevice
-        try build.run()
-        build.waitUntilExit()
-        #expect(build.terminationStatus == 0)
+        let cli = try CLI.demo()
         for example in Self.examples {
             let result = try cli.run(example.arguments)
             let stored = try String(

@@ -20,15 +20,17 @@ public enum TestPaths {
     }
 }
 
-/// Golden files under Tests/Snapshots: re-recorded with `PERFDB_RECORD=1`, reviewed as diffs.
+/// Golden files under Tests/Snapshots: re-recorded with `PERFDB_RECORD=1` (which fails the
+/// test, so no run passes while recording), reviewed as diffs.
 public enum Snapshot {
     /// Nil when `actual` equals the golden file `name`; otherwise what differs.
     public static func mismatch(_ actual: String, named name: String) -> String? {
         let url = TestPaths.root.appending(path: "Tests/Snapshots/\(name)")
         if ProcessInfo.processInfo.environment["PERFDB_RECORD"] == "1" {
+            // Recording fails the test, so a run in record mode can never pass.
             do {
                 try actual.write(to: url, atomically: true, encoding: .utf8)
-                return nil
+                return "recorded \(name); review the diff and run again without PERFDB_RECORD"
             } catch {
                 return "cannot record \(name): \(error)"
             }
