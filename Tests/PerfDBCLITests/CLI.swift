@@ -130,7 +130,8 @@ extension CLI {
     /// A scratch directory whose database is a copy of the demo history.
     static func demo() throws -> CLI {
         let cli = try CLI()
-        try FileManager.default.copyItem(at: try demoTemplate.get(), to: URL(fileURLWithPath: cli.db))
+        try FileManager.default.copyItem(
+            at: try demoTemplate.get(), to: URL(fileURLWithPath: cli.db))
         return cli
     }
 }

@@ -37,7 +37,8 @@ import Testing
     static var trend: TrendReport {
         get throws {
             let history = History(p95s: GateTests.steady + [150, 151, 149, 150, 150, 151])
-            return try Trend(config: config).build(TrendTests.inputs(history, verdicts: [11: .regression]))
+            return try Trend(config: config).build(
+                TrendTests.inputs(history, verdicts: [11: .regression]))
         }
     }
 
@@ -60,7 +61,8 @@ import Testing
             value.errorRatePct = 1 + Double(index)
             var run = History.run(Int64(index), day: Double(index))
             run.kind = .chaos
-            return ChaosEntry(run: run, experiment: ChaosExperimentRecord(value, runId: Int64(index)))
+            return ChaosEntry(
+                run: run, experiment: ChaosExperimentRecord(value, runId: Int64(index)))
         }
     }
 
@@ -71,10 +73,18 @@ import Testing
             metricType: .trend, unit: "ms", direction: .lowerIsBetter)
         return RunDetail(
             run: run, labels: [(key: "testid", value: "t1")],
-            metrics: [(series: series, statistics: [("avg", 12.5), ("p95", 20.25), ("count", 100)])],
+            metrics: [
+                (series: series, statistics: [("avg", 12.5), ("p95", 20.25), ("count", 100)])
+            ],
             thresholds: [
-                (series: "http_req_duration", expression: "p(95)<3000", passed: true, abortOnFail: false),
-                (series: "http_req_failed", expression: "rate<0.01", passed: nil, abortOnFail: true),
+                (
+                    series: "http_req_duration", expression: "p(95)<3000", passed: true,
+                    abortOnFail: false
+                ),
+                (
+                    series: "http_req_failed", expression: "rate<0.01", passed: nil,
+                    abortOnFail: true
+                ),
             ],
             checks: [(groupPath: "::booking", name: "status is 200", passes: 99, fails: 1)],
             slo: nil, chaos: nil)
@@ -115,7 +125,8 @@ import Testing
             let sloTrend = SLOJudge(config: Config()).trend(
                 RunsInputs(scope: History.scope, runs: history.runs, values: history.values))
             let baselineInputs = history.baseline()
-            var merge = MergeReport.Source(path: "job.sqlite", schema: "0005_rename_slo_result_metric_to_series")
+            var merge = MergeReport.Source(
+                path: "job.sqlite", schema: "0005_rename_slo_result_metric_to_series")
             merge.added = [
                 MergeReport.AddedRun(
                     otherID: 1, id: 40, kind: .load, scenario: "load", environment: "staging",
@@ -127,12 +138,17 @@ import Testing
                 Case("check", CheckView(check)),
                 Case("trend", TrendView(try trend)),
                 Case("drift", DriftView(drift)),
-                Case("slo-check", SLOCheckView(run: History.run(4, day: 3), evaluation: evaluation)),
+                Case(
+                    "slo-check", SLOCheckView(run: History.run(4, day: 3), evaluation: evaluation)),
                 Case("slo-trend", SLOTrendView(sloTrend)),
                 Case("chaos-list", ChaosListView(chaos.reversed())),
                 Case("chaos-trend", ChaosTrendView(ChaosTrends(config: config).build(chaos))),
-                Case("baseline-show", BaselineView(BaselineChoice(baselineInputs), scope: History.scope)),
-                Case("baseline-history", BaselineHistoryView([History.entry(.window, run: 3, window: 3)])),
+                Case(
+                    "baseline-show",
+                    BaselineView(BaselineChoice(baselineInputs), scope: History.scope)),
+                Case(
+                    "baseline-history",
+                    BaselineHistoryView([History.entry(.window, run: 3, window: 3)])),
                 Case("runs-list", RunsListView(history.runs.reversed())),
                 Case("run-show", RunShowView(detail)),
                 Case("timeline", timeline),
@@ -149,7 +165,10 @@ import Testing
                     QueryView(
                         QueryResult(
                             columns: ["id", "p95", "note"],
-                            rows: [[.number(1), .number(45.123456), .null], [.number(2), .number(50), .string("a|b")]]))),
+                            rows: [
+                                [.number(1), .number(45.123456), .null],
+                                [.number(2), .number(50), .string("a|b")],
+                            ]))),
             ]
         }
     }
