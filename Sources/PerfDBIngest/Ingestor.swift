@@ -48,7 +48,8 @@ public enum Ingestor {
                         exitCode: options.exitCode,
                         sourceFile: path == "-"
                             ? "-" : URL(fileURLWithPath: path).lastPathComponent,
-                        contentDigest: loaded.digest, fileModifiedAt: loaded.modifiedAt))
+                        contentDigest: loaded.digest, legacyDigest: loaded.legacyDigest,
+                        fileModifiedAt: loaded.modifiedAt))
             } catch let error as PerfDBError {
                 errors.append(error)
             }

@@ -19,12 +19,21 @@ extension InputFormat {
         allCases.first { !$0.isStream && $0.adapter.recognizes(document) }
     }
 
+    /// What reading one input yields.
+    public struct Loaded: Sendable {
+        public var batch: IngestBatch
+        /// The content digest.
+        public var digest: String
+        /// The digest a raw stream was stored with before (``StreamOptions/legacyDigest``).
+        public var legacyDigest: String?
+        /// The file's modification time.
+        public var modifiedAt: Date?
+    }
+
     /// Reads a file or standard input of any format: raw k6 streams in one streaming pass,
     /// documents whole.
-    ///
-    /// Returns the batch, the content digest and the file's modification time.
     public static func load(_ path: String, as forced: InputFormat?, options: StreamOptions) throws
-        -> (batch: IngestBatch, digest: String, modifiedAt: Date?)
+        -> Loaded
     {
         let stream = try ByteStream(path: path)
         var prefix = [UInt8](repeating: 0, count: K6StreamAdapter.detectionLength)
@@ -41,9 +50,11 @@ extension InputFormat {
         if prefix.isEmpty { throw PerfDBError.badInput(stream.name, "empty file") }
         let format = forced ?? K6StreamAdapter.detect(prefix)
         if let format, format.isStream {
-            let (batch, digest) = try K6StreamAdapter.read(
+            let read = try K6StreamAdapter.read(
                 stream, prefix: prefix, format: format, options: options)
-            return (batch, digest, stream.modifiedAt)
+            return Loaded(
+                batch: read.batch, digest: read.digest, legacyDigest: read.legacyDigest,
+                modifiedAt: stream.modifiedAt)
         }
         // A document: read the rest and parse it whole.
         var bytes = prefix
@@ -58,7 +69,9 @@ extension InputFormat {
         }
         let input = try InputFile(name: path, bytes: bytes, modifiedAt: stream.modifiedAt)
         let batch = try read(input, as: format)
-        return (batch, "sha256:" + SHA256.hex(of: input.bytes), stream.modifiedAt)
+        return Loaded(
+            batch: batch, digest: "sha256:" + SHA256.hex(of: input.bytes), legacyDigest: nil,
+            modifiedAt: stream.modifiedAt)
     }
 
     /// Reads an input: parses it, detects (or checks) its format and runs the adapter.

@@ -115,7 +115,7 @@ private struct K6SummaryBuilder {
             throw reader.fail(path, "not a k6 metric name")
         }
         typesByMetric[key.metric] = typesByMetric[key.metric] ?? (type, contains)
-        let unit = MetricDefaults.unit(metric: key.metric, type: type, contains: contains)
+        let unit = K6Catalogue.unit(metric: key.metric, type: type, contains: contains)
         var statistics: [(name: String, value: Double)] = []
         for (field, value) in values.members {
             let statistic = try Self.statisticName(
@@ -134,7 +134,7 @@ private struct K6SummaryBuilder {
         batch.series.append(
             SeriesValues(
                 key: key, type: type, unit: unit,
-                direction: MetricDefaults.direction(metric: key.metric, type: type),
+                direction: K6Catalogue.direction(metric: key.metric, type: type),
                 statistics: statistics))
     }
 

@@ -138,21 +138,135 @@ public struct XXHash64: Sendable {
     }
 }
 
-/// The digest perfdb gives raw streams: XXH64 over the chunks' own XXH64s and lengths, and
-/// the total length: `xxh64:<16 hex>-<bytes>`.
-public struct StreamDigest: Sendable {
+/// The content digest of a raw stream: XXH64 of each 32 KiB block of its decompressed bytes,
+/// then XXH64 of those hashes in order and of the length: `xxh64v2:<16 hex>-<bytes>`.
+///
+/// Blocks are fixed ranges of the stream, so the digest does not depend on how the stream was
+/// cut into chunks: parsers hash the blocks that lie whole inside their chunk
+/// (``wholeBlocks(in:)``), the reading thread the bytes around them (``Partial``).
+struct BlockDigest {
+    static let blockSize = 32 << 10
+
+    /// The hashes of the blocks, by index.
+    private var hashes: [Int: UInt64] = [:]
+
+    /// The indices of the blocks that lie whole inside `length` bytes at `offset`.
+    static func wholeBlocks(offset: Int, length: Int) -> Range<Int> {
+        let first = (offset + blockSize - 1) / blockSize
+        let end = (offset + length) / blockSize
+        return first..<max(first, end)
+    }
+
+    /// The hash of each whole block of `bytes`, which start at stream `offset`.
+    static func hashWholeBlocks(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int)
+        -> [(index: Int, hash: UInt64)]
+    {
+        wholeBlocks(offset: offset, length: bytes.count).map { index in
+            var hash = XXHash64(seed: 0)
+            hash.update(
+                UnsafeRawBufferPointer(
+                    rebasing: UnsafeRawBufferPointer(bytes)[
+                        (index * blockSize - offset)..<((index + 1) * blockSize - offset)]))
+            return (index, hash.finalize())
+        }
+    }
+
+    mutating func add(_ blocks: [(index: Int, hash: UInt64)]) {
+        for block in blocks { hashes[block.index] = block.hash }
+    }
+
+    /// The digest of a stream of `length` bytes once every block is in.
+    func finalize(length: Int) -> String {
+        var digest = XXHash64(seed: 0)
+        for index in hashes.keys.sorted() {
+            guard let hash = hashes[index] else { continue }
+            withUnsafeBytes(of: hash.littleEndian) { digest.update($0) }
+        }
+        withUnsafeBytes(of: UInt64(length).littleEndian) { digest.update($0) }
+        let text = String(digest.finalize(), radix: 16)
+        return "xxh64v2:" + String(repeating: "0", count: 16 - text.count) + text + "-\(length)"
+    }
+
+    /// The reading thread's part: the bytes of a chunk outside its whole blocks, in stream
+    /// order, hashed into the blocks they belong to.
+    struct Partial {
+        private var hash = XXHash64(seed: 0)
+        private var index = -1
+        private var filled = 0
+
+        /// Feeds the bytes of a chunk at `offset` that lie outside its whole blocks; returns the
+        /// blocks it completes.
+        mutating func feed(chunk bytes: UnsafeBufferPointer<UInt8>, offset: Int)
+            -> [(index: Int, hash: UInt64)]
+        {
+            let whole = BlockDigest.wholeBlocks(offset: offset, length: bytes.count)
+            guard !whole.isEmpty else { return feed(bytes, offset: offset) }
+            let head = whole.lowerBound * BlockDigest.blockSize - offset
+            let tail = whole.upperBound * BlockDigest.blockSize - offset
+            return feed(UnsafeBufferPointer(rebasing: bytes[..<head]), offset: offset)
+                + feed(UnsafeBufferPointer(rebasing: bytes[tail...]), offset: offset + tail)
+        }
+
+        /// Feeds bytes at stream `offset`, block by block.
+        mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int)
+            -> [(index: Int, hash: UInt64)]
+        {
+            var done: [(index: Int, hash: UInt64)] = []
+            var position = 0
+            while position < bytes.count {
+                let at = offset + position
+                let block = at / BlockDigest.blockSize
+                if block != index {
+                    hash = XXHash64(seed: 0)
+                    index = block
+                    filled = 0
+                }
+                let take = min(bytes.count - position, (block + 1) * BlockDigest.blockSize - at)
+                hash.update(
+                    UnsafeRawBufferPointer(
+                        rebasing: UnsafeRawBufferPointer(bytes)[position..<(position + take)]))
+                filled += take
+                position += take
+                if filled == BlockDigest.blockSize {
+                    done.append((index, hash.finalize()))
+                    index = -1
+                }
+            }
+            return done
+        }
+
+        /// The last, partly filled block, if any.
+        mutating func finish() -> [(index: Int, hash: UInt64)] {
+            guard index >= 0, filled > 0 else { return [] }
+            defer { index = -1 }
+            return [(index, hash.finalize())]
+        }
+    }
+}
+
+/// The digest raw streams had before ``BlockDigest``.
+///
+/// XXH64 over the header, then each 2 MiB chunk's XXH64 and length, and the total length:
+/// `xxh64:<16 hex>-<bytes>`. Computed only to recognise streams a database stored with it.
+struct LegacyDigest {
+    /// The chunk size the legacy digest was defined with.
+    static let chunkSize = 2 << 20
+
     private var hash = XXHash64(seed: 0)
 
-    /// Creates an empty digest.
-    public init() {}
+    /// Adds the stream's first bytes (a CSV header).
+    mutating func update(header: UnsafeRawBufferPointer) {
+        hash.update(header)
+    }
 
-    /// Adds bytes (the stream's own, or a chunk's digest and length as 16 bytes).
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        hash.update(bytes)
+    /// Adds one chunk's hash and length, in order.
+    mutating func add(chunk chunkHash: UInt64, length: Int) {
+        var words = [chunkHash.littleEndian, UInt64(length).littleEndian]
+        words.withUnsafeMutableBytes { hash.update(UnsafeRawBufferPointer($0)) }
     }
 
     /// The digest text of a stream of `length` bytes.
-    public func finalize(length: Int) -> String {
+    func finalize(length: Int) -> String {
         let text = String(hash.finalize(), radix: 16)
         return "xxh64:" + String(repeating: "0", count: 16 - text.count) + text + "-\(length)"
     }

@@ -10,8 +10,11 @@ public struct RunSubmission: Sendable {
     public var inputName: String
     /// The file name the run came from, as stored.
     public var sourceFile: String
-    /// `sha256:` and the digest of the (decompressed) content.
+    /// `sha256:` and the digest of the (decompressed) content (`xxh64v2:` for raw streams).
     public var contentDigest: String
+    /// The digest a raw stream had in earlier perfdb versions, to recognise it when a database
+    /// holds it that way.
+    public var legacyDigest: String?
     /// When the file was last modified; with the run's duration it dates the run.
     public var fileModifiedAt: Date?
 
@@ -19,7 +22,7 @@ public struct RunSubmission: Sendable {
     public init(
         inputName: String, batch: IngestBatch, context: CIContext, exitCode: Int?,
         sourceFile: String,
-        contentDigest: String, fileModifiedAt: Date?
+        contentDigest: String, legacyDigest: String? = nil, fileModifiedAt: Date?
     ) {
         self.inputName = inputName
         self.batch = batch
@@ -27,6 +30,7 @@ public struct RunSubmission: Sendable {
         self.exitCode = exitCode
         self.sourceFile = sourceFile
         self.contentDigest = contentDigest
+        self.legacyDigest = legacyDigest
         self.fileModifiedAt = fileModifiedAt
     }
 

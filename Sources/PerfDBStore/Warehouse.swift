@@ -82,6 +82,27 @@ public final class Warehouse: Sendable {
         }
     }
 
+    /// True when the database at `path` exists and holds raw-stream runs with the digest of
+    /// perfdb before `xxh64v2` (ingest then computes that digest too, to recognise them).
+    public static func holdsLegacyStreamDigests(at path: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        var configuration = Configuration()
+        configuration.readonly = true
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else {
+            return false
+        }
+        defer { try? queue.close() }
+        return
+            (try? queue.read { db in
+                try db.tableExists("run")
+                    && Bool.fetchOne(
+                        db,
+                        sql: "SELECT EXISTS (SELECT 1 FROM run WHERE content_digest LIKE 'xxh64:%')"
+                    )
+                        == true
+            }) ?? false
+    }
+
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: all of it is stored, or nothing.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {

@@ -89,6 +89,26 @@ import Testing
         #expect(series.stdout == "n\n0\n")
     }
 
+    @Test func aStreamStoredWithTheLegacyDigestIsRecognised() throws {
+        // The schema-0002 fixture holds the smoke NDJSON (run 1) and CSV (run 2) under the
+        // digests of an earlier perfdb.
+        let cli = try CLI()
+        try Data(CLI.gzip(["-dc", CLI.fixture("databases", "schema-0002.sqlite.gz")])).write(
+            to: URL(fileURLWithPath: cli.db))
+        let ndjson = try cli.run(["ingest", CLI.fixture("k6-ndjson", "smoke.ndjson.gz")])
+        #expect(ndjson.status == 0, "\(ndjson.stderr)")
+        #expect(ndjson.stderr.contains("already stored as run 1"))
+        let csv = try cli.run(["ingest", CLI.fixture("k6-csv", "smoke.csv")])
+        #expect(csv.stderr.contains("already stored as run 2"))
+        // A new stream is stored under the digest that does not depend on the chunk size.
+        let load = try cli.run(["ingest", CLI.fixture("k6-ndjson", "load.ndjson.gz")])
+        #expect(load.stderr.contains("stored run 4"))
+        let digest = try cli.run([
+            "query", "SELECT content_digest FROM run WHERE id = 4", "--format", "csv",
+        ])
+        #expect(digest.stdout.contains("xxh64v2:"))
+    }
+
     @Test func standardInputAndGzipAreTheSameStream() throws {
         let cli = try CLI()
         let gz = try Data(

@@ -142,18 +142,18 @@ import Testing
 
     @Test func defaultsGiveDirectionsAndUnits() {
         #expect(
-            MetricDefaults.direction(metric: "http_req_duration", type: .trend) == .lowerIsBetter)
-        #expect(MetricDefaults.direction(metric: "http_req_failed", type: .rate) == .lowerIsBetter)
-        #expect(MetricDefaults.direction(metric: "checks", type: .rate) == .higherIsBetter)
-        #expect(MetricDefaults.direction(metric: "http_reqs", type: .counter) == .higherIsBetter)
+            K6Catalogue.direction(metric: "http_req_duration", type: .trend) == .lowerIsBetter)
+        #expect(K6Catalogue.direction(metric: "http_req_failed", type: .rate) == .lowerIsBetter)
+        #expect(K6Catalogue.direction(metric: "checks", type: .rate) == .higherIsBetter)
+        #expect(K6Catalogue.direction(metric: "http_reqs", type: .counter) == .higherIsBetter)
         #expect(
-            MetricDefaults.direction(metric: "dropped_iterations", type: .counter) == .lowerIsBetter
+            K6Catalogue.direction(metric: "dropped_iterations", type: .counter) == .lowerIsBetter
         )
-        #expect(MetricDefaults.direction(metric: "vus", type: .gauge) == .neutral)
-        #expect(MetricDefaults.direction(metric: "data_received", type: .counter) == .neutral)
-        #expect(MetricDefaults.unit(metric: "reservation_duration", type: .trend) == "ms")
-        #expect(MetricDefaults.unit(metric: "data_sent", type: .counter) == "bytes")
-        #expect(MetricDefaults.unit(metric: "payload", type: .trend, contains: "data") == "bytes")
+        #expect(K6Catalogue.direction(metric: "vus", type: .gauge) == .neutral)
+        #expect(K6Catalogue.direction(metric: "data_received", type: .counter) == .neutral)
+        #expect(K6Catalogue.unit(metric: "reservation_duration", type: .trend) == "ms")
+        #expect(K6Catalogue.unit(metric: "data_sent", type: .counter) == "bytes")
+        #expect(K6Catalogue.unit(metric: "payload", type: .trend, contains: "data") == "bytes")
     }
 }
 

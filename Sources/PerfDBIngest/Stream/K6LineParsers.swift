@@ -81,7 +81,7 @@ struct K6JSONLineParser {
         else { return nil }
         try aggregator.add(
             metric: UnsafeBufferPointer(rebasing: line[metricStart..<metricEnd]), value: value,
-            time: time, tags: UnsafeBufferPointer(rebasing: line[tagsStart..<tagsEnd]))
+            time: time, jsonTags: UnsafeBufferPointer(rebasing: line[tagsStart..<tagsEnd]))
         return .point
     }
 
@@ -118,18 +118,9 @@ struct K6JSONLineParser {
             guard let time = FastTime.nanoseconds(of: date) else {
                 throw StreamLineError(message: "a Point whose data.time is out of range")
             }
-            let tags = data["tags"]?.objectValue ?? JSONObject()
-            var encoded = JSONWriter.render(.object(tags), pretty: false)
-            encoded.removeFirst()
-            encoded.removeLast()
-            let metricBytes = Array(metric.utf8)
-            let tagBytes = Array(encoded.utf8)
-            try metricBytes.withUnsafeBufferPointer { metricPointer in
-                try tagBytes.withUnsafeBufferPointer { tagPointer in
-                    try aggregator.add(
-                        metric: metricPointer, value: value,
-                        time: time, tags: tagPointer)
-                }
+            let tags = try SeriesInterner.tagPairs(data["tags"]?.objectValue ?? JSONObject())
+            try Array(metric.utf8).withUnsafeBufferPointer { metricPointer in
+                try aggregator.add(metric: metricPointer, value: value, time: time, tags: tags)
             }
             return .point
         default:
@@ -264,16 +255,8 @@ struct K6CSVLineParser {
                 if parts.count == 2 { pairs.append((String(parts[0]), String(parts[1]))) }
             }
         }
-        pairs.sort { $0.0 < $1.0 }
-        let encoded = pairs.map { key, value in
-            JSONWriter.render(.string(key), pretty: false) + ":"
-                + JSONWriter.render(.string(value), pretty: false)
-        }.joined(separator: ",")
-        let tagBytes = Array(encoded.utf8)
         try fields[metricColumn].withUnsafeBufferPointer { metric in
-            try tagBytes.withUnsafeBufferPointer { tags in
-                try aggregator.add(metric: metric, value: value, time: time, tags: tags)
-            }
+            try aggregator.add(metric: metric, value: value, time: time, tags: pairs)
         }
     }
 }

@@ -27,258 +27,34 @@ enum K6StreamAdapter {
         return nil
     }
 
-    /// Reads the stream and builds the batch.
+    /// Reads the stream and builds the batch, with the stream's digest (and the legacy one
+    /// when asked for).
     static func read(
         _ stream: ByteStream, prefix: [UInt8], format: InputFormat, options: StreamOptions
-    ) throws -> (IngestBatch, String) {
-        let clock = ContinuousClock()
-        let began = clock.now
+    ) throws -> (batch: IngestBatch, digest: String, legacyDigest: String?) {
         let result = try StreamPipeline.run(
             stream, prefix: prefix, format: format == .k6CSV ? .csv : .ndjson, options: options)
-        let parsed = clock.now
-        defer {
-            if ProcessInfo.processInfo.environment["PERFDB_TIMING"] != nil {
-                FileHandle.standardError.write(
-                    Data("timing: pass \(parsed - began), series \(clock.now - parsed)\n".utf8))
-            }
-        }
-        let aggregator = result.aggregator
-        guard aggregator.points > 0 else {
+        guard result.aggregator.points > 0 else {
             throw PerfDBError.badInput(stream.name, "no k6 samples in the stream")
         }
-        var batch = IngestBatch(kind: .load, tool: "k6", format: format, status: .passed)
-        batch.points = aggregator.points
-        batch.incomplete = result.incomplete
-        batch.skippedLines = result.skippedLines
-        batch.warnings = result.warnings
-        if result.incomplete { batch.status = .aborted }
-        let first = Date(timeIntervalSince1970: Double(aggregator.firstTime) / 1e9)
-        let last = Date(timeIntervalSince1970: Double(aggregator.lastTime) / 1e9)
-        batch.startedAt = first
-        batch.endedAt = last
-        batch.durationMs = last.timeIntervalSince(first) * 1000
-        let durationSeconds = max(last.timeIntervalSince(first), 1e-9)
-
-        // Tags the script or `--tag` added that have one value across the run are labels, not
-        // dimensions (k6's own dimensions stay, so `{expected_response:true}` is there as in
-        // k6's summary).
-        var values: [String: Set<String>] = [:]
-        for tagset in aggregator.tagsets {
-            for (key, value) in tagset { values[key, default: []].insert(value) }
-        }
-        let labelKeys = Set(
-            values.filter { $0.value.count == 1 && !TagPolicy.k6Dimensions.contains($0.key) }.keys)
-        for key in labelKeys { batch.labels[key] = values[key]?.first }
-
-        // Checks per group, before the labels leave the tag sets.
-        var checks: [String: CheckValue] = [:]
-        for accumulator in aggregator.series
-        where aggregator.metricNames[accumulator.metric] == "checks" {
-            let tags = Dictionary(
-                aggregator.tagsets[accumulator.tagset], uniquingKeysWith: { a, _ in a })
-            guard let name = tags["check"] else { continue }
-            let group = tags["group"] ?? ""
-            var check =
-                checks["\(group)\u{1F}\(name)"]
-                ?? CheckValue(groupPath: group, name: name, passes: 0, fails: 0)
-            check.passes += accumulator.nonZero
-            check.fails += accumulator.count - accumulator.nonZero
-            checks["\(group)\u{1F}\(name)"] = check
-        }
-        batch.checks = checks.values.sorted { ($0.groupPath, $0.name) < ($1.groupPath, $1.name) }
-
-        // Group the accumulators into the series perfdb stores, one metric at a time so only
-        // that metric's histograms are alive.
-        var byMetric: [Int: [SeriesAccumulator]] = [:]
-        for accumulator in aggregator.series {
-            byMetric[accumulator.metric, default: []].append(accumulator)
-        }
-        var types: [String: MetricType] = [:]
-        let metrics = byMetric.sorted {
-            aggregator.metricNames[$0.key] < aggregator.metricNames[$1.key]
-        }
-        var guesses: [String] = []
-        for (metricID, accumulators) in metrics {
-            let metric = aggregator.metricNames[metricID]
-            var values = MetricTyping.Values()
-            for accumulator in accumulators {
-                values.add(
-                    count: accumulator.count, minimum: accumulator.minimum,
-                    maximum: accumulator.maximum, fractional: accumulator.fractional)
-            }
-            let decided = MetricTyping.decide(
-                metric, catalog: result.catalog, forced: options.metricTypes, values: values)
-            types[metric] = decided.type
-            if let guess = decided.guess {
-                guesses.append("\(metric) as \(decided.type.rawValue) (\(guess))")
-            }
-        }
-        if !guesses.isEmpty {
-            batch.warnings.append(
-                "\(stream.name): the stream does not say the type of \(guesses.count) metric(s); "
-                    + "read " + guesses.joined(separator: ", ")
-                    + ". Set --metric-type NAME=TYPE (or ingest.metric_types in perfdb.yml) to "
-                    + "say otherwise")
-        }
-        // Percentiles the thresholds name besides those always stored (p(99.9)).
-        var thresholdPercentiles: [String: [Double]] = [:]
-        for (metric, info) in result.catalog {
-            let levels = info.thresholds.compactMap {
-                ThresholdExpression($0.expression)?.percentile
-            }
-            thresholdPercentiles[metric] = levels.filter { ![50, 90, 95, 99].contains($0) }
-        }
-        // Metrics are independent: fold them on both cores, then keep their order.
-        let outcomes = MetricOutcomes(count: metrics.count)
-        let work = UncheckedBox(metrics)
-        let file = stream.name
-        let catalog = result.catalog
-        let metricTypes = types
-        let percentiles = thresholdPercentiles
-        DispatchQueue.concurrentPerform(iterations: metrics.count) { index in
-            let (metricID, accumulators) = work.value[index]
-            let metric = aggregator.metricNames[metricID]
-            do {
-                outcomes.store(
-                    index,
-                    try Self.fold(
-                        metric: metric, metricID: metricID, accumulators: accumulators,
-                        type: metricTypes[metric] ?? .trend, contains: catalog[metric]?.contains,
-                        percentiles: percentiles[metric] ?? [],
-                        tagsets: aggregator.tagsets, labelKeys: labelKeys,
-                        durationSeconds: durationSeconds, file: file))
-            } catch {
-                outcomes.fail(error)
-            }
-        }
-        if let failure = outcomes.failure { throw failure }
-        for outcome in outcomes.results {
-            batch.series.append(contentsOf: outcome.series)
-            batch.distributions.merge(outcome.distributions) { a, _ in a }
-        }
-
-        // Thresholds, evaluated on each metric overall as k6 does; one that crosses with
-        // abortOnFail means k6 stopped the test.
-        let byName = Dictionary(batch.series.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        for (metric, info) in result.catalog.sorted(by: { $0.key < $1.key }) {
-            let key = SeriesKey(metric: metric)
-            for threshold in info.thresholds {
-                let passed = byName[key].flatMap {
-                    ThresholdExpression(threshold.expression)?.holds($0)
-                }
-                batch.thresholds.append(
-                    ThresholdValue(
-                        series: key, expression: threshold.expression, passed: passed,
-                        abortOnFail: threshold.abortOnFail))
-                if passed == false {
-                    batch.status =
-                        threshold.abortOnFail || batch.status == .aborted ? .aborted : .failed
-                }
-            }
-            // k6 makes a submetric for each threshold on one (and one of its own for the
-            // summary); their thresholds are in no line of the stream.
-            batch.submetricsWithoutThresholds += info.submetrics.filter {
-                $0 != "http_req_duration{expected_response:true}"
-            }
-        }
-
-        // Timelines.
-        for (key, track) in aggregator.timelines {
-            let cells = track.cells
-            let seriesKey =
-                key.tag.map {
-                    SeriesKey(metric: key.metric, tags: [SeriesKey.Tag($0, key.value ?? "")])
-                }
-                ?? SeriesKey(metric: key.metric)
-            let type = types[key.metric] ?? .trend
-            let buckets = cells.sorted { $0.key < $1.key }.map { bucket, cell in
-                let start = Date(timeIntervalSince1970: Double(bucket) * options.bucketSeconds)
-                switch type {
-                case .trend:
-                    // Bucket estimates stay within the cell's exact minimum and maximum.
-                    func estimate(_ level: Double) -> Double? {
-                        cell.histogram?.quantile(level, total: cell.count).map {
-                            Swift.min(Swift.max($0, cell.minimum), cell.maximum)
-                        }
-                    }
-                    return TimelineBucket(
-                        start: start, count: cell.count, avg: cell.sum / Double(cell.count),
-                        min: cell.minimum, max: cell.maximum, p50: estimate(0.5),
-                        p95: estimate(0.95), p99: estimate(0.99), rate: nil, sum: nil)
-                case .rate:
-                    return TimelineBucket(
-                        start: start, count: cell.count, avg: nil, min: nil, max: nil, p50: nil,
-                        p95: nil, p99: nil, rate: Double(cell.nonZero) / Double(cell.count),
-                        sum: nil)
-                case .counter:
-                    return TimelineBucket(
-                        start: start, count: cell.count, avg: nil, min: nil, max: nil, p50: nil,
-                        p95: nil, p99: nil, rate: cell.sum / options.bucketSeconds, sum: cell.sum)
-                case .gauge:
-                    return TimelineBucket(
-                        start: start, count: cell.count, avg: cell.sum / Double(cell.count),
-                        min: cell.minimum, max: cell.maximum, p50: nil, p95: nil, p99: nil,
-                        rate: nil, sum: nil)
-                }
-            }
-            batch.timelines.append(
-                TimelineSeries(
-                    key: seriesKey, type: type,
-                    unit: MetricDefaults.unit(
-                        metric: key.metric, type: type,
-                        contains: result.catalog[key.metric]?.contains),
-                    direction: MetricDefaults.direction(metric: key.metric, type: type),
-                    bucketSeconds: options.bucketSeconds, buckets: buckets))
-        }
-        batch.timelines.sort { $0.key < $1.key }
-        return (batch, result.digest)
-    }
-}
-
-/// Hands values that are only read to the folding threads.
-private struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// The per-metric results of folding, filled from several threads.
-private final class MetricOutcomes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [(series: [SeriesValues], distributions: [SeriesKey: DistributionBuckets])?]
-    private(set) var failure: Error?
-
-    init(count: Int) {
-        slots = Array(repeating: nil, count: count)
-    }
-
-    func store(
-        _ index: Int,
-        _ outcome: (series: [SeriesValues], distributions: [SeriesKey: DistributionBuckets])
-    ) {
-        lock.lock()
-        slots[index] = outcome
-        lock.unlock()
-    }
-
-    func fail(_ error: Error) {
-        lock.lock()
-        if failure == nil { failure = error }
-        lock.unlock()
-    }
-
-    var results: [(series: [SeriesValues], distributions: [SeriesKey: DistributionBuckets])] {
-        slots.compactMap { $0 }
+        let batch = try StreamFolder(
+            result: result, format: format, options: options, name: stream.name
+        ).batch()
+        return (batch, result.digest, result.legacyDigest)
     }
 }
 
 extension K6StreamAdapter {
+    /// One metric's series and distributions.
+    typealias Folded = (series: [SeriesValues], distributions: [SeriesKey: DistributionBuckets])
+
     /// One metric's series: overall, each single-tag submetric and each full tag set, with
     /// their statistics and encoded distributions.
     static func fold(
         metric: String, metricID: Int, accumulators: [SeriesAccumulator], type: MetricType,
         contains: String?, percentiles: [Double], tagsets: [[(String, String)]],
         labelKeys: Set<String>, durationSeconds: Double, file: String
-    ) throws -> (series: [SeriesValues], distributions: [SeriesKey: DistributionBuckets]) {
+    ) throws -> Folded {
         var groups: [SeriesKey: SeriesAccumulator] = [:]
         func add(_ key: SeriesKey, _ accumulator: SeriesAccumulator) {
             if let existing = groups[key] {
@@ -302,7 +78,7 @@ extension K6StreamAdapter {
                     accumulator)
             }
         }
-        let unit = MetricDefaults.unit(metric: metric, type: type, contains: contains)
+        let unit = K6Catalogue.unit(metric: metric, type: type, contains: contains)
         var series: [SeriesValues] = []
         var distributions: [SeriesKey: DistributionBuckets] = [:]
         for (key, accumulator) in groups.sorted(by: { $0.key < $1.key }) {
@@ -315,7 +91,7 @@ extension K6StreamAdapter {
             series.append(
                 SeriesValues(
                     key: key, type: type, unit: unit,
-                    direction: MetricDefaults.direction(metric: metric, type: type),
+                    direction: K6Catalogue.direction(metric: metric, type: type),
                     statistics: statistics))
         }
         return (series, distributions)

@@ -16,26 +16,6 @@ import PerfDBModel
 ///
 /// A Trend is the default because it keeps every statistic (count, sum, percentiles).
 enum MetricTyping {
-    /// k6's built-in metrics.
-    static let builtIn: [String: MetricType] = {
-        var types: [String: MetricType] = [
-            "http_reqs": .counter, "iterations": .counter, "data_sent": .counter,
-            "data_received": .counter, "dropped_iterations": .counter, "ws_sessions": .counter,
-            "ws_msgs_sent": .counter, "ws_msgs_received": .counter, "grpc_streams": .counter,
-            "grpc_streams_msgs_sent": .counter, "grpc_streams_msgs_received": .counter,
-            "http_req_failed": .rate, "checks": .rate, "vus": .gauge, "vus_max": .gauge,
-        ]
-        for trend in [
-            "http_req_duration", "http_req_blocked", "http_req_connecting",
-            "http_req_tls_handshaking", "http_req_sending", "http_req_waiting",
-            "http_req_receiving", "iteration_duration", "group_duration", "ws_connecting",
-            "ws_session_duration", "ws_ping", "grpc_req_duration",
-        ] {
-            types[trend] = .trend
-        }
-        return types
-    }()
-
     /// The type while reading.
     ///
     /// A metric whose type is not known yet is read as a Trend, which keeps everything every
@@ -43,7 +23,7 @@ enum MetricTyping {
     static func provisional(
         _ name: String, catalog: [String: MetricInfo], forced: [String: MetricType]
     ) -> MetricType {
-        catalog[name]?.type ?? forced[name] ?? builtIn[name] ?? .trend
+        catalog[name]?.type ?? forced[name] ?? K6Catalogue.builtInTypes[name] ?? .trend
     }
 
     /// What a metric's values were, across all its series.
@@ -68,7 +48,9 @@ enum MetricTyping {
         _ name: String, catalog: [String: MetricInfo], forced: [String: MetricType],
         values: Values
     ) -> (type: MetricType, guess: String?) {
-        if let known = catalog[name]?.type ?? forced[name] ?? builtIn[name] { return (known, nil) }
+        if let known = catalog[name]?.type ?? forced[name] ?? K6Catalogue.builtInTypes[name] {
+            return (known, nil)
+        }
         let hint = NameHint(name)
         let whole = !values.fractional && values.minimum >= 0
         if hint == .gauge { return (.gauge, "named like a gauge") }

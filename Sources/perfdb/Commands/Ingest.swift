@@ -116,6 +116,8 @@ extension PerfDB {
             if !global.quiet && (progress || isatty(STDERR_FILENO) != 0) {
                 options.stream.progress = ProgressLine.report
             }
+            options.stream.legacyDigest = Warehouse.holdsLegacyStreamDigests(
+                at: global.databasePath)
             let submissions = try Ingestor.prepare(files, options: options)
             let warehouse = try Warehouse(path: global.databasePath)
             let results = try submissions.map { submission in
