@@ -12,9 +12,10 @@ extension Warehouse {
     {
         try write { db in
             var replaced: Int64?
+            // A raw stream stored by an earlier perfdb has its legacy digest.
             if let existing = try Int64.fetchOne(
-                db, sql: "SELECT id FROM run WHERE content_digest = ?",
-                arguments: [submission.contentDigest])
+                db, sql: "SELECT id FROM run WHERE content_digest IN (?, ?) ORDER BY id LIMIT 1",
+                arguments: [submission.contentDigest, submission.legacyDigest])
             {
                 guard replace else { return .duplicate(runID: existing) }
                 try deleteRun(existing, in: db)
@@ -39,6 +40,32 @@ extension Warehouse {
     }
 
     private func insert(_ submission: RunSubmission, now: Date, in db: Database) throws -> Int64 {
+        let runID = try insertRunRow(submission, now: now, in: db)
+        let batch = submission.batch
+        let labels = batch.labels.merging(submission.context.labels) { _, flag in flag }
+        for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
+            try RunLabelRecord(runId: runID, key: key, value: value).insert(db)
+        }
+        var seriesIDs: [SeriesKey: Int64] = [:]
+        try insertMeasurements(batch, runID: runID, seriesIDs: &seriesIDs, in: db)
+        try insertTimelines(batch.timelines, runID: runID, seriesIDs: &seriesIDs, in: db)
+        try insertVerdicts(batch, runID: runID, seriesIDs: &seriesIDs, in: db)
+        if let slo = batch.slo {
+            let at = slo.evaluatedAt ?? submission.startedAt(now: now)
+            try insertEvaluation(slo, runID: runID, evaluatedRunID: nil, at: at, in: db)
+        }
+        if let chaos = batch.chaos {
+            try ChaosExperimentRecord(chaos, runId: runID).insert(db)
+            for (index, activity) in chaos.activities.enumerated() {
+                try ChaosActivityRecord(activity, runId: runID, seq: index + 1).insert(db)
+            }
+        }
+        return runID
+    }
+
+    private func insertRunRow(
+        _ submission: RunSubmission, now: Date, in db: Database
+    ) throws -> Int64 {
         let batch = submission.batch
         let context = submission.context
         let startedAt = submission.startedAt(now: now)
@@ -60,12 +87,14 @@ extension Warehouse {
             invalidatedAt: nil, skippedLines: batch.skippedLines)
         try run.insert(db)
         guard let runID = run.id else { throw PerfDBError(.internal, "run inserted without id") }
+        return runID
+    }
 
-        let labels = batch.labels.merging(context.labels) { _, flag in flag }
-        for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
-            try RunLabelRecord(runId: runID, key: key, value: value).insert(db)
-        }
-        var seriesIDs: [SeriesKey: Int64] = [:]
+    /// Summary statistics and the distributions behind them.
+    private func insertMeasurements(
+        _ batch: IngestBatch, runID: Int64, seriesIDs: inout [SeriesKey: Int64],
+        in db: Database
+    ) throws {
         let insertMeasurement = try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO measurement (series_id, run_id, statistic, value)
@@ -93,13 +122,19 @@ extension Warehouse {
                     Data(DistributionCodec.encode(distribution)),
                 ])
         }
+    }
+
+    private func insertTimelines(
+        _ timelines: [TimelineSeries], runID: Int64, seriesIDs: inout [SeriesKey: Int64],
+        in db: Database
+    ) throws {
         let insertBucket = try db.cachedStatement(
             sql: """
                 INSERT INTO timeline (run_id, series_id, bucket_start, bucket_seconds, count,
                     avg, min, max, p50, p95, p99, rate, sum)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        for timeline in batch.timelines {
+        for timeline in timelines {
             let seriesID = try seriesID(
                 for: timeline.key, type: timeline.type, unit: timeline.unit,
                 direction: timeline.direction, cache: &seriesIDs, in: db)
@@ -111,6 +146,13 @@ extension Warehouse {
                 ])
             }
         }
+    }
+
+    /// The tool's own thresholds and checks.
+    private func insertVerdicts(
+        _ batch: IngestBatch, runID: Int64, seriesIDs: inout [SeriesKey: Int64],
+        in db: Database
+    ) throws {
         for threshold in batch.thresholds {
             let seriesID = try seriesID(
                 for: threshold.series, type: nil, unit: "", direction: .neutral,
@@ -126,17 +168,6 @@ extension Warehouse {
                 fails: check.fails
             ).insert(db, onConflict: .replace)
         }
-        if let slo = batch.slo {
-            try insertEvaluation(
-                slo, runID: runID, evaluatedRunID: nil, at: slo.evaluatedAt ?? startedAt, in: db)
-        }
-        if let chaos = batch.chaos {
-            try ChaosExperimentRecord(chaos, runId: runID).insert(db)
-            for (index, activity) in chaos.activities.enumerated() {
-                try ChaosActivityRecord(activity, runId: runID, seq: index + 1).insert(db)
-            }
-        }
-        return runID
     }
 
     /// Stores an SLO evaluation and its results.
