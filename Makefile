@@ -75,12 +75,15 @@ install: deps
 	install -d $(PREFIX)/bin
 	install -m 755 $(BUILD_DIR)/release/perfdb $(PREFIX)/bin/perfdb
 
-# perfdb ingest against a user's orjson script and DuckDB on 300 MB and 2 GB k6 NDJSON files
-# (a benchmark, not a test; docs/performance.md). BENCH_SIZES="300" for a quick one.
+# perfdb ingest against a user's orjson script and DuckDB on 300 MB and 2 GB k6 NDJSON files,
+# then `check latest` on a 10,000-run history (benchmarks, not tests; docs/performance.md).
+# BENCH_SIZES="300" for a quick one.
 BENCH_SIZES ?= 300 2000
+BENCH_HISTORY ?= 10000
 bench: deps
 	$(SWIFT) build -c release
 	tools/bench.sh $(BUILD_DIR)/release/perfdb $(BENCH_SIZES)
+	tools/bench-check.sh $(BUILD_DIR)/release/perfdb $(BENCH_HISTORY)
 
 # Re-make the fixtures and the demo history with the real tools (k6, Chaos Toolkit).
 fixtures:
