@@ -13,10 +13,7 @@ struct ChaosResultAdapter: InputAdapter {
     static func read(_ document: JSONValue, file: String) throws -> IngestBatch {
         let reader = FieldReader(file: file)
         let root = try reader.object(document, "(document)")
-        let version = try reader.number(root["version"], "version")
-        guard version == 1 else {
-            throw reader.fail("version", "unsupported version \(JSONWriter.formatNumber(version))")
-        }
+        try reader.requireVersion(root, 1)
         let experiment = try reader.object(root["experiment"], "experiment")
         let outcome = try reader.oneOf(RunStatus.self, root["outcome"], "outcome")
         var chaos = ChaosExperimentValue(

@@ -10,6 +10,14 @@ struct FieldReader {
     /// Largest magnitude accepted for any figure: beyond it a value is taken as corrupt.
     static let absurdMagnitude = 1e15
 
+    /// Fails unless the document's `version` is the one this adapter reads.
+    func requireVersion(_ root: JSONObject, _ supported: Double) throws {
+        let version = try number(root["version"], "version")
+        guard version == supported else {
+            throw fail("version", "unsupported version \(JSONWriter.formatNumber(version))")
+        }
+    }
+
     func fail(_ path: String, _ problem: String) -> PerfDBError {
         PerfDBError.badInput(file, problem, at: "field \(path)")
     }

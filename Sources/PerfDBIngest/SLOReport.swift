@@ -13,10 +13,7 @@ struct SLOReportAdapter: InputAdapter {
     static func read(_ document: JSONValue, file: String) throws -> IngestBatch {
         let reader = FieldReader(file: file)
         let root = try reader.object(document, "(document)")
-        let version = try reader.number(root["version"], "version")
-        guard version == 1 else {
-            throw reader.fail("version", "unsupported version \(JSONWriter.formatNumber(version))")
-        }
+        try reader.requireVersion(root, 1)
         var results: [SLOResultValue] = []
         var names: Set<String> = []
         for (index, element) in try reader.array(root["slos"], "slos").enumerated() {

@@ -56,4 +56,13 @@ import Testing
         #expect(problems.contains("$.slos: fewer than 1.0 items"))
         #expect(problems.contains(#"$.overall_status: "OK" not in enum"#))
     }
+
+    @Test(arguments: ["perfdb-slo-report", "perfdb-chaos-result"])
+    func aVersionTheAdapterDoesNotReadIsRefused(format: String) throws {
+        let text = #"{"format": "\#(format)", "version": 2}"#
+        let input = try InputFile(name: "next.json", bytes: Array(text.utf8))
+        let error = try #require(throws: PerfDBError.self) { try InputFormat.read(input) }
+        #expect(error.message.contains("next.json"))
+        #expect(error.message.contains("field version: unsupported version 2"))
+    }
 }
