@@ -153,10 +153,3 @@ public struct Config: Sendable {
         return try decoded.applied(to: Config(), keys)
     }
 }
-
-extension Optional {
-    fileprivate func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
-        guard let self else { throw error() }
-        return self
-    }
-}

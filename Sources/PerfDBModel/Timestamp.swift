@@ -96,9 +96,4 @@ public enum Timestamp {
         else { return nil }
         return date.addingTimeInterval(fraction - TimeInterval(offsetSeconds))
     }
-
-    /// Parses and re-formats a timestamp in the stored form.
-    public static func normalize(_ text: String) -> String? {
-        parse(text).map(format)
-    }
 }
