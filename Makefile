@@ -5,7 +5,7 @@ BUILD_DIR := .build
 PERFDB := $(BUILD_DIR)/debug/perfdb
 DEMO_DB := demo.sqlite
 
-.PHONY: all build test demo reports bench reliability fuzz lint format install clean deps fixtures demo-history
+.PHONY: all build test test-deps demo reports bench reliability fuzz lint format install clean deps fixtures demo-history
 
 all: build
 
@@ -21,10 +21,18 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# What the tests start for real: a PostgreSQL server (a throw-away cluster per test run).
+test-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+		echo "installing postgresql"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
-test: deps
+test: deps test-deps
 	$(SWIFT) build
 	$(SWIFT) test
 

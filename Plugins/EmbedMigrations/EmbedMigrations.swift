@@ -1,12 +1,12 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds `migrations/*.sql` into the target as Swift source, so the binary never reads SQL
+/// Embeds `migrations/sqlite/*.sql` into the target as Swift source, so the binary never reads SQL
 /// files from disk at run time.
 @main
 struct EmbedMigrations: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let directory = context.package.directoryURL.appending(path: "migrations")
+        let directory = context.package.directoryURL.appending(path: "migrations/sqlite")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".sql") }
             .sorted()

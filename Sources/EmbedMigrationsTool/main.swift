@@ -32,7 +32,7 @@ for path in arguments.dropFirst().sorted() {
 }
 
 let source = """
-    // Generated from migrations/*.sql at build time. Do not edit.
+    // Generated from migrations/sqlite/*.sql at build time. Do not edit.
 
     /// The schema migrations of the warehouse, in the order they are applied.
     let embeddedMigrations: [EmbeddedMigration] = [

@@ -1,0 +1,261 @@
+import Foundation
+
+/// A throw-away PostgreSQL cluster for one test process.
+///
+/// `initdb` runs in a temporary folder (owned by `nobody` when the tests run as root, since the
+/// server refuses to run as root); the server listens on a free loopback port and on a Unix
+/// socket in that folder and is stopped by its PID. A watchdog process stops the server too if
+/// the test process dies first, so no server outlives a run.
+///
+/// The superuser `perfdb` may connect over the socket without a password; over TCP every role
+/// needs its password (SCRAM), as on a real server.
+public final class PostgresCluster: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The folder that holds the data directory, the socket and the server log.
+    public let directory: URL
+    public let port: Int
+    /// The server's process id.
+    public let pid: Int32
+    /// The superuser's password over TCP.
+    public let password: String
+    private let binaries: URL
+    private let owner: String?
+
+    /// The cluster this test process shares, started on first use.
+    public static func shared() throws -> PostgresCluster {
+        try sharedCluster.get()
+    }
+
+    private static let sharedCluster = Result(catching: { try PostgresCluster.start() })
+
+    /// The folder of `initdb`, `postgres`, `pg_ctl` and `psql`: `PERFDB_PG_BIN`, else the newest
+    /// `/usr/lib/postgresql/N/bin`.
+    public static func binaries() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["PERFDB_PG_BIN"] {
+            return URL(fileURLWithPath: path)
+        }
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        guard
+            let newest = versions.compactMap(Int.init).sorted().last(where: {
+                FileManager.default.isExecutableFile(atPath: "\(root)/\($0)/bin/postgres")
+            })
+        else {
+            throw Failure(
+                description:
+                    "no PostgreSQL server under \(root); `make test` installs it (apt-get install postgresql)"
+            )
+        }
+        return URL(fileURLWithPath: "\(root)/\(newest)/bin")
+    }
+
+    /// Creates and starts a cluster.
+    public static func start() throws -> PostgresCluster {
+        let binaries = try binaries()
+        let directory = try TestPaths.temporaryDirectory()
+        let owner: String? = geteuid() == 0 ? "nobody" : nil
+        let password = UUID().uuidString
+        try password.write(
+            to: directory.appending(path: "pwfile"), atomically: true, encoding: .utf8)
+        if let owner {
+            try run("/bin/chown", ["-R", "\(owner):", directory.path])
+        }
+        let data = directory.appending(path: "data").path
+        try run(
+            binaries.appending(path: "initdb").path,
+            [
+                "-D", data, "-U", "perfdb", "--pwfile", directory.appending(path: "pwfile").path,
+                "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale",
+                "--no-sync",
+            ], as: owner)
+        let port = try freePort()
+        let log = directory.appending(path: "server.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        if let owner { try run("/bin/chown", ["\(owner):", log.path]) }
+        let server = Process()
+        let (executable, arguments) = command(
+            binaries.appending(path: "postgres").path,
+            [
+                "-D", data, "-p", String(port), "-k", directory.path,
+                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                "-c", "max_connections=100", "-c", "shared_buffers=32MB",
+            ], as: owner)
+        server.executableURL = URL(fileURLWithPath: executable)
+        server.arguments = arguments
+        let logHandle = try FileHandle(forWritingTo: log)
+        server.standardOutput = logHandle
+        server.standardError = logHandle
+        try server.run()
+        let cluster = PostgresCluster(
+            directory: directory, port: port, pid: server.processIdentifier, password: password,
+            binaries: binaries, owner: owner)
+        cluster.watchTestProcess()
+        try cluster.waitUntilReady(log: log)
+        return cluster
+    }
+
+    private init(
+        directory: URL, port: Int, pid: Int32, password: String, binaries: URL, owner: String?
+    ) {
+        self.directory = directory
+        self.port = port
+        self.pid = pid
+        self.password = password
+        self.binaries = binaries
+        self.owner = owner
+    }
+
+    /// A URL for `--db` that reaches `database` over TCP as the superuser, without the password
+    /// (give it in `PGPASSWORD`).
+    public func url(database: String, user: String = "perfdb") -> String {
+        "postgresql://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    }
+
+    /// Creates an empty database and returns its name.
+    public func createDatabase(_ prefix: String = "t") throws -> String {
+        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        try psql("CREATE DATABASE \(name)", database: "postgres", transaction: false)
+        return name
+    }
+
+    /// Runs SQL with psql over the socket as the superuser, all statements in one transaction
+    /// unless `transaction` is false, and returns the rows unaligned, one line each, columns
+    /// separated by `|`.
+    @discardableResult
+    public func psql(_ sql: String, database: String, transaction: Bool = true) throws -> String {
+        try Self.run(
+            binaries.appending(path: "psql").path,
+            [
+                "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory.path,
+                "-p", String(port), "-U", "perfdb", "-d", database, "-f", "-",
+            ] + (transaction ? ["-1"] : []), input: sql)
+    }
+
+    /// `pg_dump --schema-only` of a database, without the lines that name the dump's own run.
+    public func schemaDump(database: String) throws -> String {
+        let dump = try Self.run(
+            binaries.appending(path: "pg_dump").path,
+            [
+                "--schema-only", "--no-owner", "--no-privileges", "-h", directory.path,
+                "-p", String(port), "-U", "perfdb", database,
+            ])
+        return
+            dump
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { line in
+                !["--", "SET ", "SELECT pg_catalog", "\\restrict", "\\unrestrict"].contains {
+                    line.hasPrefix($0)
+                }
+            }
+            .joined(separator: "\n")
+            .replacingOccurrences(of: "\n\n\n+", with: "\n\n", options: .regularExpression)
+            .trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+    }
+
+    /// Stops the server by its PID (fast shutdown, then SIGKILL after 20 s) and removes the folder.
+    public func stop() {
+        kill(pid, SIGINT)
+        let deadline = Date().addingTimeInterval(20)
+        while kill(pid, 0) == 0, Date() < deadline { usleep(50_000) }
+        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    // MARK: - Starting
+
+    private func waitUntilReady(log: URL) throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if (try? Self.run(
+                binaries.appending(path: "pg_isready").path,
+                ["-q", "-h", directory.path, "-p", String(port)])) != nil
+            {
+                return
+            }
+            if kill(pid, 0) != 0 { break }
+            usleep(100_000)
+        }
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        stop()
+        throw Failure(description: "PostgreSQL did not start:\n\(text)")
+    }
+
+    /// A shell that stops the server when this test process is gone.
+    private func watchTestProcess() {
+        let watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watchdog.arguments = [
+            "-c",
+            "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(pid) 2>/dev/null; do sleep 1; done; "
+                + "kill -INT \(pid) 2>/dev/null; rm -rf '\(directory.path)' 2>/dev/null || true",
+        ]
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
+        try? watchdog.run()
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw Failure(description: "no free port: \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The command line that runs `executable` as `owner` (with setpriv) or as this process.
+    private static func command(_ executable: String, _ arguments: [String], as owner: String?)
+        -> (String, [String])
+    {
+        guard let owner else { return (executable, arguments) }
+        return (
+            "/usr/bin/setpriv",
+            ["--reuid=\(owner)", "--regid=nogroup", "--clear-groups", "--", executable]
+                + arguments
+        )
+    }
+
+    /// Runs a command to its end and returns its standard output; throws with its standard
+    /// error when it fails.
+    @discardableResult
+    static func run(
+        _ executable: String, _ arguments: [String], as owner: String? = nil, input: String? = nil
+    ) throws -> String {
+        let (path, words) = command(executable, arguments, as: owner)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = words
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(
+                description:
+                    "\((executable as NSString).lastPathComponent) exited \(process.terminationStatus): "
+                    + String(decoding: errData, as: UTF8.self))
+        }
+        return String(decoding: outData, as: UTF8.self)
+    }
+}
