@@ -12,7 +12,7 @@ let fuzzSettings: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,ad
 
 /// The layers, one target each, so the compiler rejects a back-edge.
 ///
-///     PerfDBModel ← PerfDBIngest, PerfDBStore, PerfDBAnalysis ← PerfDBReport ← perfdb
+///     PerfDBModel ← PerfDBIngest, PerfDBStore, PerfDBPostgres, PerfDBAnalysis ← PerfDBReport ← perfdb
 ///
 /// PerfDBAnalysis decides from values: it depends on neither GRDB nor PerfDBReport.
 let package = Package(
@@ -22,7 +22,8 @@ let package = Package(
         .library(
             name: "PerfDBKit",
             targets: [
-                "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBAnalysis", "PerfDBReport",
+                "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBPostgres", "PerfDBAnalysis",
+                "PerfDBReport",
             ]),
     ],
     dependencies: [
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .executableTarget(
@@ -62,6 +64,16 @@ let package = Package(
                 "PerfDBModel", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedMigrations"]
+        ),
+        // The warehouse on PostgreSQL: connection, migrations under an advisory lock.
+        .target(
+            name: "PerfDBPostgres",
+            dependencies: [
+                "PerfDBModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings,
             plugins: ["EmbedMigrations"]
@@ -105,7 +117,7 @@ let package = Package(
             name: "PerfDBKitTests",
             dependencies: [
                 "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBAnalysis", "PerfDBReport",
-                "PerfDBTestSupport",
+                "PerfDBPostgres", "PerfDBTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

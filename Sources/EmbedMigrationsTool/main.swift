@@ -32,7 +32,9 @@ for path in arguments.dropFirst().sorted() {
 }
 
 let source = """
-    // Generated from migrations/sqlite/*.sql at build time. Do not edit.
+    // Generated from migrations/<engine>/*.sql at build time. Do not edit.
+
+    import PerfDBModel
 
     /// The schema migrations of the warehouse, in the order they are applied.
     let embeddedMigrations: [EmbeddedMigration] = [

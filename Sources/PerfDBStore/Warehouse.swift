@@ -167,12 +167,6 @@ public final class Warehouse: Sendable {
     }
 }
 
-/// One migration embedded from `migrations/NNNN_verb_noun.sql`.
-struct EmbeddedMigration: Sendable {
-    let identifier: String
-    let sql: String
-}
-
 /// Applies the embedded migrations in order, each database change in one transaction, and
 /// refuses databases written by a newer perfdb.
 enum Migrations {

@@ -197,7 +197,8 @@ public final class PostgresCluster: Sendable {
         try? watchdog.run()
     }
 
-    private static func freePort() throws -> Int {
+    /// A loopback port nothing listened on a moment ago.
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         defer { close(fd) }

@@ -1,0 +1,133 @@
+import Foundation
+import PerfDBModel
+import PostgresNIO
+
+/// The schema of a PostgreSQL warehouse: `migrations/postgresql/`, applied in one transaction
+/// under an advisory lock, so two perfdb processes upgrading one database at once do it once;
+/// a database written by a newer perfdb is refused before anything is written.
+extension PostgresWarehouse {
+    /// The identifiers this perfdb knows, in order.
+    public static var knownMigrations: [String] { embeddedMigrations.map(\.identifier) }
+
+    func prepareSchema(migrate: Bool) async throws {
+        let applied = try await appliedMigrations()
+        try refuseNewer(applied ?? [])
+        guard let missing = Self.knownMigrations.first(where: { !(applied ?? []).contains($0) })
+        else { return }
+        guard migrate else {
+            if applied == nil {
+                throw PerfDBError(
+                    .inputNotFound,
+                    "\(url.redacted): no perfdb warehouse in this database; "
+                        + "`perfdb ingest` creates it")
+            }
+            throw PerfDBError(
+                .io,
+                "\(url.redacted): schema needs migration \(missing); run a writing command "
+                    + "(e.g. perfdb ingest) first")
+        }
+        try await migrateUnderLock()
+    }
+
+    /// The applied identifiers, or nil when the database has no perfdb schema yet.
+    func appliedMigrations() async throws -> Set<String>? {
+        let exists = try await connection.query(
+            "SELECT to_regclass('public.schema_migration') IS NOT NULL", logger: logger)
+        var found = false
+        for try await value in exists.decode(Bool.self) { found = value }
+        guard found else { return nil }
+        let rows = try await connection.query(
+            "SELECT identifier FROM schema_migration", logger: logger)
+        var applied: Set<String> = []
+        for try await identifier in rows.decode(String.self) { applied.insert(identifier) }
+        return applied
+    }
+
+    private func refuseNewer(_ applied: Set<String>) throws {
+        let unknown = applied.subtracting(Self.knownMigrations).sorted()
+        if let newest = unknown.last {
+            throw PerfDBError(
+                .io,
+                "\(url.redacted): written by a newer perfdb (schema \(newest)); this perfdb "
+                    + "knows up to \(Self.knownMigrations.last ?? "none"). Upgrade perfdb; the "
+                    + "database was not changed")
+        }
+    }
+
+    private func migrateUnderLock() async throws {
+        try await execute("BEGIN")
+        do {
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migration (
+                    identifier text PRIMARY KEY,
+                    applied_at text NOT NULL
+                )
+                """)
+            // Another perfdb may have migrated while this one waited for the lock.
+            let applied = try await appliedMigrations() ?? []
+            try refuseNewer(applied)
+            for migration in embeddedMigrations where !applied.contains(migration.identifier) {
+                for statement in SQLStatements.split(migration.sql) {
+                    try await execute(statement)
+                }
+                let now = Timestamp.format(Date())
+                _ = try await connection.query(
+                    """
+                    INSERT INTO schema_migration (identifier, applied_at)
+                    VALUES (\(migration.identifier), \(now))
+                    """, logger: logger)
+            }
+            try await execute("COMMIT")
+        } catch {
+            try? await execute("ROLLBACK")
+            if let error = error as? PSQLError {
+                throw PerfDBError(
+                    .io, "\(url.redacted): migration failed: \(Self.describe(error))")
+            }
+            throw error
+        }
+    }
+}
+
+extension PostgresWarehouse {
+    /// Runs one statement of perfdb's own SQL, without parameters.
+    func execute(_ sql: String) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    }
+}
+
+/// Splits a migration into statements at the semicolons outside string literals, quoted names
+/// and comments (the extended protocol takes one statement at a time).
+enum SQLStatements {
+    static func split(_ sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var characters = Array(sql)[...]
+        var quote: Character?
+        while let character = characters.popFirst() {
+            if let open = quote {
+                current.append(character)
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "'", "\"":
+                quote = character
+                current.append(character)
+            case "-" where characters.first == "-":
+                while let next = characters.first, next != "\n" { characters.removeFirst() }
+            case ";":
+                statements.append(current)
+                current = ""
+            default:
+                current.append(character)
+            }
+        }
+        statements.append(current)
+        return statements.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+    }
+}
