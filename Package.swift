@@ -57,11 +57,17 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
             ] + fuzzSettings
         ),
+        // The stored form of distributions, shared by both engines.
+        .target(
+            name: "PerfDBCodec",
+            dependencies: ["PerfDBModel", "CZlib"],
+            swiftSettings: strictSettings
+        ),
         // The warehouse: SQLite through GRDB, migrations, gather and record.
         .target(
             name: "PerfDBStore",
             dependencies: [
-                "PerfDBModel", "CZlib",
+                "PerfDBModel", "PerfDBCodec",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -72,7 +78,7 @@ let package = Package(
         .target(
             name: "PerfDBPostgres",
             dependencies: [
-                "PerfDBModel",
+                "PerfDBModel", "PerfDBCodec",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings,
@@ -117,7 +123,7 @@ let package = Package(
             name: "PerfDBKitTests",
             dependencies: [
                 "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBAnalysis", "PerfDBReport",
-                "PerfDBPostgres", "PerfDBTestSupport",
+                "PerfDBPostgres", "PerfDBCodec", "PerfDBTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

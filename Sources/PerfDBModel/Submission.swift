@@ -49,6 +49,29 @@ public struct RunSubmission: Sendable {
 }
 
 /// What happened to a submission.
+extension RunSubmission {
+    /// The `run` row this submission is stored as (without its id), the same on every engine.
+    public func runRecord(now: Date) -> RunRecord {
+        let startedAt = startedAt(now: now)
+        // A start given on the command line moves the end with it.
+        let shifted = batch.durationMs.map { startedAt.addingTimeInterval($0 / 1000) }
+        let endedAt = context.startedAt != nil ? shifted ?? batch.endedAt : batch.endedAt ?? shifted
+        return RunRecord(
+            id: nil, kind: batch.kind, tool: batch.tool, toolVersion: batch.toolVersion,
+            sourceFormat: batch.format, sourceFile: sourceFile,
+            scenario: context.scenario ?? batch.scenario,
+            environment: context.environment ?? batch.environment, branch: context.branch,
+            commitId: context.commit, buildId: context.build, buildUrl: context.buildURL,
+            pullRequest: context.pullRequest, ciProvider: context.provider,
+            startedAt: Timestamp.format(startedAt), endedAt: endedAt.map(Timestamp.format),
+            durationMs: batch.durationMs ?? endedAt.map { $0.timeIntervalSince(startedAt) * 1000 },
+            status: status, exitCode: exitCode,
+            incomplete: batch.incomplete, contentDigest: contentDigest,
+            ingestedAt: Timestamp.format(now), invalidated: false, invalidatedReason: nil,
+            invalidatedAt: nil, skippedLines: batch.skippedLines)
+    }
+}
+
 public enum StoreOutcome: Sendable, Equatable {
     /// Stored as a new run.
     case stored(runID: Int64)

@@ -71,7 +71,7 @@ extension PostgresWarehouse {
             try refuseNewer(applied)
             for migration in embeddedMigrations where !applied.contains(migration.identifier) {
                 for statement in SQLStatements.split(migration.sql) {
-                    try await execute(statement)
+                    try await executeUnbound(statement)
                 }
                 let now = Timestamp.format(Date())
                 _ = try await connection.query(
@@ -93,8 +93,8 @@ extension PostgresWarehouse {
 }
 
 extension PostgresWarehouse {
-    /// Runs one statement of perfdb's own SQL, without parameters.
-    func execute(_ sql: String) async throws {
+    /// Runs one statement of perfdb's own SQL text, without parameters (a migration's).
+    func executeUnbound(_ sql: String) async throws {
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 }

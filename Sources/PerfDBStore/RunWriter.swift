@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PerfDBCodec
 import PerfDBModel
 
 extension Warehouse {
@@ -66,25 +67,7 @@ extension Warehouse {
     private func insertRunRow(
         _ submission: RunSubmission, now: Date, in db: Database
     ) throws -> Int64 {
-        let batch = submission.batch
-        let context = submission.context
-        let startedAt = submission.startedAt(now: now)
-        // A start given on the command line moves the end with it.
-        let shifted = batch.durationMs.map { startedAt.addingTimeInterval($0 / 1000) }
-        let endedAt = context.startedAt != nil ? shifted ?? batch.endedAt : batch.endedAt ?? shifted
-        var run = RunRecord(
-            id: nil, kind: batch.kind, tool: batch.tool, toolVersion: batch.toolVersion,
-            sourceFormat: batch.format, sourceFile: submission.sourceFile,
-            scenario: context.scenario ?? batch.scenario,
-            environment: context.environment ?? batch.environment, branch: context.branch,
-            commitId: context.commit, buildId: context.build, buildUrl: context.buildURL,
-            pullRequest: context.pullRequest, ciProvider: context.provider,
-            startedAt: Timestamp.format(startedAt), endedAt: endedAt.map(Timestamp.format),
-            durationMs: batch.durationMs ?? endedAt.map { $0.timeIntervalSince(startedAt) * 1000 },
-            status: submission.status, exitCode: submission.exitCode,
-            incomplete: batch.incomplete, contentDigest: submission.contentDigest,
-            ingestedAt: Timestamp.format(now), invalidated: false, invalidatedReason: nil,
-            invalidatedAt: nil, skippedLines: batch.skippedLines)
+        var run = submission.runRecord(now: now)
         try run.insert(db)
         guard let runID = run.id else { throw PerfDBError(.internal, "run inserted without id") }
         return runID

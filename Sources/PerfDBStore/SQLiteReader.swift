@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PerfDBCodec
 import PerfDBModel
 
 /// The SQLite warehouse's reads, on the connection of one read transaction.

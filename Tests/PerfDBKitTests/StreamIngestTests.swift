@@ -3,6 +3,7 @@ import PerfDBTestSupport
 import Testing
 
 @testable import PerfDBAnalysis
+@testable import PerfDBCodec
 @testable import PerfDBIngest
 @testable import PerfDBModel
 @testable import PerfDBReport

@@ -4,12 +4,12 @@ import PerfDBModel
 
 /// The stored form of a distribution, encoding `hdr-ns-v1`: zlib-compressed varints of
 /// (bucket index delta, count) in ``HistogramLayout``'s buckets (docs/schema.md).
-enum DistributionCodec {
+public enum DistributionCodec {
     /// The name stored in `distribution.encoding`.
-    static let encoding = "hdr-ns-v1"
+    public static let encoding = "hdr-ns-v1"
 
     /// The stored bytes of `buckets`.
-    static func encode(_ buckets: DistributionBuckets) -> [UInt8] {
+    public static func encode(_ buckets: DistributionBuckets) -> [UInt8] {
         var raw: [UInt8] = []
         var previous = 0
         for bucket in buckets.buckets {
@@ -30,7 +30,7 @@ enum DistributionCodec {
     }
 
     /// The buckets of stored bytes holding `count` values.
-    static func decode(_ data: [UInt8], count: Int) throws -> DistributionBuckets {
+    public static func decode(_ data: [UInt8], count: Int) throws -> DistributionBuckets {
         var capacity = max(64, data.count * 8)
         var raw: [UInt8] = []
         while true {

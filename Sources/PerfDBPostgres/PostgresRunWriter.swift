@@ -1,0 +1,361 @@
+import Foundation
+import PerfDBCodec
+import PerfDBModel
+import PostgresNIO
+
+/// Storing runs on PostgreSQL: one transaction a run, so readers see whole runs or nothing; the
+/// unique content digest makes the same file sent by two jobs at once one run. Rows go in one
+/// statement per table (arrays unnested), not one round trip per row.
+extension PostgresWarehouse {
+    /// The advisory lock taken while new series are created, so two writers that meet the same
+    /// new series wait for each other instead of deadlocking.
+    static let seriesLock: Int64 = 0x7065_7266_6473
+
+    /// Stores a submission in one transaction.
+    ///
+    /// The same content digest again is a duplicate unless `replace` is set, in which case the
+    /// earlier run is deleted first.
+    public func store(_ submission: RunSubmission, replace: Bool = false, now: Date = Date())
+        async throws -> StoreOutcome
+    {
+        do {
+            return try await transaction {
+                var replaced: Int64?
+                if let existing = try await existingRun(submission) {
+                    guard replace else { return .duplicate(runID: existing) }
+                    try await execute("DELETE FROM run WHERE id = \(existing)")
+                    replaced = existing
+                }
+                guard let runID = try await insertRunRow(submission.runRecord(now: now)) else {
+                    throw StoredMeanwhile()
+                }
+                try await insertContents(submission, runID: runID, now: now)
+                if let replaced { return .replaced(oldRunID: replaced, runID: runID) }
+                return .stored(runID: runID)
+            }
+        } catch is StoredMeanwhile {
+            // Another writer stored the same content between the look-up and the insert.
+            guard let existing = try await existingRun(submission) else {
+                throw PerfDBError(.internal, "\(url.redacted): a run with this digest vanished")
+            }
+            return .duplicate(runID: existing)
+        }
+    }
+
+    /// Another writer committed the same content digest first.
+    private struct StoredMeanwhile: Error {}
+
+    private func existingRun(_ submission: RunSubmission) async throws -> Int64? {
+        let digests = [submission.contentDigest] + (submission.legacyDigest.map { [$0] } ?? [])
+        return try await single(
+            "SELECT id FROM run WHERE content_digest = ANY(\(digests)) ORDER BY id LIMIT 1",
+            as: Int64.self)
+    }
+
+    /// Inserts the run row; nil when a run with the same digest exists already.
+    private func insertRunRow(_ run: RunRecord) async throws -> Int64? {
+        try await single(
+            """
+            INSERT INTO run (kind, tool, tool_version, source_format, source_file, scenario,
+                environment, branch, commit_id, build_id, build_url, pull_request, ci_provider,
+                started_at, ended_at, duration_ms, status, exit_code, incomplete, content_digest,
+                ingested_at, invalidated, invalidated_reason, invalidated_at, skipped_lines)
+            VALUES (\(run.kind.rawValue), \(run.tool), \(run.toolVersion),
+                \(run.sourceFormat.rawValue), \(run.sourceFile), \(run.scenario),
+                \(run.environment), \(run.branch), \(run.commitId), \(run.buildId),
+                \(run.buildUrl), \(run.pullRequest), \(run.ciProvider), \(run.startedAt),
+                \(run.endedAt), \(run.durationMs), \(run.status.rawValue),
+                \(run.exitCode.map(Int64.init)), \(flag(run.incomplete)), \(run.contentDigest),
+                \(run.ingestedAt), \(flag(run.invalidated)), \(run.invalidatedReason),
+                \(run.invalidatedAt), \(Int64(run.skippedLines)))
+            ON CONFLICT (content_digest) DO NOTHING
+            RETURNING id
+            """, as: Int64.self)
+    }
+
+    private func insertContents(_ submission: RunSubmission, runID: Int64, now: Date)
+        async throws
+    {
+        let batch = submission.batch
+        let labels = batch.labels.merging(submission.context.labels) { _, flag in flag }
+            .sorted { $0.key < $1.key }
+        if !labels.isEmpty {
+            try await execute(
+                """
+                INSERT INTO run_label (run_id, key, value)
+                SELECT \(runID), * FROM unnest(\(labels.map(\.key)), \(labels.map(\.value)))
+                """)
+        }
+        let ids = try await seriesIDs(for: batch)
+        try await insertMeasurements(batch, runID: runID, ids: ids)
+        try await insertTimelines(batch.timelines, runID: runID, ids: ids)
+        try await insertVerdicts(batch, runID: runID, ids: ids)
+        if let slo = batch.slo {
+            try await insertEvaluation(
+                slo, runID: runID, evaluatedRunID: nil,
+                at: slo.evaluatedAt ?? submission.startedAt(now: now))
+        }
+        if let chaos = batch.chaos {
+            try await insertChaos(chaos, runID: runID)
+        }
+    }
+
+    // MARK: - Series
+
+    /// The series a batch names, in the order the SQLite engine creates them, so both engines
+    /// number series alike when fed the same runs.
+    private func seriesIDs(for batch: IngestBatch) async throws -> [SeriesKey: Int64] {
+        var wanted: [(key: SeriesKey, fields: [String])] = []
+        var seen: Set<SeriesKey> = []
+        func want(_ key: SeriesKey, _ type: MetricType?, _ unit: String, _ direction: Direction) {
+            guard seen.insert(key).inserted else { return }
+            wanted.append(
+                (key, [key.metric, (type ?? .trend).rawValue, unit, direction.rawValue]))
+        }
+        for series in batch.series { want(series.key, series.type, series.unit, series.direction) }
+        for timeline in batch.timelines {
+            want(timeline.key, timeline.type, timeline.unit, timeline.direction)
+        }
+        for threshold in batch.thresholds { want(threshold.series, nil, "", .neutral) }
+        var ids = try await lookUpSeries(wanted.map(\.key))
+        let missing = wanted.filter { ids[$0.key] == nil }
+        guard !missing.isEmpty else { return ids }
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(\(Self.seriesLock))", logger: logger)
+        ids = try await lookUpSeries(wanted.map(\.key))
+        for series in missing where ids[series.key] == nil {
+            let fields = series.fields
+            guard
+                let id = try await single(
+                    """
+                    INSERT INTO series (name, metric, metric_type, unit, direction)
+                    VALUES (\(series.key.name), \(fields[0]), \(fields[1]), \(fields[2]),
+                        \(fields[3]))
+                    RETURNING id
+                    """, as: Int64.self)
+            else { throw PerfDBError(.internal, "series inserted without id") }
+            let tags = series.key.tags
+            if !tags.isEmpty {
+                try await execute(
+                    """
+                    INSERT INTO series_tag (series_id, key, value)
+                    SELECT \(id), * FROM unnest(\(tags.map(\.key)), \(tags.map(\.value)))
+                    """)
+            }
+            ids[series.key] = id
+        }
+        return ids
+    }
+
+    private func lookUpSeries(_ keys: [SeriesKey]) async throws -> [SeriesKey: Int64] {
+        let byName = Dictionary(keys.map { ($0.name, $0) }) { first, _ in first }
+        let rows = try await connection.query(
+            "SELECT name, id FROM series WHERE name = ANY(\(Array(byName.keys)))", logger: logger)
+        var ids: [SeriesKey: Int64] = [:]
+        for try await (name, id) in rows.decode((String, Int64).self) {
+            if let key = byName[name] { ids[key] = id }
+        }
+        return ids
+    }
+
+    // MARK: - Figures
+
+    private func insertMeasurements(_ batch: IngestBatch, runID: Int64, ids: [SeriesKey: Int64])
+        async throws
+    {
+        var series: [Int64] = []
+        var statistics: [String] = []
+        var values: [Double] = []
+        for item in batch.series {
+            guard let id = ids[item.key] else { continue }
+            for statistic in item.statistics {
+                series.append(id)
+                statistics.append(statistic.name)
+                values.append(statistic.value)
+            }
+        }
+        if !series.isEmpty {
+            try await execute(
+                """
+                INSERT INTO measurement (series_id, run_id, statistic, value)
+                SELECT s, \(runID), st, v FROM unnest(\(series), \(statistics), \(values))
+                    AS x(s, st, v)
+                ON CONFLICT (series_id, run_id, statistic) DO UPDATE SET value = excluded.value
+                """)
+        }
+        let distributions = batch.distributions.sorted { $0.key < $1.key }
+            .compactMap { key, buckets in ids[key].map { ($0, buckets) } }
+        for (seriesID, buckets) in distributions {
+            try await execute(
+                """
+                INSERT INTO distribution (run_id, series_id, encoding, count, data)
+                VALUES (\(runID), \(seriesID), \(DistributionCodec.encoding),
+                    \(Int64(buckets.count)), \(Data(DistributionCodec.encode(buckets))))
+                """)
+        }
+    }
+
+    private func insertTimelines(
+        _ timelines: [TimelineSeries], runID: Int64, ids: [SeriesKey: Int64]
+    ) async throws {
+        var series: [Int64] = []
+        var starts: [String] = []
+        var seconds: [Double] = []
+        var counts: [Int64] = []
+        // Nullable figures travel as text ('' is NULL): arrays of optionals do not bind.
+        var figures: [[String]] = Array(repeating: [], count: 8)
+        for timeline in timelines {
+            guard let id = ids[timeline.key] else { continue }
+            for bucket in timeline.buckets {
+                series.append(id)
+                starts.append(Timestamp.format(bucket.start))
+                seconds.append(timeline.bucketSeconds)
+                counts.append(Int64(bucket.count))
+                let values = [
+                    bucket.avg, bucket.min, bucket.max, bucket.p50, bucket.p95, bucket.p99,
+                    bucket.rate, bucket.sum,
+                ]
+                for (index, value) in values.enumerated() {
+                    figures[index].append(value.map { "\($0)" } ?? "")
+                }
+            }
+        }
+        guard !series.isEmpty else { return }
+        try await execute(
+            """
+            INSERT INTO timeline (run_id, series_id, bucket_start, bucket_seconds, count, avg,
+                min, max, p50, p95, p99, rate, sum)
+            SELECT \(runID), s, b, sec, c, nullif(f1, '')::float8, nullif(f2, '')::float8,
+                nullif(f3, '')::float8, nullif(f4, '')::float8, nullif(f5, '')::float8,
+                nullif(f6, '')::float8, nullif(f7, '')::float8, nullif(f8, '')::float8
+            FROM unnest(\(series), \(starts), \(seconds), \(counts), \(figures[0]),
+                \(figures[1]), \(figures[2]), \(figures[3]), \(figures[4]), \(figures[5]),
+                \(figures[6]), \(figures[7])) AS x(s, b, sec, c, f1, f2, f3, f4, f5, f6, f7, f8)
+            ON CONFLICT (run_id, series_id, bucket_start) DO NOTHING
+            """)
+    }
+
+    /// The tool's own thresholds and checks.
+    private func insertVerdicts(_ batch: IngestBatch, runID: Int64, ids: [SeriesKey: Int64])
+        async throws
+    {
+        for threshold in batch.thresholds {
+            guard let id = ids[threshold.series] else { continue }
+            try await execute(
+                """
+                INSERT INTO threshold_result (run_id, series_id, expression, passed, abort_on_fail)
+                VALUES (\(runID), \(id), \(threshold.expression), \(threshold.passed.map(flag)),
+                    \(flag(threshold.abortOnFail)))
+                ON CONFLICT (run_id, series_id, expression) DO UPDATE
+                    SET passed = excluded.passed, abort_on_fail = excluded.abort_on_fail
+                """)
+        }
+        for check in batch.checks {
+            try await execute(
+                """
+                INSERT INTO check_result (run_id, group_path, name, passes, fails)
+                VALUES (\(runID), \(check.groupPath), \(check.name), \(Int64(check.passes)),
+                    \(Int64(check.fails)))
+                ON CONFLICT (run_id, group_path, name) DO UPDATE
+                    SET passes = excluded.passes, fails = excluded.fails
+                """)
+        }
+    }
+
+    /// Stores an SLO evaluation and its results.
+    func insertEvaluation(
+        _ slo: SLOEvaluationValue, runID: Int64, evaluatedRunID: Int64?, at date: Date
+    ) async throws {
+        guard
+            let evaluationID = try await single(
+                """
+                INSERT INTO slo_evaluation (run_id, evaluated_run_id, evaluated_at,
+                    overall_status, exit_code, score)
+                VALUES (\(runID), \(evaluatedRunID), \(Timestamp.format(date)),
+                    \(slo.overallStatus.rawValue), \(Int64(slo.exitCode)), \(slo.score))
+                RETURNING id
+                """, as: Int64.self)
+        else { throw PerfDBError(.internal, "SLO evaluation inserted without id") }
+        for result in slo.results {
+            try await execute(
+                """
+                INSERT INTO slo_result (evaluation_id, name, title, series, statistic,
+                    comparator, target, warning, unit, actual, status, priority, recommendation)
+                VALUES (\(evaluationID), \(result.name), \(result.title), \(result.series),
+                    \(result.statistic), \(result.comparator.rawValue), \(result.target),
+                    \(result.warning), \(result.unit), \(result.actual),
+                    \(result.status.rawValue), \(result.priority.rawValue),
+                    \(result.recommendation))
+                """)
+        }
+    }
+
+    private func insertChaos(_ chaos: ChaosExperimentValue, runID: Int64) async throws {
+        let record = ChaosExperimentRecord(chaos, runId: runID)
+        try await execute(
+            """
+            INSERT INTO chaos_experiment (run_id, experiment_id, name, family, fault_type,
+                blast_radius, target, steady_state_before, steady_state_after, outcome,
+                rolled_back, rollback_reason, availability_pct, availability_target_pct,
+                error_rate_pct, error_rate_target_pct, mttr_s, mttr_target_s, requests_total,
+                requests_failed, started_at, ended_at, duration_s)
+            VALUES (\(runID), \(record.experimentId), \(record.name), \(record.family?.rawValue),
+                \(record.faultType?.rawValue), \(record.blastRadius?.rawValue), \(record.target),
+                \(record.steadyStateBefore.map(flag)), \(record.steadyStateAfter.map(flag)),
+                \(record.outcome.rawValue), \(flag(record.rolledBack)), \(record.rollbackReason),
+                \(record.availabilityPct), \(record.availabilityTargetPct), \(record.errorRatePct),
+                \(record.errorRateTargetPct), \(record.mttrS), \(record.mttrTargetS),
+                \(record.requestsTotal.map(Int64.init)), \(record.requestsFailed.map(Int64.init)),
+                \(record.startedAt), \(record.endedAt), \(record.durationS))
+            """)
+        for (index, activity) in chaos.activities.enumerated() {
+            let row = ChaosActivityRecord(activity, runId: runID, seq: index + 1)
+            try await execute(
+                """
+                INSERT INTO chaos_activity (run_id, seq, phase, type, name, status,
+                    tolerance_met, started_at, ended_at, duration_s)
+                VALUES (\(runID), \(Int64(row.seq)), \(row.phase.rawValue), \(row.type.rawValue),
+                    \(row.name), \(row.status), \(row.toleranceMet.map(flag)), \(row.startedAt),
+                    \(row.endedAt), \(row.durationS))
+                """)
+        }
+    }
+}
+
+// MARK: - Statements
+
+extension PostgresWarehouse {
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: () async throws -> T) async throws -> T {
+        try await execute("BEGIN")
+        do {
+            let value = try await body()
+            try await execute("COMMIT")
+            return value
+        } catch {
+            try? await execute("ROLLBACK")
+            if let error = error as? PSQLError {
+                throw PerfDBError(.io, "\(url.redacted): \(Self.describe(error))")
+            }
+            throw error
+        }
+    }
+
+    /// Runs a statement with bound values.
+    func execute(_ query: PostgresQuery) async throws {
+        try await connection.query(query, logger: logger)
+    }
+
+    /// The first column of the first row, if any.
+    func single<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type)
+        async throws -> T?
+    {
+        let rows = try await connection.query(query, logger: logger)
+        var first: T?
+        for try await value in rows.decode(T.self) where first == nil { first = value }
+        return first
+    }
+}
+
+/// perfdb's flags are 0/1 integers on both engines.
+func flag(_ value: Bool) -> Int64 { value ? 1 : 0 }

@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+import PerfDBTestSupport
+import Testing
+
+@testable import PerfDBIngest
+@testable import PerfDBModel
+@testable import PerfDBPostgres
+@testable import PerfDBStore
+
+/// The same runs stored through each engine's writer give the same rows, table by table.
+@Suite(.serialized) struct EngineParityTests {
+    /// The demo history with its CI context (as tools/demo-db.sh ingests it), plus a raw k6
+    /// stream with timelines and distributions, SLO reports and Chaos Toolkit journals.
+    static func submissions() throws -> [RunSubmission] {
+        var submissions: [RunSubmission] = []
+        func add(_ path: String, _ fill: (inout Ingestor.Options) -> Void) throws {
+            var options = Ingestor.Options()
+            fill(&options)
+            submissions += try Ingestor.prepare([path], options: options)
+        }
+        let history = try String(
+            contentsOf: TestPaths.root.appending(path: "demo/history/runs.tsv"), encoding: .utf8)
+        for line in history.split(separator: "\n").dropFirst() {
+            let field = line.split(separator: "\t").map(String.init)
+            try add(TestPaths.root.appending(path: "demo/history/\(field[0])").path) {
+                $0.context.scenario = "load"
+                $0.context.environment = "staging"
+                $0.context.branch = field[3]
+                $0.context.commit = field[1]
+                $0.context.build = field[2]
+                $0.context.startedAt = Timestamp.parse(field[4])
+                $0.exitCode = Int(field[5])
+            }
+        }
+        let chaos = try String(
+            contentsOf: TestPaths.root.appending(path: "demo/chaos/runs.tsv"), encoding: .utf8)
+        for line in chaos.split(separator: "\n").dropFirst() {
+            let field = line.split(separator: "\t").map(String.init)
+            try add(TestPaths.root.appending(path: "demo/chaos/\(field[0])").path) {
+                $0.context.environment = "staging"
+                $0.context.branch = "main"
+                $0.context.commit = field[1]
+                $0.context.build = field[2]
+                $0.context.startedAt = Timestamp.parse(field[3])
+            }
+        }
+        for path in [
+            TestPaths.fixture("k6-runs", "custom-metrics-1.1.0/stream.ndjson.gz"),
+            TestPaths.fixture("k6-runs", "abort-on-fail-1.1.0/stream.ndjson.gz"),
+            TestPaths.fixture("slo-report", "slow-warning.json"),
+            TestPaths.fixture("chaostoolkit-continuous", "continuous-deviated.json"),
+        ] {
+            try add(path) { $0.context.branch = "feature/x" }
+        }
+        return submissions
+    }
+
+    /// Every table's rows, ordered by every column, values as text (numbers by their Double).
+    static func sqliteRows(_ path: String, table: String) throws -> [String] {
+        try DatabaseQueue(path: path).read { db in
+            let columns = try db.columns(in: table).count
+            let order = (1...columns).map(String.init).joined(separator: ", ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(order)").map {
+                row in
+                row.databaseValues.map { value -> String in
+                    switch value.storage {
+                    case .null: "null"
+                    case .int64(let number): "\(Double(number))"
+                    case .double(let number): "\(number)"
+                    case .string(let text): text
+                    case .blob(let data): "\\x" + data.map { String(format: "%02x", $0) }.joined()
+                    }
+                }.joined(separator: " | ")
+            }
+        }
+    }
+
+    static func postgresqlRows(_ cluster: PostgresCluster, _ database: String, table: String)
+        throws -> [String]
+    {
+        let columns = try cluster.psql(
+            """
+            SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_schema = 'public' AND table_name = '\(table)' ORDER BY ordinal_position
+            """, database: database
+        ).split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+        // Doubles travel as their shortest exact text: a JSON number would be re-parsed inexactly.
+        let values = columns.map { $0[1] == "double precision" ? "'d:' || \($0[0])::text" : $0[0] }
+        let order = columns.map { $0[0] }.joined(separator: ", ")
+        let json = try cluster.psql(
+            "SELECT json_build_array(\(values.joined(separator: ", "))) FROM \(table) ORDER BY \(order)",
+            database: database)
+        return try json.split(separator: "\n").map { line in
+            let values = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any] ?? []
+            return values.map { value -> String in
+                switch value {
+                case is NSNull: "null"
+                case let text as String where text.hasPrefix("d:"):
+                    Double(text.dropFirst(2)).map { "\($0)" } ?? text
+                case let text as String: text
+                case let number as NSNumber: "\(Double(number.int64Value))"
+                default: "\(value)"
+                }
+            }.joined(separator: " | ")
+        }
+    }
+
+    @Test func bothWritersStoreTheSameRows() async throws {
+        let submissions = try Self.submissions()
+        let now = try #require(Timestamp.parse("2026-12-01T12:00:00Z"))
+        let path = try TestPaths.temporaryDirectory().appending(path: "w.sqlite").path
+        let sqlite = try Warehouse(path: path)
+        let cluster = try PostgresCluster.shared()
+        let database = try cluster.createDatabase("parity")
+        let postgresql = try await PostgresWarehouse.open(
+            try PostgresURL(parsing: cluster.url(database: database)), password: cluster.password,
+            migrate: true)
+        for submission in submissions {
+            let stored = try sqlite.store(submission, now: now)
+            let pushed = try await postgresql.store(submission, now: now)
+            #expect(pushed == stored)
+        }
+        // The same content again is the same duplicate on both.
+        let again = try #require(submissions.last)
+        let duplicate = try await postgresql.store(again, now: now)
+        #expect(duplicate == (try sqlite.store(again, now: now)))
+        if case .duplicate = duplicate {} else { Issue.record("not a duplicate: \(duplicate)") }
+        await postgresql.close()
+
+        let tables = try await DatabaseQueue(path: path).read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'table'
+                    AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migration' ORDER BY name
+                    """)
+        }
+        var compared = 0
+        for table in tables {
+            let expected = try Self.sqliteRows(path, table: table)
+            let actual = try Self.postgresqlRows(cluster, database, table: table)
+            #expect(actual.count == expected.count, "\(table)")
+            for (row, (want, got)) in zip(expected, actual).enumerated() where want != got {
+                Issue.record(
+                    "\(table) row \(row + 1):\n  SQLite:     \(want)\n  PostgreSQL: \(got)")
+                break
+            }
+            compared += expected.count
+        }
+        #expect(tables.contains("timeline") && tables.contains("chaos_activity"))
+        #expect(compared > 5_000)
+    }
+}
