@@ -28,6 +28,14 @@ public final class Warehouse: Sendable {
     /// Opens (and for `.readWrite` creates and migrates) the warehouse at `path`.
     public init(path: String, access: Access = .readWrite) throws {
         self.path = path
+        if PostgresURL.isPostgres(path) {
+            // Not a file name: refused before anything could create a file of that name or
+            // print the password it may hold.
+            throw PerfDBError(
+                .usage,
+                "\(PostgresURL.redact(path)): a PostgreSQL URL; this perfdb keeps its "
+                    + "warehouse in a SQLite file: give --db (or PERFDB_DB) a file path")
+        }
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if isDirectory.boolValue {

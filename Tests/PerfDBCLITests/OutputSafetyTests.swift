@@ -124,4 +124,24 @@ import Testing
         #expect(check.stdout.replacingOccurrences(of: "\\/", with: "/").contains(literal))
         #expect(show.stdout.contains("a|b`<b>x</b>"))
     }
+
+    /// A PostgreSQL URL is no file name: refused with exit 64 before any file is made, and the
+    /// password it holds is never printed.
+    @Test(arguments: [
+        ["ingest", "--db", "postgresql://ci:hunter2-secret@127.0.0.1:1/perf", "LOAD"],
+        ["runs", "list", "--db", "postgres://ci:hunter2-secret@db.example/perf"],
+        ["check", "latest"],
+    ])
+    func aPostgreSQLURLIsRefusedWithoutItsPassword(arguments: [String]) throws {
+        let cli = try CLI()
+        let load = CLI.fixture("k6-summary-export", "load.json")
+        let result = try cli.run(
+            arguments.map { $0 == "LOAD" ? load : $0 },
+            environment: ["PERFDB_DB": "postgresql://ci:hunter2-secret@127.0.0.1:1/perf"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("a PostgreSQL URL"))
+        #expect(result.stderr.contains("ci:***@"))
+        #expect(!(result.stdout + result.stderr).contains("hunter2"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cli.directory.path).isEmpty)
+    }
 }
