@@ -71,6 +71,16 @@ public final class PostgresWarehouse: Sendable {
         try? await connection.close()
     }
 
+    deinit {
+        // A warehouse left on an error path still hangs up.
+        if !connection.isClosed {
+            // The future keeps the connection until it is closed.
+            let connection = connection
+            let closing: EventLoopFuture<Void> = connection.close()
+            closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
+    }
+
     // MARK: - Connecting
 
     static func configuration(_ url: PostgresURL, password: String?) throws

@@ -3,9 +3,11 @@ import GRDB
 import PerfDBTestSupport
 import Testing
 
+@testable import PerfDBAnalysis
 @testable import PerfDBIngest
 @testable import PerfDBModel
 @testable import PerfDBPostgres
+@testable import PerfDBReport
 @testable import PerfDBStore
 
 /// The same runs stored through each engine's writer give the same rows, table by table.
@@ -106,16 +108,34 @@ import Testing
         }
     }
 
+    /// Both engines, empty: a SQLite file and a new PostgreSQL database.
+    struct Engines {
+        let path: String
+        let sqlite: Warehouse
+        let cluster: PostgresCluster
+        let database: String
+        let postgresql: PostgresWarehouse
+
+        init() async throws {
+            path = try TestPaths.temporaryDirectory().appending(path: "w.sqlite").path
+            sqlite = try Warehouse(path: path)
+            cluster = try PostgresCluster.shared()
+            database = try cluster.createDatabase("parity")
+            postgresql = try await PostgresWarehouse.open(
+                try PostgresURL(parsing: cluster.url(database: database)),
+                password: cluster.password, migrate: true)
+        }
+    }
+
+    static let now = Timestamp.parse("2026-12-01T12:00:00Z") ?? Date()
+
     @Test func bothWritersStoreTheSameRows() async throws {
         let submissions = try Self.submissions()
-        let now = try #require(Timestamp.parse("2026-12-01T12:00:00Z"))
-        let path = try TestPaths.temporaryDirectory().appending(path: "w.sqlite").path
-        let sqlite = try Warehouse(path: path)
-        let cluster = try PostgresCluster.shared()
-        let database = try cluster.createDatabase("parity")
-        let postgresql = try await PostgresWarehouse.open(
-            try PostgresURL(parsing: cluster.url(database: database)), password: cluster.password,
-            migrate: true)
+        let now = Self.now
+        let engines = try await Engines()
+        let (path, sqlite, cluster, database, postgresql) = (
+            engines.path, engines.sqlite, engines.cluster, engines.database, engines.postgresql
+        )
         for submission in submissions {
             let stored = try sqlite.store(submission, now: now)
             let pushed = try await postgresql.store(submission, now: now)
@@ -150,5 +170,55 @@ import Testing
         }
         #expect(tables.contains("timeline") && tables.contains("chaos_activity"))
         #expect(compared > 5_000)
+    }
+
+    /// Every run shown, every load run checked, and the whole scope report, gathered by each
+    /// engine's reader and rendered as JSON, are the same text.
+    @Test func bothReadersGatherTheSameInputs() async throws {
+        let now = Self.now
+        let engines = try await Engines()
+        let (sqlite, postgresql) = (engines.sqlite, engines.postgresql)
+        var ids: [Int64] = []
+        for submission in try Self.submissions() {
+            _ = try sqlite.store(submission, now: now)
+            if case .stored(let id) = try await postgresql.store(submission, now: now) {
+                ids.append(id)
+            }
+        }
+        let config = Config()
+        let settings = config.gatherSettings
+        let scope = Scope(scenario: "load", environment: "staging", branch: "main")
+        func views(_ reading: ((any StoreReader) throws -> [String]) throws -> [String]) throws
+            -> [String]
+        {
+            try reading { reader in
+                var texts: [String] = []
+                for id in ids {
+                    let detail = try reader.runDetail(.id(id))
+                    texts.append(try RunShowView(detail).render(.json))
+                    if detail.run.kind == .load, detail.run.scenario == "load" {
+                        let inputs = try reader.checkInputs(.id(id), settings: settings)
+                        let report = Gate(config: config).judge(
+                            inputs, failOn: .regression, onMissing: nil)
+                        texts.append(try CheckView(report).render(.json))
+                    }
+                }
+                let report = try ScopeReport(
+                    try reader.scopeInputs(scope: scope, last: 20, settings: settings),
+                    config: config)
+                texts.append(try ScopeReportView(report).render(.json))
+                return texts
+            }
+        }
+        let fromSQLite = try views { try sqlite.reading($0) }
+        let fromPostgreSQL = try views { try postgresql.reading($0) }
+        await postgresql.close()
+        #expect(fromSQLite.count == fromPostgreSQL.count)
+        #expect(fromSQLite.count > ids.count)
+        for (index, (want, got)) in zip(fromSQLite, fromPostgreSQL).enumerated() where want != got {
+            let line = zip(want.split(separator: "\n"), got.split(separator: "\n"))
+                .first { $0 != $1 }
+            Issue.record("view \(index): SQLite \(line?.0 ?? "") | PostgreSQL \(line?.1 ?? "")")
+        }
     }
 }

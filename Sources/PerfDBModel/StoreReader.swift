@@ -1,10 +1,9 @@
 import Foundation
-import PerfDBModel
 
 /// The reads of the warehouse, answered inside one read transaction.
 ///
 /// Every call on one reader sees the same consistent snapshot, whatever is written meanwhile.
-/// The SQLite warehouse is one implementation; gathering (``StoreReader/checkInputs(_:settings:)`` and the others) is
+/// Each engine implements it (`SQLiteReader`, `PostgresReader`); gathering (`checkInputs` and the others) is
 /// written once over this protocol.
 public protocol StoreReader {
     /// The run a reference names; exit 66 when there is none.
