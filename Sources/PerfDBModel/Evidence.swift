@@ -223,3 +223,15 @@ public struct VerdictRecord: Sendable, Equatable {
         self.evidence = evidence
     }
 }
+
+extension VerdictRecord.Evidence {
+    /// The JSON text stored in `verdict.evidence`, the same on every engine.
+    public func storedText() throws -> String {
+        let value: JSONValue =
+            switch self {
+            case .series(let series): try JSONValueEncoder().encode(series)
+            case .run(let run): try JSONValueEncoder().encode(run)
+            }
+        return JSONWriter.render(value, pretty: false)
+    }
+}

@@ -329,7 +329,7 @@ struct Merger {
             guard let evidence = try? Warehouse.evidence(text, ofSeries: ofSeries) else {
                 return .text(text)
             }
-            return .text(try Warehouse.evidenceText(remapped(evidence)))
+            return .text(try remapped(evidence).storedText())
         }
     }
 

@@ -19,7 +19,7 @@ extension Warehouse {
                 let id = try record.series.flatMap { try Int64.fetchOne(seriesID, arguments: [$0]) }
                 try insert.execute(arguments: [
                     run, id, record.statistic, record.verdict, record.value, record.baseline,
-                    record.changePct, try Self.evidenceText(record.evidence), decided,
+                    record.changePct, try record.evidence.storedText(), decided,
                 ])
             }
         }
@@ -32,16 +32,6 @@ extension Warehouse {
         try write { db in
             try insertEvaluation(evaluation, runID: run, evaluatedRunID: run, at: date, in: db)
         }
-    }
-
-    /// The stored JSON of a verdict's evidence.
-    static func evidenceText(_ evidence: VerdictRecord.Evidence) throws -> String {
-        let value: JSONValue =
-            switch evidence {
-            case .series(let series): try JSONValueEncoder().encode(series)
-            case .run(let run): try JSONValueEncoder().encode(run)
-            }
-        return JSONWriter.render(value, pretty: false)
     }
 
     /// A verdict's stored evidence, read back as the type it was written as: a series' when the

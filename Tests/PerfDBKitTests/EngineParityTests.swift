@@ -210,15 +210,57 @@ import Testing
                 return texts
             }
         }
-        let fromSQLite = try views { try sqlite.reading($0) }
-        let fromPostgreSQL = try views { try postgresql.reading($0) }
-        await postgresql.close()
-        #expect(fromSQLite.count == fromPostgreSQL.count)
-        #expect(fromSQLite.count > ids.count)
-        for (index, (want, got)) in zip(fromSQLite, fromPostgreSQL).enumerated() where want != got {
-            let line = zip(want.split(separator: "\n"), got.split(separator: "\n"))
-                .first { $0 != $1 }
-            Issue.record("view \(index): SQLite \(line?.0 ?? "") | PostgreSQL \(line?.1 ?? "")")
+        func compare(_ stage: String) throws {
+            let fromSQLite = try views { try sqlite.reading($0) }
+            let fromPostgreSQL = try views { try postgresql.reading($0) }
+            #expect(fromSQLite.count == fromPostgreSQL.count)
+            #expect(fromSQLite.count > ids.count)
+            for (index, (want, got)) in zip(fromSQLite, fromPostgreSQL).enumerated()
+            where want != got {
+                let line = zip(want.split(separator: "\n"), got.split(separator: "\n"))
+                    .first { $0 != $1 }
+                Issue.record(
+                    "\(stage) view \(index): SQLite \(line?.0 ?? "") | PostgreSQL \(line?.1 ?? "")")
+            }
         }
+        try compare("before recording")
+        // Record every load run's check (in order, so later baselines hold earlier regressions
+        // out) and an SLO evaluation of the newest, then gather again.
+        var judged: [Int64] = []
+        for id in ids {
+            guard
+                let inputs = try? sqlite.reading({
+                    try $0.checkInputs(.id(id), settings: settings)
+                })
+            else { continue }
+            judged.append(id)
+            let records = Gate(config: config).judge(inputs, failOn: .regression, onMissing: nil)
+                .records
+            let again = try postgresql.reading { try $0.checkInputs(.id(id), settings: settings) }
+            let pushed = Gate(config: config).judge(again, failOn: .regression, onMissing: nil)
+                .records
+            #expect(pushed == records)
+            try sqlite.recordVerdicts(records, run: id, now: now)
+            try await postgresql.recordVerdicts(pushed, run: id, now: now)
+        }
+        let last = try #require(judged.last)
+        let newest = try sqlite.reading {
+            try $0.checkInputs(
+                .id(last), judgedBy: "SLOs judge", settings: settings, distributions: false)
+        }
+        if let run = newest.run.id {
+            let evaluation = SLOJudge(config: config).check(newest)
+            try sqlite.recordEvaluation(evaluation, of: run, at: now)
+            try await postgresql.recordEvaluation(evaluation, of: run, at: now)
+        }
+        for table in ["verdict", "slo_evaluation", "slo_result"] {
+            #expect(
+                try Self.sqliteRows(engines.path, table: table)
+                    == Self.postgresqlRows(engines.cluster, engines.database, table: table),
+                "\(table)")
+        }
+        #expect(try Self.sqliteRows(engines.path, table: "verdict").count > 100)
+        try compare("after recording")
+        await postgresql.close()
     }
 }

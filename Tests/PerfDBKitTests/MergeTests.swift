@@ -159,7 +159,7 @@ import Testing
                 "p_value":0.001,"direction":"regression"}]}
                 """, ofSeries: false)
             #expect(
-                try Warehouse.evidenceText(merger.remapped(run))
+                try merger.remapped(run).storedText()
                     == """
                     {"baseline":{"kind":"pinned-window","runs":[12],"held_back_at":11,\
                     "accepted_at":null,"pin":{"id":5,"kind":"window","run_id":12,"window":5,\
