@@ -263,4 +263,66 @@ import Testing
         try compare("after recording")
         await postgresql.close()
     }
+
+    /// Eight writers store the same runs at once, each in another order: every run is stored
+    /// once, the others see duplicates, nobody deadlocks, and the tables hold what one writer
+    /// alone stores; a reader meanwhile sees each run whole or not at all.
+    @Test func eightWritersAtOnceStoreEachRunOnce() async throws {
+        let submissions = try Self.submissions()
+        let engines = try await Engines()
+        let (cluster, database) = (engines.cluster, engines.database)
+        let location = try PostgresURL(parsing: cluster.url(database: database))
+        for submission in submissions { _ = try engines.sqlite.store(submission, now: Self.now) }
+        let outcomes = try await withThrowingTaskGroup(of: [StoreOutcome].self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    let warehouse = try await PostgresWarehouse.open(
+                        location, password: cluster.password, migrate: true)
+                    var outcomes: [StoreOutcome] = []
+                    let order = submissions.indices.map {
+                        submissions[($0 + writer * 3) % submissions.count]
+                    }
+                    for submission in order {
+                        outcomes.append(try await warehouse.store(submission, now: Self.now))
+                    }
+                    await warehouse.close()
+                    return outcomes
+                }
+            }
+            group.addTask {
+                // A reader: every run it sees has all its measurements.
+                let expected = Dictionary(
+                    submissions.map {
+                        ($0.contentDigest, $0.batch.series.reduce(0) { $0 + $1.statistics.count })
+                    },
+                    uniquingKeysWith: { first, _ in first })
+                for _ in 0..<20 {
+                    let rows = try cluster.psql(
+                        """
+                        SELECT r.content_digest, count(m.value) FROM run r
+                        LEFT JOIN measurement m ON m.run_id = r.id GROUP BY r.content_digest
+                        """, database: database)
+                    for line in rows.split(separator: "\n") {
+                        let fields = line.split(separator: "|").map(String.init)
+                        #expect(Int(fields[1]) == expected[fields[0]], "partial run \(fields[0])")
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return []
+            }
+            var all: [StoreOutcome] = []
+            for try await outcomes in group { all += outcomes }
+            return all
+        }
+        let stored = outcomes.filter { if case .stored = $0 { true } else { false } }.count
+        #expect(stored == submissions.count)
+        #expect(outcomes.count == 8 * submissions.count)
+        for table in ["run", "measurement", "series", "series_tag", "timeline", "distribution"] {
+            let count = try cluster.psql("SELECT count(*) FROM \(table)", database: database)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(
+                Int(count) == (try Self.sqliteRows(engines.path, table: table).count), "\(table)")
+        }
+        await engines.postgresql.close()
+    }
 }
