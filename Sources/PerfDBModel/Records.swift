@@ -176,25 +176,21 @@ public struct SLOResultRecord: Codable, Sendable, Equatable {
     public var priority: SLOPriority
     public var recommendation: String?
 
-    /// Creates a result record.
-    public init(
-        evaluationId: Int64, name: String, title: String?, series: String, statistic: String,
-        comparator: SLOComparator, target: Double, warning: Double?, unit: String?,
-        actual: Double?, status: SLOStatus, priority: SLOPriority, recommendation: String?
-    ) {
+    /// The record of `result` within evaluation `evaluationId`.
+    public init(_ result: SLOResultValue, evaluationId: Int64) {
         self.evaluationId = evaluationId
-        self.name = name
-        self.title = title
-        self.series = series
-        self.statistic = statistic
-        self.comparator = comparator
-        self.target = target
-        self.warning = warning
-        self.unit = unit
-        self.actual = actual
-        self.status = status
-        self.priority = priority
-        self.recommendation = recommendation
+        name = result.name
+        title = result.title
+        series = result.series
+        statistic = result.statistic
+        comparator = result.comparator
+        target = result.target
+        warning = result.warning
+        unit = result.unit
+        actual = result.actual
+        status = result.status
+        priority = result.priority
+        recommendation = result.recommendation
     }
 }
 

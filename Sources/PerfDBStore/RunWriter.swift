@@ -167,14 +167,7 @@ extension Warehouse {
             throw PerfDBError(.internal, "SLO evaluation inserted without id")
         }
         for result in slo.results {
-            try SLOResultRecord(
-                evaluationId: evaluationID, name: result.name, title: result.title,
-                series: result.series, statistic: result.statistic,
-                comparator: result.comparator, target: result.target,
-                warning: result.warning, unit: result.unit, actual: result.actual,
-                status: result.status, priority: result.priority,
-                recommendation: result.recommendation
-            ).insert(db)
+            try SLOResultRecord(result, evaluationId: evaluationID).insert(db)
         }
     }
 

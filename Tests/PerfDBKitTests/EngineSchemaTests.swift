@@ -220,15 +220,21 @@ func migrationFiles(_ engine: String) throws -> [(identifier: String, sql: Strin
         }
 }
 
+/// A new database on `cluster` with every file of `migrations/postgresql/` applied by psql.
+func migratedPostgresDatabase(_ cluster: PostgresCluster, prefix: String = "schema") throws
+    -> String
+{
+    let database = try cluster.createDatabase(prefix)
+    for migration in try migrationFiles("postgresql") {
+        try cluster.psql(migration.sql, database: database)
+    }
+    return database
+}
+
 @Suite(.serialized) struct EngineSchemaTests {
-    /// A new database on the shared cluster with every PostgreSQL migration applied.
     private func migratedDatabase() throws -> (PostgresCluster, String) {
         let cluster = try PostgresCluster.shared()
-        let database = try cluster.createDatabase("schema")
-        for migration in try migrationFiles("postgresql") {
-            try cluster.psql(migration.sql, database: database)
-        }
-        return (cluster, database)
+        return (cluster, try migratedPostgresDatabase(cluster))
     }
 
     @Test func bothEnginesHaveTheSameMigrations() throws {

@@ -92,10 +92,7 @@ import Testing
         let warehouse = try await PostgresWarehouse.open(
             try url(cluster, database), password: cluster.password, migrate: true)
         await warehouse.close()
-        let reference = try cluster.createDatabase("reference")
-        for migration in try migrationFiles("postgresql") {
-            try cluster.psql(migration.sql, database: reference)
-        }
+        let reference = try migratedPostgresDatabase(cluster, prefix: "reference")
         #expect(
             try SchemaShape.postgresql(cluster, database: database)
                 == SchemaShape.postgresql(cluster, database: reference))
