@@ -9,12 +9,12 @@ extension PostgresWarehouse {
     /// The identifiers this perfdb knows, in order.
     public static var knownMigrations: [String] { embeddedMigrations.map(\.identifier) }
 
-    func prepareSchema(migrate: Bool) async throws {
-        let applied = try await appliedMigrations()
+    func prepareSchema(migrate: Bool, create: Bool) throws {
+        let applied = try appliedMigrations()
         try refuseNewer(applied ?? [])
         guard let missing = Self.knownMigrations.first(where: { !(applied ?? []).contains($0) })
         else { return }
-        guard migrate else {
+        guard migrate, create || applied != nil else {
             if applied == nil {
                 throw PerfDBError(
                     .inputNotFound,
@@ -26,21 +26,18 @@ extension PostgresWarehouse {
                 "\(url.redacted): schema needs migration \(missing); run a writing command "
                     + "(e.g. perfdb ingest) first")
         }
-        try await migrateUnderLock()
+        try migrateUnderLock()
     }
 
     /// The applied identifiers, or nil when the database has no perfdb schema yet.
-    func appliedMigrations() async throws -> Set<String>? {
-        let exists = try await connection.query(
-            "SELECT to_regclass('public.schema_migration') IS NOT NULL", logger: logger)
-        var found = false
-        for try await value in exists.decode(Bool.self) { found = value }
-        guard found else { return nil }
-        let rows = try await connection.query(
-            "SELECT identifier FROM schema_migration", logger: logger)
-        var applied: Set<String> = []
-        for try await identifier in rows.decode(String.self) { applied.insert(identifier) }
-        return applied
+    func appliedMigrations() throws -> Set<String>? {
+        let exists = try single(
+            "SELECT to_regclass('public.schema_migration') IS NOT NULL", as: Bool.self)
+        guard exists == true else { return nil }
+        return Set(
+            try rows("SELECT identifier FROM schema_migration").map {
+                try Self.decode($0, as: String.self)
+            })
     }
 
     private func refuseNewer(_ applied: Set<String>) throws {
@@ -54,12 +51,11 @@ extension PostgresWarehouse {
         }
     }
 
-    private func migrateUnderLock() async throws {
-        try await execute("BEGIN")
+    private func migrateUnderLock() throws {
+        try execute("BEGIN")
         do {
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-            try await execute(
+            try execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            try execute(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migration (
                     identifier text PRIMARY KEY,
@@ -67,26 +63,22 @@ extension PostgresWarehouse {
                 )
                 """)
             // Another perfdb may have migrated while this one waited for the lock.
-            let applied = try await appliedMigrations() ?? []
+            let applied = try appliedMigrations() ?? []
             try refuseNewer(applied)
             for migration in embeddedMigrations where !applied.contains(migration.identifier) {
                 for statement in SQLStatements.split(migration.sql) {
-                    try await executeUnbound(statement)
+                    try executeUnbound(statement)
                 }
                 let now = Timestamp.format(Date())
-                _ = try await connection.query(
+                try execute(
                     """
                     INSERT INTO schema_migration (identifier, applied_at)
                     VALUES (\(migration.identifier), \(now))
-                    """, logger: logger)
+                    """)
             }
-            try await execute("COMMIT")
+            try execute("COMMIT")
         } catch {
-            try? await execute("ROLLBACK")
-            if let error = error as? PSQLError {
-                throw PerfDBError(
-                    .io, "\(url.redacted): migration failed: \(Self.describe(error))")
-            }
+            try? execute("ROLLBACK")
             throw error
         }
     }
@@ -94,8 +86,8 @@ extension PostgresWarehouse {
 
 extension PostgresWarehouse {
     /// Runs one statement of perfdb's own SQL text, without parameters (a migration's).
-    func executeUnbound(_ sql: String) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    func executeUnbound(_ sql: String) throws {
+        try execute(PostgresQuery(unsafeSQL: sql))
     }
 }
 

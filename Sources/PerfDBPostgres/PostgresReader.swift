@@ -12,17 +12,18 @@ import PostgresNIO
 public struct PostgresReader: StoreReader {
     let connection: PostgresConnection
     let logger: Logger
+    let url: PostgresURL
     /// The redacted URL, for messages.
-    let location: String
+    var location: String { url.redacted }
 
     /// The rows of a statement (the reader's methods are synchronous, as gathering is).
     func rows(_ query: PostgresQuery) throws -> [PostgresRandomAccessRow] {
         do {
-            return try connection.query(query, logger: logger).wait().rows.map {
-                $0.makeRandomAccess()
-            }
+            return try PostgresWarehouse.result(
+                of: query, on: connection, logger: logger, url: url
+            ).rows.map { $0.makeRandomAccess() }
         } catch let error as PSQLError {
-            throw PerfDBError(.io, "\(location): \(PostgresWarehouse.describe(error))")
+            throw PostgresWarehouse.translate(error, url: url)
         }
     }
 
@@ -342,17 +343,14 @@ extension PostgresWarehouse {
     ///
     /// Synchronous, as gathering is: call it outside the connection's event loop.
     public func reading<T>(_ body: (any StoreReader) throws -> T) throws -> T {
-        func run(_ sql: String) throws {
-            _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
-        }
-        try run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
             let value = try body(
-                PostgresReader(connection: connection, logger: logger, location: url.redacted))
-            try run("COMMIT")
+                PostgresReader(connection: connection, logger: logger, url: url))
+            try execute("COMMIT")
             return value
         } catch {
-            try? run("ROLLBACK")
+            try? execute("ROLLBACK")
             throw error
         }
     }

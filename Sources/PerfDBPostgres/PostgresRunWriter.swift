@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PerfDBCodec
 import PerfDBModel
 import PostgresNIO
@@ -16,26 +17,26 @@ extension PostgresWarehouse {
     /// The same content digest again is a duplicate unless `replace` is set, in which case the
     /// earlier run is deleted first.
     public func store(_ submission: RunSubmission, replace: Bool = false, now: Date = Date())
-        async throws -> StoreOutcome
+        throws -> StoreOutcome
     {
         do {
-            return try await transaction {
+            return try transaction {
                 var replaced: Int64?
-                if let existing = try await existingRun(submission) {
+                if let existing = try existingRun(submission) {
                     guard replace else { return .duplicate(runID: existing) }
-                    try await execute("DELETE FROM run WHERE id = \(existing)")
+                    try execute("DELETE FROM run WHERE id = \(existing)")
                     replaced = existing
                 }
-                guard let runID = try await insertRunRow(submission.runRecord(now: now)) else {
+                guard let runID = try insertRunRow(submission.runRecord(now: now)) else {
                     throw StoredMeanwhile()
                 }
-                try await insertContents(submission, runID: runID, now: now)
+                try insertContents(submission, runID: runID, now: now)
                 if let replaced { return .replaced(oldRunID: replaced, runID: runID) }
                 return .stored(runID: runID)
             }
         } catch is StoredMeanwhile {
             // Another writer stored the same content between the look-up and the insert.
-            guard let existing = try await existingRun(submission) else {
+            guard let existing = try existingRun(submission) else {
                 throw PerfDBError(.internal, "\(url.redacted): a run with this digest vanished")
             }
             return .duplicate(runID: existing)
@@ -45,16 +46,16 @@ extension PostgresWarehouse {
     /// Another writer committed the same content digest first.
     private struct StoredMeanwhile: Error {}
 
-    private func existingRun(_ submission: RunSubmission) async throws -> Int64? {
+    private func existingRun(_ submission: RunSubmission) throws -> Int64? {
         let digests = [submission.contentDigest] + (submission.legacyDigest.map { [$0] } ?? [])
-        return try await single(
+        return try single(
             "SELECT id FROM run WHERE content_digest = ANY(\(digests)) ORDER BY id LIMIT 1",
             as: Int64.self)
     }
 
     /// Inserts the run row; nil when a run with the same digest exists already.
-    private func insertRunRow(_ run: RunRecord) async throws -> Int64? {
-        try await single(
+    private func insertRunRow(_ run: RunRecord) throws -> Int64? {
+        try single(
             """
             INSERT INTO run (kind, tool, tool_version, source_format, source_file, scenario,
                 environment, branch, commit_id, build_id, build_url, pull_request, ci_provider,
@@ -74,29 +75,29 @@ extension PostgresWarehouse {
     }
 
     private func insertContents(_ submission: RunSubmission, runID: Int64, now: Date)
-        async throws
+        throws
     {
         let batch = submission.batch
         let labels = batch.labels.merging(submission.context.labels) { _, flag in flag }
             .sorted { $0.key < $1.key }
         if !labels.isEmpty {
-            try await execute(
+            try execute(
                 """
                 INSERT INTO run_label (run_id, key, value)
                 SELECT \(runID), * FROM unnest(\(labels.map(\.key)), \(labels.map(\.value)))
                 """)
         }
-        let ids = try await seriesIDs(for: batch)
-        try await insertMeasurements(batch, runID: runID, ids: ids)
-        try await insertTimelines(batch.timelines, runID: runID, ids: ids)
-        try await insertVerdicts(batch, runID: runID, ids: ids)
+        let ids = try seriesIDs(for: batch)
+        try insertMeasurements(batch, runID: runID, ids: ids)
+        try insertTimelines(batch.timelines, runID: runID, ids: ids)
+        try insertVerdicts(batch, runID: runID, ids: ids)
         if let slo = batch.slo {
-            try await insertEvaluation(
+            try insertEvaluation(
                 slo, runID: runID, evaluatedRunID: nil,
                 at: slo.evaluatedAt ?? submission.startedAt(now: now))
         }
         if let chaos = batch.chaos {
-            try await insertChaos(chaos, runID: runID)
+            try insertChaos(chaos, runID: runID)
         }
     }
 
@@ -104,7 +105,7 @@ extension PostgresWarehouse {
 
     /// The series a batch names, in the order the SQLite engine creates them, so both engines
     /// number series alike when fed the same runs.
-    private func seriesIDs(for batch: IngestBatch) async throws -> [SeriesKey: Int64] {
+    private func seriesIDs(for batch: IngestBatch) throws -> [SeriesKey: Int64] {
         var wanted: [(key: SeriesKey, fields: [String])] = []
         var seen: Set<SeriesKey> = []
         func want(_ key: SeriesKey, _ type: MetricType?, _ unit: String, _ direction: Direction) {
@@ -117,16 +118,15 @@ extension PostgresWarehouse {
             want(timeline.key, timeline.type, timeline.unit, timeline.direction)
         }
         for threshold in batch.thresholds { want(threshold.series, nil, "", .neutral) }
-        var ids = try await lookUpSeries(wanted.map(\.key))
+        var ids = try lookUpSeries(wanted.map(\.key))
         let missing = wanted.filter { ids[$0.key] == nil }
         guard !missing.isEmpty else { return ids }
-        try await connection.query(
-            "SELECT pg_advisory_xact_lock(\(Self.seriesLock))", logger: logger)
-        ids = try await lookUpSeries(wanted.map(\.key))
+        try execute("SELECT pg_advisory_xact_lock(\(Self.seriesLock))")
+        ids = try lookUpSeries(wanted.map(\.key))
         for series in missing where ids[series.key] == nil {
             let fields = series.fields
             guard
-                let id = try await single(
+                let id = try single(
                     """
                     INSERT INTO series (name, metric, metric_type, unit, direction)
                     VALUES (\(series.key.name), \(fields[0]), \(fields[1]), \(fields[2]),
@@ -136,7 +136,7 @@ extension PostgresWarehouse {
             else { throw PerfDBError(.internal, "series inserted without id") }
             let tags = series.key.tags
             if !tags.isEmpty {
-                try await execute(
+                try execute(
                     """
                     INSERT INTO series_tag (series_id, key, value)
                     SELECT \(id), * FROM unnest(\(tags.map(\.key)), \(tags.map(\.value)))
@@ -147,12 +147,13 @@ extension PostgresWarehouse {
         return ids
     }
 
-    private func lookUpSeries(_ keys: [SeriesKey]) async throws -> [SeriesKey: Int64] {
+    private func lookUpSeries(_ keys: [SeriesKey]) throws -> [SeriesKey: Int64] {
         let byName = Dictionary(keys.map { ($0.name, $0) }) { first, _ in first }
-        let rows = try await connection.query(
-            "SELECT name, id FROM series WHERE name = ANY(\(Array(byName.keys)))", logger: logger)
+        let found = try rows(
+            "SELECT name, id FROM series WHERE name = ANY(\(Array(byName.keys)))")
         var ids: [SeriesKey: Int64] = [:]
-        for try await (name, id) in rows.decode((String, Int64).self) {
+        for row in found {
+            let (name, id) = try Self.decode(row, as: (String, Int64).self)
             if let key = byName[name] { ids[key] = id }
         }
         return ids
@@ -161,7 +162,7 @@ extension PostgresWarehouse {
     // MARK: - Figures
 
     private func insertMeasurements(_ batch: IngestBatch, runID: Int64, ids: [SeriesKey: Int64])
-        async throws
+        throws
     {
         var series: [Int64] = []
         var statistics: [String] = []
@@ -175,7 +176,7 @@ extension PostgresWarehouse {
             }
         }
         if !series.isEmpty {
-            try await execute(
+            try execute(
                 """
                 INSERT INTO measurement (series_id, run_id, statistic, value)
                 SELECT s, \(runID), st, v FROM unnest(\(series), \(statistics), \(values))
@@ -186,7 +187,7 @@ extension PostgresWarehouse {
         let distributions = batch.distributions.sorted { $0.key < $1.key }
             .compactMap { key, buckets in ids[key].map { ($0, buckets) } }
         for (seriesID, buckets) in distributions {
-            try await execute(
+            try execute(
                 """
                 INSERT INTO distribution (run_id, series_id, encoding, count, data)
                 VALUES (\(runID), \(seriesID), \(DistributionCodec.encoding),
@@ -197,7 +198,7 @@ extension PostgresWarehouse {
 
     private func insertTimelines(
         _ timelines: [TimelineSeries], runID: Int64, ids: [SeriesKey: Int64]
-    ) async throws {
+    ) throws {
         var series: [Int64] = []
         var starts: [String] = []
         var seconds: [Double] = []
@@ -221,7 +222,7 @@ extension PostgresWarehouse {
             }
         }
         guard !series.isEmpty else { return }
-        try await execute(
+        try execute(
             """
             INSERT INTO timeline (run_id, series_id, bucket_start, bucket_seconds, count, avg,
                 min, max, p50, p95, p99, rate, sum)
@@ -237,11 +238,11 @@ extension PostgresWarehouse {
 
     /// The tool's own thresholds and checks.
     private func insertVerdicts(_ batch: IngestBatch, runID: Int64, ids: [SeriesKey: Int64])
-        async throws
+        throws
     {
         for threshold in batch.thresholds {
             guard let id = ids[threshold.series] else { continue }
-            try await execute(
+            try execute(
                 """
                 INSERT INTO threshold_result (run_id, series_id, expression, passed, abort_on_fail)
                 VALUES (\(runID), \(id), \(threshold.expression), \(threshold.passed.map(flag)),
@@ -251,7 +252,7 @@ extension PostgresWarehouse {
                 """)
         }
         for check in batch.checks {
-            try await execute(
+            try execute(
                 """
                 INSERT INTO check_result (run_id, group_path, name, passes, fails)
                 VALUES (\(runID), \(check.groupPath), \(check.name), \(Int64(check.passes)),
@@ -265,9 +266,9 @@ extension PostgresWarehouse {
     /// Stores an SLO evaluation and its results.
     func insertEvaluation(
         _ slo: SLOEvaluationValue, runID: Int64, evaluatedRunID: Int64?, at date: Date
-    ) async throws {
+    ) throws {
         guard
-            let evaluationID = try await single(
+            let evaluationID = try single(
                 """
                 INSERT INTO slo_evaluation (run_id, evaluated_run_id, evaluated_at,
                     overall_status, exit_code, score)
@@ -277,7 +278,7 @@ extension PostgresWarehouse {
                 """, as: Int64.self)
         else { throw PerfDBError(.internal, "SLO evaluation inserted without id") }
         for result in slo.results {
-            try await execute(
+            try execute(
                 """
                 INSERT INTO slo_result (evaluation_id, name, title, series, statistic,
                     comparator, target, warning, unit, actual, status, priority, recommendation)
@@ -290,9 +291,9 @@ extension PostgresWarehouse {
         }
     }
 
-    private func insertChaos(_ chaos: ChaosExperimentValue, runID: Int64) async throws {
+    private func insertChaos(_ chaos: ChaosExperimentValue, runID: Int64) throws {
         let record = ChaosExperimentRecord(chaos, runId: runID)
-        try await execute(
+        try execute(
             """
             INSERT INTO chaos_experiment (run_id, experiment_id, name, family, fault_type,
                 blast_radius, target, steady_state_before, steady_state_after, outcome,
@@ -310,7 +311,7 @@ extension PostgresWarehouse {
             """)
         for (index, activity) in chaos.activities.enumerated() {
             let row = ChaosActivityRecord(activity, runId: runID, seq: index + 1)
-            try await execute(
+            try execute(
                 """
                 INSERT INTO chaos_activity (run_id, seq, phase, type, name, status,
                     tolerance_met, started_at, ended_at, duration_s)
@@ -326,34 +327,60 @@ extension PostgresWarehouse {
 
 extension PostgresWarehouse {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T>(_ body: () async throws -> T) async throws -> T {
-        try await execute("BEGIN")
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
         do {
-            let value = try await body()
-            try await execute("COMMIT")
+            let value = try body()
+            try execute("COMMIT")
             return value
         } catch {
-            try? await execute("ROLLBACK")
-            if let error = error as? PSQLError {
-                throw PerfDBError(.io, "\(url.redacted): \(Self.describe(error))")
-            }
+            try? execute("ROLLBACK")
             throw error
         }
     }
 
+    /// The rows of a statement with bound values; a server error becomes one line (exit 75
+    /// when the connection was lost, so that the store can reconnect and try again).
+    func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
+        do {
+            return Array(try Self.result(of: query, on: connection, logger: logger, url: url).rows)
+        } catch let error as PSQLError {
+            throw Self.translate(error, url: url)
+        }
+    }
+
+    /// The result of a statement, or exit 75 when the connection closes first.
+    ///
+    /// A statement sent on a connection that has just closed is dropped without an answer, so
+    /// waiting for the answer alone could wait forever: the wait ends when the connection closes.
+    static func result(
+        of query: PostgresQuery, on connection: PostgresConnection, logger: Logger,
+        url: PostgresURL
+    ) throws -> PostgresQueryResult {
+        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        connection.closeFuture.whenComplete { _ in answer.fail(ConnectionClosed()) }
+        connection.query(query, logger: logger).cascade(to: answer)
+        do {
+            return try answer.futureResult.wait()
+        } catch is ConnectionClosed {
+            throw PerfDBError(.busy, "\(url.redacted): the server closed the connection")
+        }
+    }
+
+    /// The connection closed before the statement was answered.
+    private struct ConnectionClosed: Error {}
+
     /// Runs a statement with bound values.
-    func execute(_ query: PostgresQuery) async throws {
-        try await connection.query(query, logger: logger)
+    func execute(_ query: PostgresQuery) throws {
+        _ = try rows(query)
     }
 
     /// The first column of the first row, if any.
     func single<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type)
-        async throws -> T?
+        throws -> T?
     {
-        let rows = try await connection.query(query, logger: logger)
-        var first: T?
-        for try await value in rows.decode(T.self) where first == nil { first = value }
-        return first
+        guard let row = try rows(query).first else { return nil }
+        return try Self.decode(row, as: T.self)
     }
 }
 

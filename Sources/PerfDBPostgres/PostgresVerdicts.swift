@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresWarehouse {
     /// Records a check's verdicts of `run`, replacing the run's earlier ones.
     public func recordVerdicts(_ records: [VerdictRecord], run: Int64, now: Date = Date())
-        async throws
+        throws
     {
         // Nullable values travel as text ('' is NULL): arrays of optionals do not bind.
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
@@ -17,11 +17,11 @@ extension PostgresWarehouse {
         let baselines = records.map { text($0.baseline) }
         let changes = records.map { text($0.changePct) }
         let evidence = try records.map { try $0.evidence.storedText() }
-        try await transaction {
-            try await execute("DELETE FROM verdict WHERE run_id = \(run)")
+        try transaction {
+            try execute("DELETE FROM verdict WHERE run_id = \(run)")
             guard !records.isEmpty else { return }
             // In the records' order, so verdict ids follow it as on SQLite.
-            try await execute(
+            try execute(
                 """
                 INSERT INTO verdict (run_id, series_id, statistic, verdict, value, baseline_value,
                     change_pct, evidence, decided_at)
@@ -38,10 +38,10 @@ extension PostgresWarehouse {
 
     /// Records an SLO evaluation of load run `run` (by `slo check`).
     public func recordEvaluation(_ evaluation: SLOEvaluationValue, of run: Int64, at date: Date)
-        async throws
+        throws
     {
-        try await transaction {
-            try await insertEvaluation(evaluation, runID: run, evaluatedRunID: run, at: date)
+        try transaction {
+            try insertEvaluation(evaluation, runID: run, evaluatedRunID: run, at: date)
         }
     }
 }

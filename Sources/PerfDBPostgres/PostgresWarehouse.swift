@@ -24,12 +24,14 @@ public final class PostgresWarehouse: Sendable {
     /// Connects, retrying with backoff while the server is unreachable or starting.
     ///
     /// After `connectTimeout` it gives up with exit 75 and one line. A refused login or a
-    /// missing database is final at once. When `migrate` is true the schema is brought up to date; otherwise a
-    /// database that needs migrations is refused.
+    /// missing database is final at once. When `migrate` is true the schema is brought up to
+    /// date (and created when `create` is set, else a database without it is exit 66);
+    /// otherwise a database that needs migrations is refused. Synchronous, as the
+    /// commands are: call it outside the connection's event loop.
     public static func open(
         _ url: PostgresURL, password: String?, connectTimeout: Duration = .seconds(30),
-        migrate: Bool
-    ) async throws -> PostgresWarehouse {
+        migrate: Bool, create: Bool = true
+    ) throws -> PostgresWarehouse {
         var logger = Logger(label: "perfdb.postgresql")
         logger.logLevel = .critical
         let configuration = try configuration(url, password: password)
@@ -40,35 +42,53 @@ public final class PostgresWarehouse: Sendable {
         while true {
             attempt += 1
             do {
-                let connection = try await PostgresConnection.connect(
-                    configuration: configuration, id: attempt, logger: logger)
+                let connection = try PostgresConnection.connect(
+                    on: PostgresConnection.defaultEventLoopGroup.any(),
+                    configuration: configuration, id: attempt, logger: logger
+                ).wait()
                 let warehouse = PostgresWarehouse(
                     url: url, connection: connection, logger: logger)
                 do {
-                    try await warehouse.prepareSchema(migrate: migrate)
+                    try warehouse.prepareSchema(migrate: migrate, create: create)
                 } catch {
-                    try? await connection.close()
+                    warehouse.close()
                     throw error
                 }
                 return warehouse
             } catch let error as PSQLError where isTransient(error) {
-                if clock.now + delay > deadline {
-                    throw PerfDBError(
-                        .busy,
-                        "\(url.redacted): server unreachable after \(attempt) attempts in "
-                            + "\(connectTimeout.components.seconds) s: \(describe(error))")
-                }
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(2))
+                try wait(after: error, attempt: attempt, delay: &delay, until: deadline, url: url)
+            } catch let error as PerfDBError where error.code == .busy {
+                // The connection went while the schema was read: as unreachable.
+                try wait(after: error, attempt: attempt, delay: &delay, until: deadline, url: url)
             } catch let error as PSQLError {
                 throw PerfDBError(.io, "\(url.redacted): \(describe(error))")
             }
         }
     }
 
+    /// Sleeps before the next attempt, or gives up with exit 75 when that would pass the
+    /// deadline.
+    private static func wait(
+        after error: any Error, attempt: Int, delay: inout Duration,
+        until deadline: ContinuousClock.Instant, url: PostgresURL
+    ) throws {
+        let clock = ContinuousClock()
+        if clock.now + delay > deadline {
+            let reason =
+                (error as? PSQLError).map(describe) ?? (error as? PerfDBError)?.message
+                ?? "\(error)"
+            throw PerfDBError(
+                .busy,
+                "\(url.redacted): server unreachable after \(attempt) attempts: \(reason)")
+        }
+        let (seconds, attoseconds) = delay.components
+        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        delay = min(delay * 2, .seconds(2))
+    }
+
     /// Closes the connection.
-    public func close() async {
-        try? await connection.close()
+    public func close() {
+        try? connection.close().wait()
     }
 
     deinit {
@@ -131,10 +151,31 @@ public final class PostgresWarehouse: Sendable {
             let state = error.serverInfo?[.sqlState] ?? ""
             // 57P03 cannot_connect_now (starting up), 57P01 admin_shutdown, 53300 too many
             // connections, 08xxx connection exceptions.
-            return ["57P03", "57P01", "57P02", "53300"].contains(state) || state.hasPrefix("08")
+            // 40P01 deadlock and 40001 serialization failures: the transaction was rolled back
+            // and may be run again.
+            return ["57P03", "57P01", "57P02", "53300", "40P01", "40001"].contains(state)
+                || state.hasPrefix("08")
         default:
             return false
         }
+    }
+
+    /// The error a command reports for a PostgresNIO error: exit 75 when the connection was
+    /// lost or the server is restarting (waiting may help), else exit 74.
+    static func translate(_ error: PSQLError, url: PostgresURL) -> PerfDBError {
+        PerfDBError(isTransient(error) ? .busy : .io, "\(url.redacted): \(describe(error))")
+    }
+
+    /// Decodes a row's columns.
+    static func decode<T: PostgresDecodable>(_ row: PostgresRow, as type: T.Type) throws -> T {
+        try row.decode(T.self)
+    }
+
+    /// Decodes a row's columns as a tuple.
+    static func decode<each T: PostgresDecodable>(
+        _ row: PostgresRow, as type: (repeat each T).Type
+    ) throws -> (repeat each T) {
+        try row.decode((repeat each T).self)
     }
 
     /// One line for a PostgresNIO error, without the query text or the password.

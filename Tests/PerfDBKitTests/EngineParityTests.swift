@@ -116,12 +116,12 @@ import Testing
         let database: String
         let postgresql: PostgresWarehouse
 
-        init() async throws {
+        init() throws {
             path = try TestPaths.temporaryDirectory().appending(path: "w.sqlite").path
             sqlite = try Warehouse(path: path)
             cluster = try PostgresCluster.shared()
             database = try cluster.createDatabase("parity")
-            postgresql = try await PostgresWarehouse.open(
+            postgresql = try PostgresWarehouse.open(
                 try PostgresURL(parsing: cluster.url(database: database)),
                 password: cluster.password, migrate: true)
         }
@@ -129,26 +129,26 @@ import Testing
 
     static let now = Timestamp.parse("2026-12-01T12:00:00Z") ?? Date()
 
-    @Test func bothWritersStoreTheSameRows() async throws {
+    @Test func bothWritersStoreTheSameRows() throws {
         let submissions = try Self.submissions()
         let now = Self.now
-        let engines = try await Engines()
+        let engines = try Engines()
         let (path, sqlite, cluster, database, postgresql) = (
             engines.path, engines.sqlite, engines.cluster, engines.database, engines.postgresql
         )
         for submission in submissions {
             let stored = try sqlite.store(submission, now: now)
-            let pushed = try await postgresql.store(submission, now: now)
+            let pushed = try postgresql.store(submission, now: now)
             #expect(pushed == stored)
         }
         // The same content again is the same duplicate on both.
         let again = try #require(submissions.last)
-        let duplicate = try await postgresql.store(again, now: now)
+        let duplicate = try postgresql.store(again, now: now)
         #expect(duplicate == (try sqlite.store(again, now: now)))
         if case .duplicate = duplicate {} else { Issue.record("not a duplicate: \(duplicate)") }
-        await postgresql.close()
+        postgresql.close()
 
-        let tables = try await DatabaseQueue(path: path).read { db in
+        let tables = try DatabaseQueue(path: path).read { db in
             try String.fetchAll(
                 db,
                 sql: """
@@ -174,14 +174,14 @@ import Testing
 
     /// Every run shown, every load run checked, and the whole scope report, gathered by each
     /// engine's reader and rendered as JSON, are the same text.
-    @Test func bothReadersGatherTheSameInputs() async throws {
+    @Test func bothReadersGatherTheSameInputs() throws {
         let now = Self.now
-        let engines = try await Engines()
+        let engines = try Engines()
         let (sqlite, postgresql) = (engines.sqlite, engines.postgresql)
         var ids: [Int64] = []
         for submission in try Self.submissions() {
             _ = try sqlite.store(submission, now: now)
-            if case .stored(let id) = try await postgresql.store(submission, now: now) {
+            if case .stored(let id) = try postgresql.store(submission, now: now) {
                 ids.append(id)
             }
         }
@@ -241,7 +241,7 @@ import Testing
                 .records
             #expect(pushed == records)
             try sqlite.recordVerdicts(records, run: id, now: now)
-            try await postgresql.recordVerdicts(pushed, run: id, now: now)
+            try postgresql.recordVerdicts(pushed, run: id, now: now)
         }
         let last = try #require(judged.last)
         let newest = try sqlite.reading {
@@ -251,7 +251,7 @@ import Testing
         if let run = newest.run.id {
             let evaluation = SLOJudge(config: config).check(newest)
             try sqlite.recordEvaluation(evaluation, of: run, at: now)
-            try await postgresql.recordEvaluation(evaluation, of: run, at: now)
+            try postgresql.recordEvaluation(evaluation, of: run, at: now)
         }
         for table in ["verdict", "slo_evaluation", "slo_result"] {
             #expect(
@@ -261,35 +261,33 @@ import Testing
         }
         #expect(try Self.sqliteRows(engines.path, table: "verdict").count > 100)
         try compare("after recording")
-        await postgresql.close()
+        postgresql.close()
     }
 
     /// Eight writers store the same runs at once, each in another order: every run is stored
     /// once, the others see duplicates, nobody deadlocks, and the tables hold what one writer
     /// alone stores; a reader meanwhile sees each run whole or not at all.
-    @Test func eightWritersAtOnceStoreEachRunOnce() async throws {
+    @Test func eightWritersAtOnceStoreEachRunOnce() throws {
         let submissions = try Self.submissions()
-        let engines = try await Engines()
+        let engines = try Engines()
         let (cluster, database) = (engines.cluster, engines.database)
         let location = try PostgresURL(parsing: cluster.url(database: database))
         for submission in submissions { _ = try engines.sqlite.store(submission, now: Self.now) }
-        let outcomes = try await withThrowingTaskGroup(of: [StoreOutcome].self) { group in
-            for writer in 0..<8 {
-                group.addTask {
-                    let warehouse = try await PostgresWarehouse.open(
-                        location, password: cluster.password, migrate: true)
-                    var outcomes: [StoreOutcome] = []
-                    let order = submissions.indices.map {
-                        submissions[($0 + writer * 3) % submissions.count]
-                    }
-                    for submission in order {
-                        outcomes.append(try await warehouse.store(submission, now: Self.now))
-                    }
-                    await warehouse.close()
-                    return outcomes
+        let outcomes = try Threads.run(9) { writer -> [StoreOutcome] in
+            guard writer == 8 else {
+                let warehouse = try PostgresWarehouse.open(
+                    location, password: cluster.password, migrate: true)
+                var outcomes: [StoreOutcome] = []
+                let order = submissions.indices.map {
+                    submissions[($0 + writer * 3) % submissions.count]
                 }
+                for submission in order {
+                    outcomes.append(try warehouse.store(submission, now: Self.now))
+                }
+                warehouse.close()
+                return outcomes
             }
-            group.addTask {
+            do {
                 // A reader: every run it sees has all its measurements.
                 let expected = Dictionary(
                     submissions.map {
@@ -306,14 +304,11 @@ import Testing
                         let fields = line.split(separator: "|").map(String.init)
                         #expect(Int(fields[1]) == expected[fields[0]], "partial run \(fields[0])")
                     }
-                    try await Task.sleep(for: .milliseconds(50))
+                    Thread.sleep(forTimeInterval: 0.05)
                 }
                 return []
             }
-            var all: [StoreOutcome] = []
-            for try await outcomes in group { all += outcomes }
-            return all
-        }
+        }.flatMap { $0 }
         let stored = outcomes.filter { if case .stored = $0 { true } else { false } }.count
         #expect(stored == submissions.count)
         #expect(outcomes.count == 8 * submissions.count)
@@ -323,6 +318,6 @@ import Testing
             #expect(
                 Int(count) == (try Self.sqliteRows(engines.path, table: table).count), "\(table)")
         }
-        await engines.postgresql.close()
+        engines.postgresql.close()
     }
 }

@@ -86,12 +86,12 @@ import Testing
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test func aNewDatabaseGetsTheSchemaTheMigrationFilesBuild() async throws {
+    @Test func aNewDatabaseGetsTheSchemaTheMigrationFilesBuild() throws {
         let cluster = try PostgresCluster.shared()
         let database = try cluster.createDatabase("open")
-        let warehouse = try await PostgresWarehouse.open(
+        let warehouse = try PostgresWarehouse.open(
             try url(cluster, database), password: cluster.password, migrate: true)
-        await warehouse.close()
+        warehouse.close()
         let reference = try migratedPostgresDatabase(cluster, prefix: "reference")
         #expect(
             try SchemaShape.postgresql(cluster, database: database)
@@ -99,46 +99,40 @@ import Testing
         #expect(try appliedCount(cluster, database) == "\(PostgresWarehouse.knownMigrations.count)")
     }
 
-    @Test func fourProcessesUpgradingAtOnceMigrateOnce() async throws {
+    @Test func fourProcessesUpgradingAtOnceMigrateOnce() throws {
         let cluster = try PostgresCluster.shared()
         let database = try cluster.createDatabase("race")
         let location = try url(cluster, database)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 {
-                group.addTask {
-                    let warehouse = try await PostgresWarehouse.open(
-                        location, password: cluster.password, migrate: true)
-                    await warehouse.close()
-                }
-            }
-            try await group.waitForAll()
+        _ = try Threads.run(4) { _ in
+            try PostgresWarehouse.open(location, password: cluster.password, migrate: true)
+                .close()
         }
         #expect(try appliedCount(cluster, database) == "\(PostgresWarehouse.knownMigrations.count)")
     }
 
-    @Test func aDatabaseOfANewerPerfdbIsRefusedUntouched() async throws {
+    @Test func aDatabaseOfANewerPerfdbIsRefusedUntouched() throws {
         let cluster = try PostgresCluster.shared()
         let database = try cluster.createDatabase("newer")
         let location = try url(cluster, database)
-        let warehouse = try await PostgresWarehouse.open(
+        let warehouse = try PostgresWarehouse.open(
             location, password: cluster.password, migrate: true)
-        await warehouse.close()
+        warehouse.close()
         try cluster.psql(
             "INSERT INTO schema_migration VALUES ('9999_from_the_future', 'x')", database: database)
         let before = try cluster.schemaDump(database: database)
-        let error = await #expect(throws: PerfDBError.self) {
-            try await PostgresWarehouse.open(location, password: cluster.password, migrate: true)
+        let error = #expect(throws: PerfDBError.self) {
+            try PostgresWarehouse.open(location, password: cluster.password, migrate: true)
         }
         #expect(error?.code == .io)
         #expect(error?.message.contains("newer perfdb (schema 9999_from_the_future)") == true)
         #expect(try cluster.schemaDump(database: database) == before)
     }
 
-    @Test func readingAnEmptyDatabaseCreatesNothing() async throws {
+    @Test func readingAnEmptyDatabaseCreatesNothing() throws {
         let cluster = try PostgresCluster.shared()
         let database = try cluster.createDatabase("empty")
-        let error = await #expect(throws: PerfDBError.self) {
-            try await PostgresWarehouse.open(
+        let error = #expect(throws: PerfDBError.self) {
+            try PostgresWarehouse.open(
                 try url(cluster, database), password: cluster.password, migrate: false)
         }
         #expect(error?.code == .inputNotFound)
@@ -149,15 +143,15 @@ import Testing
             .trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }
 
-    @Test func aWrongPasswordFailsAtOnceAndIsNeverPrinted() async throws {
+    @Test func aWrongPasswordFailsAtOnceAndIsNeverPrinted() throws {
         let cluster = try PostgresCluster.shared()
         let secret = "not-the-password-\(UUID().uuidString)"
         let location = try PostgresURL(
             parsing:
                 "postgresql://perfdb:\(secret)@127.0.0.1:\(cluster.port)/postgres?sslmode=disable")
         let started = Date()
-        let error = await #expect(throws: PerfDBError.self) {
-            try await PostgresWarehouse.open(
+        let error = #expect(throws: PerfDBError.self) {
+            try PostgresWarehouse.open(
                 location, password: location.password, connectTimeout: .seconds(20),
                 migrate: false)
         }
@@ -168,14 +162,14 @@ import Testing
         #expect(error?.message.contains("perfdb:***@127.0.0.1") == true)
     }
 
-    @Test func anUnreachableServerIsRetriedUntilTheTimeoutThenExit75() async throws {
+    @Test func anUnreachableServerIsRetriedUntilTheTimeoutThenExit75() throws {
         // A port nothing listens on: free a moment ago.
         let port = try PostgresCluster.freePort()
         let location = try PostgresURL(
             parsing: "postgresql://perfdb:pw@127.0.0.1:\(port)/postgres?sslmode=disable")
         let started = Date()
-        let error = await #expect(throws: PerfDBError.self) {
-            try await PostgresWarehouse.open(
+        let error = #expect(throws: PerfDBError.self) {
+            try PostgresWarehouse.open(
                 location, password: "pw", connectTimeout: .seconds(2), migrate: false)
         }
         let waited = Date().timeIntervalSince(started)
