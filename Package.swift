@@ -37,8 +37,8 @@ let package = Package(
         .executableTarget(
             name: "perfdb",
             dependencies: [
-                "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBAnalysis", "PerfDBReport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBPostgres", "PerfDBAnalysis",
+                "PerfDBReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),

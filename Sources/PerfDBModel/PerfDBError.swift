@@ -35,3 +35,12 @@ public struct PerfDBError: Error, CustomStringConvertible, Sendable {
         return PerfDBError(.badInput, "\(file): \(problem)")
     }
 }
+
+extension PerfDBError {
+    /// Refuses a curation without a reason (exit 64 with `message`): the log says why.
+    public static func requireReason(_ reason: String, _ message: String) throws {
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw PerfDBError(.usage, message)
+        }
+    }
+}

@@ -8,9 +8,7 @@ extension Warehouse {
         kind: BaselineKind, run: RunRecord, scope: Scope, windowSize: Int?, reason: String,
         setBy: String?, now: Date = Date()
     ) throws -> BaselineRecord {
-        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw PerfDBError(.usage, "--reason must say why")
-        }
+        try PerfDBError.requireReason(reason, "--reason must say why")
         guard let runID = run.id else { throw PerfDBError(.internal, "run without id") }
         return try write { db in
             var entry = BaselineRecord(

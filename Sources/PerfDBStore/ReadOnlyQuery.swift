@@ -22,14 +22,11 @@ extension Warehouse {
                     statements.isEmpty
                         ? "no SQL statement given" : "give one SQL statement at a time")
             }
-            let keyword = Self.leadingKeyword(statement.sql)
+            let keyword = SQLText.leadingKeyword(statement.sql)
             guard statement.isReadonly, !Self.refusedKeywords.contains(keyword),
                 !statement.sql.lowercased().contains("load_extension")
             else {
-                throw PerfDBError(
-                    .usage,
-                    "perfdb query is read-only: refused \(keyword.isEmpty ? "statement" : keyword) "
-                        + "(only SELECT, WITH and EXPLAIN are run; the database is unchanged)")
+                throw PerfDBError(.usage, SQLText.refusal(keyword))
             }
             let columns = statement.columnNames
             var rows: [[JSONValue]] = []
@@ -63,20 +60,5 @@ extension Warehouse {
         } catch let error as DatabaseError {
             throw PerfDBError(.usage, "SQL error: \(error.message ?? "\(error.resultCode)")")
         }
-    }
-
-    private static func leadingKeyword(_ sql: String) -> String {
-        var text = Substring(sql)
-        while true {
-            text = text.drop { $0.isWhitespace }
-            if text.hasPrefix("--") {
-                text = text.drop { $0 != "\n" }
-            } else if text.hasPrefix("/*"), let end = text.range(of: "*/") {
-                text = text[end.upperBound...]
-            } else {
-                break
-            }
-        }
-        return String(text.prefix { $0.isLetter }).uppercased()
     }
 }

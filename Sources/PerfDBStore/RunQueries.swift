@@ -7,9 +7,7 @@ extension Warehouse {
     public func invalidate(_ reference: RunReference, reason: String, now: Date = Date()) throws
         -> RunRecord
     {
-        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw PerfDBError(.usage, "--reason must say why the run is invalid")
-        }
+        try PerfDBError.requireReason(reason, "--reason must say why the run is invalid")
         return try write { db in
             var run = try self.run(reference, in: db)
             run.invalidated = true

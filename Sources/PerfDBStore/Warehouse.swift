@@ -10,15 +10,7 @@ public final class Warehouse: Sendable {
     let pool: any DatabaseWriter
 
     /// How the warehouse is opened.
-    public enum Access: Sendable {
-        /// Read and write; creates the file and applies pending migrations.
-        case readWrite
-        /// Read and write a database that exists (commands that record decisions, curate or
-        /// copy); a missing file is exit 66 and is not created.
-        case existing
-        /// Read only; the file must exist. Refuses statements that write.
-        case readOnly
-    }
+    public typealias Access = StoreAccess
 
     /// How long a writer waits for another writer before giving up (exit 75).
     public static var busyTimeout: TimeInterval {
@@ -252,4 +244,8 @@ enum Migrations {
             return sql + ";\n"
         }.joined(separator: "\n")
     }
+}
+
+extension Warehouse: Store {
+    public var location: String { path }
 }

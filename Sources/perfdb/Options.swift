@@ -2,13 +2,27 @@ import ArgumentParser
 import Foundation
 import PerfDBAnalysis
 import PerfDBModel
+import PerfDBPostgres
 import PerfDBReport
 import PerfDBStore
 
 /// The flags every command shares: where the database is, and how chatty to be.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The database file (default: $PERFDB_DB, else ./perfdb.sqlite).")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The database: a SQLite file, or postgresql://user@host:port/dbname?sslmode=… "
+                + "(default: $PERFDB_DB, else ./perfdb.sqlite).",
+            valueName: "path-or-url"))
     var db: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PostgreSQL: how long to keep retrying an unreachable or restarting server before "
+                + "exit 75.",
+            valueName: "seconds"))
+    var connectTimeout: Int = 30
 
     @Flag(name: .long, help: "Print nothing on standard error but errors.")
     var quiet = false
@@ -22,6 +36,29 @@ struct GlobalOptions: ParsableArguments {
             return fromEnvironment
         }
         return "perfdb.sqlite"
+    }
+
+    /// The warehouse `--db` names: a server for a PostgreSQL URL, else a SQLite file.
+    ///
+    /// The password comes from the URL, `PGPASSWORD` or `~/.pgpass`.
+    func open(_ access: StoreAccess = .readWrite) throws -> any Store {
+        guard let url = try postgresURL() else {
+            return try Warehouse(path: databasePath, access: access)
+        }
+        let environment = ProcessInfo.processInfo.environment
+        return try PostgresStore(
+            url: url,
+            password: url.resolvedPassword(
+                environment: environment,
+                home: environment["HOME"] ?? NSHomeDirectory()),
+            connectTimeout: .seconds(max(connectTimeout, 0)), access: access)
+    }
+
+    /// The PostgreSQL URL `--db` names, or nil for a file.
+    func postgresURL() throws -> PostgresURL? {
+        guard PostgresURL.isPostgres(databasePath) else { return nil }
+        return try PostgresURL(
+            parsing: databasePath, environment: ProcessInfo.processInfo.environment)
     }
 
     /// Writes a note to standard error unless `--quiet`.

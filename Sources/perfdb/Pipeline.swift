@@ -1,7 +1,6 @@
 import Foundation
 import PerfDBAnalysis
 import PerfDBModel
-import PerfDBStore
 
 /// The read side of perfdb, one pipeline per decision.
 ///
@@ -11,7 +10,7 @@ import PerfDBStore
 ///
 /// A concurrent ingest lands before or after the snapshot, never between two of its reads.
 struct Pipeline {
-    let warehouse: Warehouse
+    let warehouse: any Store
     let config: Config
 
     private var settings: GatherSettings { config.gatherSettings }

@@ -42,7 +42,7 @@ extension PerfDB {
         }
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .existing)
+            let warehouse = try global.open(.existing)
             let config = try settings.load()
             let reference = runReference == "latest" ? nil : try RunReference(parsing: runReference)
             let run = try warehouse.reading { reader in
@@ -93,7 +93,7 @@ extension PerfDB {
         var by: String?
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .existing)
+            let warehouse = try global.open(.existing)
             let config = try settings.load()
             let reference = try RunReference(parsing: runReference)
             let run = try warehouse.reading { try $0.run(reference) }

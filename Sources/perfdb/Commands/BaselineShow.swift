@@ -18,7 +18,7 @@ extension PerfDB {
 
         func run() throws {
             let baseline = try Pipeline(
-                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).baseline(scope)
             try output.emit(BaselineView(baseline.choice, scope: baseline.scope))
@@ -35,7 +35,7 @@ extension PerfDB {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let warehouse = try global.open(.readOnly)
             try output.emit(BaselineHistoryView(try warehouse.reading { try $0.baselineLog(nil) }))
         }
     }
@@ -69,7 +69,7 @@ extension PerfDB {
 
         func run() throws {
             let report = try Pipeline(
-                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).drift(scope)
             try output.emit(DriftView(report))

@@ -46,7 +46,7 @@ extension PerfDB {
         var limit: Int?
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let warehouse = try global.open(.readOnly)
             let entries = try warehouse.reading { try $0.chaosEntries(filter.filter(limit: limit)) }
             try output.emit(ChaosListView(entries))
         }
@@ -71,7 +71,7 @@ extension PerfDB {
 
         func run() throws {
             let reports = try Pipeline(
-                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).chaosTrends(filter.filter())
             try output.emit(ChaosTrendView(reports))

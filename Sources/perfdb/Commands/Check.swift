@@ -55,8 +55,7 @@ extension PerfDB {
         func run() throws {
             let reference = try RunReference(parsing: runReference)
             let report = try Pipeline(
-                warehouse: try Warehouse(
-                    path: global.databasePath, access: noStore ? .readOnly : .existing),
+                warehouse: try global.open(noStore ? .readOnly : .existing),
                 config: try settings.load()
             ).check(reference, failOn: failOn, onMissing: onMissing, store: !noStore)
             try Report.write(try CheckView(report).render(format), to: output)

@@ -2,6 +2,7 @@ import ArgumentParser
 import PerfDBAnalysis
 import PerfDBIngest
 import PerfDBModel
+import PerfDBPostgres
 import PerfDBReport
 import PerfDBStore
 
@@ -18,7 +19,7 @@ extension PerfDB {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let report = try Warehouse(path: global.databasePath, access: .readOnly).doctor()
+            let report = try global.open(.readOnly).doctor()
             try output.emit(DoctorView(report))
             if !report.problems.isEmpty {
                 throw PerfDBError(.io, report.problems.prefix(20).joined(separator: "\n"))
@@ -38,8 +39,13 @@ extension PerfDB {
         var destination: String
 
         func run() throws {
-            try Warehouse(path: global.databasePath, access: .existing).backup(to: destination)
-            global.note("backed up \(global.databasePath) to \(destination)")
+            let store = try global.open(.existing)
+            if let server = store as? PostgresStore {
+                try Warehouse.restore(to: destination) { sink in try server.export(into: sink) }
+            } else if let file = store as? Warehouse {
+                try file.backup(to: destination)
+            }
+            global.note("backed up \(store.location) to \(destination)")
         }
     }
 }

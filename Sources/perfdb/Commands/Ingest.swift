@@ -116,10 +116,13 @@ extension PerfDB {
             if !global.quiet && (progress || isatty(STDERR_FILENO) != 0) {
                 options.stream.progress = ProgressLine.report
             }
-            options.stream.legacyDigest = Warehouse.holdsLegacyStreamDigests(
-                at: global.databasePath)
+            // A server is asked before the files are read; a file is not created for bad input.
+            let server = try global.postgresURL() == nil ? nil : try global.open()
+            options.stream.legacyDigest =
+                try server?.holdsLegacyStreamDigests()
+                ?? Warehouse.holdsLegacyStreamDigests(at: global.databasePath)
             let submissions = try Ingestor.prepare(files, options: options)
-            let warehouse = try Warehouse(path: global.databasePath)
+            let warehouse = try server ?? global.open()
             let results = try submissions.map { submission in
                 IngestResult(submission, outcome: try warehouse.store(submission, replace: replace))
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import PerfDBAnalysis
 import PerfDBIngest
 import PerfDBModel
+import PerfDBPostgres
 import PerfDBReport
 import PerfDBStore
 
@@ -36,7 +37,15 @@ extension PerfDB {
             let sources = try others.map {
                 try MergeSource(path: $0, into: global.databasePath)
             }
-            let report = try Warehouse(path: global.databasePath).merge(sources)
+            let store = try global.open()
+            let report: MergeReport
+            if let server = store as? PostgresStore {
+                report = try server.merge(try sources.map { try $0.contents() })
+            } else if let file = store as? Warehouse {
+                report = try file.merge(sources)
+            } else {
+                throw PerfDBError(.internal, "\(store.location): no merge for this engine")
+            }
             try output.emit(MergeView(report))
         }
     }

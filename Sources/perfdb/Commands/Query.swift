@@ -2,6 +2,7 @@ import ArgumentParser
 import PerfDBAnalysis
 import PerfDBIngest
 import PerfDBModel
+import PerfDBPostgres
 import PerfDBReport
 import PerfDBStore
 
@@ -11,8 +12,9 @@ extension PerfDB {
         static let configuration = CommandConfiguration(
             abstract: "Run one read-only SQL statement over the warehouse.",
             discussion: """
-                The database is opened read-only. Statements that would write, attach files, \
-                change pragmas or load extensions are refused with exit 64. Tables: run, \
+                The database is opened read-only (on PostgreSQL: a read-only transaction that \
+                the server cancels after --statement-timeout). Statements that would write, \
+                attach files, change pragmas or load extensions are refused with exit 64. Tables: run, \
                 run_label, series, series_tag, measurement, threshold_result, check_result, \
                 slo_evaluation, slo_result, chaos_experiment, chaos_activity, baseline, verdict \
                 (docs/schema.md).
@@ -24,8 +26,15 @@ extension PerfDB {
         @Argument(help: "The SQL statement.")
         var sql: String
 
+        @Option(
+            help: ArgumentHelp(
+                "PostgreSQL: cancel the statement after this many seconds (exit 75).",
+                valueName: "seconds"))
+        var statementTimeout: Int = 30
+
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let warehouse = try global.open(.readOnly)
+            (warehouse as? PostgresStore)?.statementTimeout = .seconds(max(statementTimeout, 1))
             try output.emit(QueryView(try warehouse.query(sql)))
         }
     }

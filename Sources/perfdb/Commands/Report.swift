@@ -30,7 +30,7 @@ extension PerfDB {
 
         func run() throws {
             let report = try Pipeline(
-                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).report(scope, last: last)
             // Table and CSV print the Markdown: the report is a document to read.

@@ -18,7 +18,7 @@ extension PerfDB {
         var runReference: Int64
 
         func run() throws {
-            let warehouse = try Warehouse(path: global.databasePath, access: .existing)
+            let warehouse = try global.open(.existing)
             let record = try warehouse.delete(.id(runReference))
             global.note(
                 "deleted run \(record.id.map(String.init) ?? "?") (\(record.sourceFile ?? "-"))")

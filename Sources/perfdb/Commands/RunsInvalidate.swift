@@ -22,7 +22,7 @@ extension PerfDB {
 
         func run() throws {
             let reference = try RunReference(parsing: runReference)
-            let warehouse = try Warehouse(path: global.databasePath, access: .existing)
+            let warehouse = try global.open(.existing)
             let record = try warehouse.invalidate(reference, reason: reason)
             global.note("invalidated run \(record.id.map(String.init) ?? "?"): \(reason)")
         }

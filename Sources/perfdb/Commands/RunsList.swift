@@ -47,7 +47,7 @@ extension PerfDB {
             filter.branch = branch
             filter.since = since.flatMap(Timestamp.parse)
             filter.limit = limit
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let warehouse = try global.open(.readOnly)
             try output.emit(RunsListView(try warehouse.reading { try $0.runs(matching: filter) }))
         }
     }

@@ -23,7 +23,7 @@ extension PerfDB {
 
         func run() throws {
             let reference = try RunReference(parsing: runReference)
-            let warehouse = try Warehouse(path: global.databasePath, access: .readOnly)
+            let warehouse = try global.open(.readOnly)
             if timeline {
                 let (record, timelines) = try warehouse.reading { reader in
                     let record = try reader.run(reference)

@@ -36,8 +36,7 @@ extension PerfDB {
 
         func run() throws {
             let result = try Pipeline(
-                warehouse: try Warehouse(
-                    path: global.databasePath, access: noStore ? .readOnly : .existing),
+                warehouse: try global.open(noStore ? .readOnly : .existing),
                 config: try settings.load()
             ).sloCheck(try RunReference(parsing: runReference), store: !noStore)
             try output.emit(SLOCheckView(run: result.run, evaluation: result.evaluation))
@@ -60,7 +59,7 @@ extension PerfDB {
 
         func run() throws {
             let trend = try Pipeline(
-                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).sloTrend(scope, last: last)
             try output.emit(SLOTrendView(trend))

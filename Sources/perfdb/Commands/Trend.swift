@@ -40,7 +40,7 @@ extension PerfDB {
 
         func run() throws {
             let report = try Pipeline(
-                warehouse: try Warehouse(path: global.databasePath, access: .readOnly),
+                warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).trend(
                 try selection.selector(), statistic: selection.stat, scope: scope, last: last,
