@@ -234,4 +234,39 @@ extension VerdictRecord.Evidence {
             }
         return JSONWriter.render(value, pretty: false)
     }
+
+    /// A verdict's stored evidence, read back as the type it was written as: a series' when the
+    /// verdict has a series, else the run's.
+    public init(storedText text: String, ofSeries: Bool) throws {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let data = Data(text.utf8)
+        self =
+            ofSeries
+            ? .series(try decoder.decode(SeriesEvidence.self, from: data))
+            : .run(try decoder.decode(RunEvidence.self, from: data))
+    }
+
+    /// The evidence with run and baseline ids of another database replaced by the ids here (as
+    /// `merge` copies verdicts); an id that maps to nothing is left out (a list) or becomes null.
+    public func remapped(runs: [Int64: Int64], baselines: [Int64: Int64]) -> Self {
+        switch self {
+        case .series(var series):
+            series.baselineRuns = series.baselineRuns.compactMap { runs[$0] }
+            return .series(series)
+        case .run(var run):
+            run.baseline.runs = run.baseline.runs.compactMap { runs[$0] }
+            run.baseline.heldBackAt = run.baseline.heldBackAt.flatMap { runs[$0] }
+            run.baseline.acceptedAt = run.baseline.acceptedAt.flatMap { runs[$0] }
+            if var pin = run.baseline.pin {
+                pin.id = pin.id.flatMap { baselines[$0] }
+                pin.runId = pin.runId.flatMap { runs[$0] }
+                run.baseline.pin = pin
+            }
+            for index in run.changePoints.indices {
+                run.changePoints[index].runId = run.changePoints[index].runId.flatMap { runs[$0] }
+            }
+            return .run(run)
+        }
+    }
 }

@@ -326,7 +326,9 @@ struct Merger {
         default:
             let text = sqlite3_column_text(select, index).map { String(cString: $0) } ?? ""
             // Evidence is read as the type it was written as; text of another shape is kept.
-            guard let evidence = try? Warehouse.evidence(text, ofSeries: ofSeries) else {
+            guard
+                let evidence = try? VerdictRecord.Evidence(storedText: text, ofSeries: ofSeries)
+            else {
                 return .text(text)
             }
             return .text(try remapped(evidence).storedText())
@@ -419,9 +421,12 @@ struct Merger {
 
     /// The verdicts of runs that have none here: a check's verdicts are replaced as a whole, so
     /// a run's verdicts come from one file, never from both.
+    ///
+    /// Runs come in the order their verdicts were recorded, so a merge into an empty database
+    /// keeps the verdict ids.
     private mutating func mergeVerdicts(_ other: Database) throws {
         let judged = try Int64.fetchAll(
-            other, sql: "SELECT DISTINCT run_id FROM verdict ORDER BY run_id")
+            other, sql: "SELECT run_id FROM verdict GROUP BY run_id ORDER BY min(id)")
         for otherRun in judged {
             guard let run = runs[otherRun] else { continue }
             let judgedHere = try Bool.fetchOne(
@@ -432,27 +437,9 @@ struct Merger {
         }
     }
 
-    /// Verdict evidence with the other file's run and baseline ids replaced by the ids here; an
-    /// id that maps to nothing is left out (a list) or becomes null.
+    /// Verdict evidence with the other file's run and baseline ids replaced by the ids here.
     func remapped(_ evidence: VerdictRecord.Evidence) -> VerdictRecord.Evidence {
-        switch evidence {
-        case .series(var series):
-            series.baselineRuns = series.baselineRuns.compactMap { runs[$0] }
-            return .series(series)
-        case .run(var run):
-            run.baseline.runs = run.baseline.runs.compactMap { runs[$0] }
-            run.baseline.heldBackAt = run.baseline.heldBackAt.flatMap { runs[$0] }
-            run.baseline.acceptedAt = run.baseline.acceptedAt.flatMap { runs[$0] }
-            if var pin = run.baseline.pin {
-                pin.id = pin.id.flatMap { baselines[$0] }
-                pin.runId = pin.runId.flatMap { runs[$0] }
-                run.baseline.pin = pin
-            }
-            for index in run.changePoints.indices {
-                run.changePoints[index].runId = run.changePoints[index].runId.flatMap { runs[$0] }
-            }
-            return .run(run)
-        }
+        evidence.remapped(runs: runs, baselines: baselines)
     }
 
     // MARK: Columns

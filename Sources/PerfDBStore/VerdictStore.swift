@@ -33,15 +33,4 @@ extension Warehouse {
             try insertEvaluation(evaluation, runID: run, evaluatedRunID: run, at: date, in: db)
         }
     }
-
-    /// A verdict's stored evidence, read back as the type it was written as: a series' when the
-    /// verdict has a series, else the run's.
-    static func evidence(_ text: String, ofSeries: Bool) throws -> VerdictRecord.Evidence {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let data = Data(text.utf8)
-        return ofSeries
-            ? .series(try decoder.decode(SeriesEvidence.self, from: data))
-            : .run(try decoder.decode(RunEvidence.self, from: data))
-    }
 }

@@ -135,13 +135,14 @@ import Testing
             var merger = Merger(source: source, db: db)
             merger.runs = [1: 11, 2: 12]
             merger.baselines = [1: 5]
-            let series = try Warehouse.evidence(
-                """
-                {"unit":"ms","direction":"lower_is_better","change_abs":1,"spread":1,"z":"+inf",
-                "n":3,"baseline_runs":[1,2,3],"method":"m","mann_whitney_p":null,
-                "superiority":null,"thresholds":{"family":"durations","min_change_pct":10,
-                "min_change_abs":2,"min_z":3,"warning_change_pct":5},"reason":"r"}
-                """, ofSeries: true)
+            let series = try VerdictRecord.Evidence(
+                storedText:
+                    """
+                    {"unit":"ms","direction":"lower_is_better","change_abs":1,"spread":1,"z":"+inf",
+                    "n":3,"baseline_runs":[1,2,3],"method":"m","mann_whitney_p":null,
+                    "superiority":null,"thresholds":{"family":"durations","min_change_pct":10,
+                    "min_change_abs":2,"min_z":3,"warning_change_pct":5},"reason":"r"}
+                    """, ofSeries: true)
             guard case .series(let mapped) = merger.remapped(series) else {
                 Issue.record("not series evidence")
                 return
@@ -149,15 +150,16 @@ import Testing
             #expect(mapped.baselineRuns == [11, 12])
             #expect(mapped.n == 3)
             #expect(mapped.z == ZScore(.infinity))
-            let run = try Warehouse.evidence(
-                """
-                {"baseline":{"kind":"pinned-window","runs":[2],"held_back_at":1,"accepted_at":7,
-                "pin":{"id":1,"kind":"window","run_id":2,"window":5,"reason":"r",
-                "set_at":"2026-11-10T09:00:00.000Z"}},"exit_code":2,"slo":"PASS",
-                "change_points":[{"series":"s","stat":"p95","run_id":1,"commit":null,
-                "started_at":"2026-11-10T09:00:00.000Z","before":1,"after":2,"change_pct":100,
-                "p_value":0.001,"direction":"regression"}]}
-                """, ofSeries: false)
+            let run = try VerdictRecord.Evidence(
+                storedText:
+                    """
+                    {"baseline":{"kind":"pinned-window","runs":[2],"held_back_at":1,"accepted_at":7,
+                    "pin":{"id":1,"kind":"window","run_id":2,"window":5,"reason":"r",
+                    "set_at":"2026-11-10T09:00:00.000Z"}},"exit_code":2,"slo":"PASS",
+                    "change_points":[{"series":"s","stat":"p95","run_id":1,"commit":null,
+                    "started_at":"2026-11-10T09:00:00.000Z","before":1,"after":2,"change_pct":100,
+                    "p_value":0.001,"direction":"regression"}]}
+                    """, ofSeries: false)
             #expect(
                 try merger.remapped(run).storedText()
                     == """
