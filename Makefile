@@ -37,7 +37,7 @@ test: deps test-deps
 	$(SWIFT) test
 
 # The longer reliability proofs (docs/reliability.md): concurrency, kill -9, disk full.
-reliability: build
+reliability: build test-deps
 	tools/reliability.sh $(PERFDB)
 
 # libFuzzer over every input adapter (FUZZ_RUNS executions each) with AddressSanitizer; its

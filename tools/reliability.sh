@@ -183,5 +183,15 @@ else
     echo "disk full / read-only: skipped (this environment cannot mount a tmpfs)"
 fi
 
+# 5. Several hosts for real: perfdb on PostgreSQL, a server and four client hosts in network
+#    namespaces, with a link cut and a server restart (tools/reliability-pg.sh).
+if [ "$(id -u)" = 0 ] && command -v ip > /dev/null && ip netns add "pdb$$probe" 2> /dev/null; then
+    ip netns del "pdb$$probe"
+    checks=$((checks + 1))
+    "$root/tools/reliability-pg.sh" "$perfdb" || fail "postgresql across hosts"
+else
+    echo "postgresql across hosts: skipped: not root / no ip netns"
+fi
+
 echo "reliability: $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ] || exit 1
