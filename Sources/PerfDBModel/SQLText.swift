@@ -16,6 +16,10 @@ public enum SQLText {
         return String(text.prefix { $0.isLetter }).uppercased()
     }
 
+    /// The message of a statement the engine refused because it would write.
+    public static let writeRefusal =
+        "perfdb query is read-only: the statement would write (the database is unchanged)"
+
     /// The message of a refused statement; the database is unchanged.
     public static func refusal(_ keyword: String) -> String {
         "perfdb query is read-only: refused \(keyword.isEmpty ? "statement" : keyword) "

@@ -49,8 +49,8 @@ extension PostgresWarehouse {
             FROM (
                 SELECT id, lead(set_at) OVER w AS next_at, lead(id) OVER w AS next_id
                 FROM baseline
-                WHERE scenario IS NOT DISTINCT FROM \(scope.scenario)
-                  AND environment IS NOT DISTINCT FROM \(scope.environment)
+                WHERE (scenario = \(scope.scenario) OR (scenario IS NULL AND \(scope.scenario)::text IS NULL))
+                  AND (environment = \(scope.environment) OR (environment IS NULL AND \(scope.environment)::text IS NULL))
                   AND branch = \(scope.branch) AND kind IN ('run', 'window')
                 WINDOW w AS (ORDER BY set_at, id)
             ) n

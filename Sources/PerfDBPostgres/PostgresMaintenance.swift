@@ -52,7 +52,7 @@ extension PostgresWarehouse {
         switch state {
         case "25006":
             // read_only_sql_transaction: something in the statement wanted to write.
-            return PerfDBError(.usage, SQLText.refusal(keyword))
+            return PerfDBError(.usage, SQLText.writeRefusal)
         case "57014":
             return PerfDBError(
                 .busy,

@@ -8,7 +8,8 @@ import PostgresNIO
 /// The PostgreSQL warehouse's reads, inside one `REPEATABLE READ, READ ONLY` transaction.
 ///
 /// Every call sees the snapshot its first statement took. The SQL is `SQLiteReader`'s, with
-/// `IS NOT DISTINCT FROM` for SQLite's `IS` and arrays for `IN` lists.
+/// `(x = $1 OR (x IS NULL AND $1 IS NULL))` for SQLite's `IS` (an index serves it, where
+/// PostgreSQL's `IS NOT DISTINCT FROM` gets none) and arrays for `IN` lists.
 public struct PostgresReader: StoreReader {
     let connection: PostgresConnection
     let logger: Logger
@@ -75,8 +76,8 @@ public struct PostgresReader: StoreReader {
                 """
                 SELECT * FROM run
                 WHERE kind = 'load' AND invalidated = 0 AND status <> 'aborted'
-                  AND scenario IS NOT DISTINCT FROM \(scope.scenario)
-                  AND environment IS NOT DISTINCT FROM \(scope.environment)
+                  AND (scenario = \(scope.scenario) OR (scenario IS NULL AND \(scope.scenario)::text IS NULL))
+                  AND (environment = \(scope.environment) OR (environment IS NULL AND \(scope.environment)::text IS NULL))
                   AND branch = \(scope.branch)
                   AND (\(id)::bigint IS NULL OR started_at < \(startedAt)
                        OR (started_at = \(startedAt) AND id < \(id)))
@@ -134,8 +135,8 @@ public struct PostgresReader: StoreReader {
         try records(
             """
             SELECT * FROM baseline
-            WHERE scenario IS NOT DISTINCT FROM \(scope.scenario)
-              AND environment IS NOT DISTINCT FROM \(scope.environment)
+            WHERE (scenario = \(scope.scenario) OR (scenario IS NULL AND \(scope.scenario)::text IS NULL))
+              AND (environment = \(scope.environment) OR (environment IS NULL AND \(scope.environment)::text IS NULL))
               AND branch = \(scope.branch)
               AND (NOT \(pinnedOnly) OR (kind IN ('run', 'window') AND superseded_at IS NULL))
             ORDER BY set_at DESC, id DESC
@@ -150,8 +151,8 @@ public struct PostgresReader: StoreReader {
             """
             SELECT r.* FROM run r
             WHERE r.kind = 'load' AND r.invalidated = 0
-              AND r.scenario IS NOT DISTINCT FROM \(scope.scenario)
-              AND r.environment IS NOT DISTINCT FROM \(scope.environment)
+              AND (r.scenario = \(scope.scenario) OR (r.scenario IS NULL AND \(scope.scenario)::text IS NULL))
+              AND (r.environment = \(scope.environment) OR (r.environment IS NULL AND \(scope.environment)::text IS NULL))
               AND r.branch = \(scope.branch)
               AND r.started_at < \(run.startedAt)
               AND EXISTS (SELECT 1 FROM verdict v

@@ -58,7 +58,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
             }
             do {
                 return try operation(warehouse)
-            } catch let error as PerfDBError where error.code == .busy && repeatable {
+            } catch let error as PerfDBError
+                where repeatable && warehouse.mayRepeat(after: error)
+            {
                 warehouse.close()
                 current = nil
                 let since = lostAt ?? clock.now

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PerfDBModel
 import PostgresNIO
@@ -60,6 +61,11 @@ public final class PostgresWarehouse: Sendable {
             } catch let error as PerfDBError where error.code == .busy {
                 // The connection went while the schema was read: as unreachable.
                 try wait(after: error, attempt: attempt, delay: &delay, until: deadline, url: url)
+            } catch let error as PSQLError
+                where error.serverInfo?[.sqlState] == "3D000"
+            {
+                // invalid_catalog_name: as a missing file.
+                throw PerfDBError(.inputNotFound, "\(url.redacted): \(describe(error))")
             } catch let error as PSQLError {
                 throw PerfDBError(.io, "\(url.redacted): \(describe(error))")
             }
@@ -73,7 +79,8 @@ public final class PostgresWarehouse: Sendable {
         until deadline: ContinuousClock.Instant, url: PostgresURL
     ) throws {
         let clock = ContinuousClock()
-        if clock.now + delay > deadline {
+        let remaining = deadline - clock.now
+        if remaining <= .zero {
             let reason =
                 (error as? PSQLError).map(describe) ?? (error as? PerfDBError)?.message
                 ?? "\(error)"
@@ -81,7 +88,8 @@ public final class PostgresWarehouse: Sendable {
                 .busy,
                 "\(url.redacted): server unreachable after \(attempt) attempts: \(reason)")
         }
-        let (seconds, attoseconds) = delay.components
+        // The last attempt is made at the deadline.
+        let (seconds, attoseconds) = min(delay, remaining).components
         Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
         delay = min(delay * 2, .seconds(2))
     }
@@ -178,6 +186,16 @@ public final class PostgresWarehouse: Sendable {
         try row.decode((repeat each T).self)
     }
 
+    /// Whether an operation that failed with `error` may run again on a new connection.
+    ///
+    /// It may when the connection is gone, or the server rolled the transaction back in a
+    /// deadlock or a serialization conflict; a cancelled statement (a timeout) is not run again.
+    func mayRepeat(after error: PerfDBError) -> Bool {
+        guard error.code == .busy else { return false }
+        return connection.isClosed || error.message.hasSuffix("(SQLSTATE 40P01)")
+            || error.message.hasSuffix("(SQLSTATE 40001)")
+    }
+
     /// One line for a PostgresNIO error, without the query text or the password.
     static func describe(_ error: PSQLError) -> String {
         if let message = error.serverInfo?[.message] {
@@ -185,6 +203,15 @@ public final class PostgresWarehouse: Sendable {
             return message + state
         }
         if let underlying = error.underlying {
+            // NIO's connection errors nest the system error; its errno says it plainly.
+            if let failure = underlying as? NIOConnectionError,
+                let last = failure.connectionErrors.last
+            {
+                let cause = (last.error as? IOError).map { String(cString: strerror($0.errnoCode)) }
+                return
+                    "cannot connect to \(failure.host):\(failure.port): \(cause ?? "\(last.error)")"
+            }
+            if let io = underlying as? IOError { return String(cString: strerror(io.errnoCode)) }
             return "\(underlying)"
         }
         return "\(error.code)"

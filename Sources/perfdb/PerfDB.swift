@@ -13,10 +13,12 @@ struct PerfDB: ParsableCommand {
         commandName: "perfdb",
         abstract: "Store load-test runs, SLO evaluations and chaos experiments; report on them.",
         discussion: """
-            One SQLite file (--db, else $PERFDB_DB, else ./perfdb.sqlite) holds every run with its \
-            CI context. Reports go to standard output; notes and errors to standard error.
+            One SQLite file (--db, else $PERFDB_DB, else ./perfdb.sqlite), or a PostgreSQL \
+            database (--db postgresql://user@host:port/dbname; docs/scaling.md), holds every \
+            run with its CI context. Reports go to standard output; notes and errors to \
+            standard error.
             Exit codes: 0 ok, 64 usage, 65 bad input data, 66 input not found, 70 internal \
-            error, 74 I/O error, 75 database busy (docs/exit-codes.md).
+            error, 74 I/O error, 75 database busy or unreachable (docs/exit-codes.md).
             """,
         version: perfdbVersion,
         subcommands: [

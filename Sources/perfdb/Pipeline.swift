@@ -6,6 +6,7 @@ import PerfDBModel
 ///
 ///     gather (one read transaction: a consistent snapshot of the store)
 ///       → judge (a pure function of what was gathered: PerfDBAnalysis)
+///       → print the report
 ///       → record (the store writes the decision, in one write transaction)
 ///
 /// A concurrent ingest lands before or after the snapshot, never between two of its reads.
@@ -15,20 +16,24 @@ struct Pipeline {
 
     private var settings: GatherSettings { config.gatherSettings }
 
-    /// `check`: the gate on one run; its verdicts are recorded unless `store` is false.
-    func check(
-        _ reference: RunReference, failOn: Verdict, onMissing: MissingPolicy?, store: Bool
-    ) throws -> CheckReport {
+    /// `check`: the gate on one run, gathered and judged; `record` stores its verdicts once
+    /// the report is printed.
+    func check(_ reference: RunReference, failOn: Verdict, onMissing: MissingPolicy?) throws
+        -> CheckReport
+    {
         let inputs = try warehouse.reading { try $0.checkInputs(reference, settings: settings) }
-        let report = Gate(config: config).judge(inputs, failOn: failOn, onMissing: onMissing)
-        if store, let run = report.run.id {
-            try warehouse.recordVerdicts(report.records, run: run)
-        }
-        return report
+        return Gate(config: config).judge(inputs, failOn: failOn, onMissing: onMissing)
     }
 
-    /// `slo check`: the SLOs of one run; the evaluation is recorded unless `store` is false.
-    func sloCheck(_ reference: RunReference, store: Bool, now: Date = Date()) throws
+    /// Records a check's verdicts.
+    func record(_ report: CheckReport) throws {
+        guard let run = report.run.id else { return }
+        try warehouse.recordVerdicts(report.records, run: run)
+    }
+
+    /// `slo check`: the SLOs of one run, gathered and judged; `record` stores the evaluation
+    /// once the report is printed.
+    func sloCheck(_ reference: RunReference, now: Date = Date()) throws
         -> (run: RunRecord, evaluation: SLOEvaluationValue)
     {
         let inputs = try warehouse.reading {
@@ -37,10 +42,13 @@ struct Pipeline {
         }
         var evaluation = SLOJudge(config: config).check(inputs)
         evaluation.evaluatedAt = now
-        if store, let run = inputs.run.id {
-            try warehouse.recordEvaluation(evaluation, of: run, at: now)
-        }
         return (inputs.run, evaluation)
+    }
+
+    /// Records an SLO evaluation of a run.
+    func record(_ evaluation: SLOEvaluationValue, of run: RunRecord) throws {
+        guard let id = run.id else { return }
+        try warehouse.recordEvaluation(evaluation, of: id, at: evaluation.evaluatedAt ?? Date())
     }
 
     /// `slo trend`: SLO statuses of the newest runs of a scope.

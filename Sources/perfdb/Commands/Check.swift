@@ -54,11 +54,13 @@ extension PerfDB {
 
         func run() throws {
             let reference = try RunReference(parsing: runReference)
-            let report = try Pipeline(
+            let pipeline = Pipeline(
                 warehouse: try global.open(noStore ? .readOnly : .existing),
-                config: try settings.load()
-            ).check(reference, failOn: failOn, onMissing: onMissing, store: !noStore)
+                config: try settings.load())
+            let report = try pipeline.check(reference, failOn: failOn, onMissing: onMissing)
+            // Print first: a verdict that cannot be stored is still shown.
             try Report.write(try CheckView(report).render(format), to: output)
+            if !noStore { try pipeline.record(report) }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
     }

@@ -35,11 +35,13 @@ extension PerfDB {
         var noStore = false
 
         func run() throws {
-            let result = try Pipeline(
+            let pipeline = Pipeline(
                 warehouse: try global.open(noStore ? .readOnly : .existing),
-                config: try settings.load()
-            ).sloCheck(try RunReference(parsing: runReference), store: !noStore)
+                config: try settings.load())
+            let result = try pipeline.sloCheck(try RunReference(parsing: runReference))
+            // Print first: an evaluation that cannot be stored is still shown.
             try output.emit(SLOCheckView(run: result.run, evaluation: result.evaluation))
+            if !noStore { try pipeline.record(result.evaluation, of: result.run) }
             if result.evaluation.exitCode != 0 { throw ExitCode(Int32(result.evaluation.exitCode)) }
         }
     }
