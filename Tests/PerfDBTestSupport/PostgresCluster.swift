@@ -9,7 +9,7 @@ import Foundation
 ///
 /// The superuser `perfdb` may connect over the socket without a password; over TCP every role
 /// needs its password (SCRAM), as on a real server.
-public final class PostgresCluster: Sendable {
+public final class PostgresCluster: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
@@ -17,8 +17,14 @@ public final class PostgresCluster: Sendable {
     /// The folder that holds the data directory, the socket and the server log.
     public let directory: URL
     public let port: Int
-    /// The server's process id.
-    public let pid: Int32
+    /// The server's process id (a new one after `restartImmediately`).
+    public var pid: Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        return serverPID
+    }
+    private let lock = NSLock()
+    private var serverPID: Int32
     /// The superuser's password over TCP.
     public let password: String
     private let binaries: URL
@@ -75,26 +81,35 @@ public final class PostgresCluster: Sendable {
         let log = directory.appending(path: "server.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         if let owner { try run("/bin/chown", ["\(owner):", log.path]) }
-        let server = Process()
-        let (executable, arguments) = command(
-            binaries.appending(path: "postgres").path,
-            [
-                "-D", data, "-p", String(port), "-k", directory.path,
-                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                "-c", "max_connections=100", "-c", "shared_buffers=32MB",
-            ], as: owner)
-        server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = arguments
-        let logHandle = try FileHandle(forWritingTo: log)
-        server.standardOutput = logHandle
-        server.standardError = logHandle
-        try server.run()
+        let pid = try launch(binaries: binaries, directory: directory, port: port, owner: owner)
         let cluster = PostgresCluster(
-            directory: directory, port: port, pid: server.processIdentifier, password: password,
+            directory: directory, port: port, pid: pid, password: password,
             binaries: binaries, owner: owner)
         cluster.watchTestProcess()
         try cluster.waitUntilReady(log: log)
         return cluster
+    }
+
+    /// Starts the server of the cluster in `directory` and returns its PID.
+    private static func launch(binaries: URL, directory: URL, port: Int, owner: String?) throws
+        -> Int32
+    {
+        let server = Process()
+        let (executable, arguments) = command(
+            binaries.appending(path: "postgres").path,
+            [
+                "-D", directory.appending(path: "data").path, "-p", String(port),
+                "-k", directory.path, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                "-c", "max_connections=100", "-c", "shared_buffers=32MB",
+            ], as: owner)
+        server.executableURL = URL(fileURLWithPath: executable)
+        server.arguments = arguments
+        let log = try FileHandle(forWritingTo: directory.appending(path: "server.log"))
+        try log.seekToEnd()
+        server.standardOutput = log
+        server.standardError = log
+        try server.run()
+        return server.processIdentifier
     }
 
     private init(
@@ -102,7 +117,7 @@ public final class PostgresCluster: Sendable {
     ) {
         self.directory = directory
         self.port = port
-        self.pid = pid
+        self.serverPID = pid
         self.password = password
         self.binaries = binaries
         self.owner = owner
@@ -155,6 +170,31 @@ public final class PostgresCluster: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
     }
 
+    /// Restarts the server as `pg_ctl restart -m immediate` does: SIGQUIT, so that it quits at
+    /// once as in a crash (open transactions lost, connections dropped, crash recovery on the
+    /// next start), then starts it again on the same port.
+    public func restartImmediately() throws {
+        let old = pid
+        kill(old, SIGQUIT)
+        let deadline = Date().addingTimeInterval(30)
+        while Self.isRunning(old), Date() < deadline { usleep(20_000) }
+        let new = try Self.launch(
+            binaries: binaries, directory: directory, port: port, owner: owner)
+        lock.lock()
+        serverPID = new
+        lock.unlock()
+        try waitUntilReady(log: directory.appending(path: "server.log"))
+    }
+
+    /// True while `pid` runs (a zombie waiting to be reaped has stopped running).
+    private static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return
+            !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces)
+            .hasPrefix("Z") ?? false)
+    }
+
     /// Stops the server by its PID (fast shutdown, then SIGKILL after 20 s) and removes the folder.
     public func stop() {
         kill(pid, SIGINT)
@@ -189,8 +229,10 @@ public final class PostgresCluster: Sendable {
         watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
         watchdog.arguments = [
             "-c",
-            "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(pid) 2>/dev/null; do sleep 1; done; "
-                + "kill -INT \(pid) 2>/dev/null; rm -rf '\(directory.path)' 2>/dev/null || true",
+            "pidfile='\(directory.path)/data/postmaster.pid'; "
+                + "while kill -0 \(getpid()) 2>/dev/null && [ -d '\(directory.path)' ]; do sleep 1; done; "
+                + "[ -f \"$pidfile\" ] && kill -INT \"$(head -1 \"$pidfile\")\" 2>/dev/null; "
+                + "rm -rf '\(directory.path)' 2>/dev/null || true",
         ]
         watchdog.standardOutput = FileHandle.nullDevice
         watchdog.standardError = FileHandle.nullDevice
