@@ -5,7 +5,7 @@ BUILD_DIR := .build
 PERFDB := $(BUILD_DIR)/debug/perfdb
 DEMO_DB := demo.sqlite
 
-.PHONY: all build test test-deps demo reports bench reliability fuzz lint format install clean deps fixtures demo-history
+.PHONY: all build test test-deps demo reports bench bench-pg reliability fuzz lint format install clean deps fixtures demo-history
 
 all: build
 
@@ -92,6 +92,14 @@ bench: deps
 	$(SWIFT) build -c release
 	tools/bench.sh $(BUILD_DIR)/release/perfdb $(BENCH_SIZES)
 	tools/bench-check.sh $(BUILD_DIR)/release/perfdb $(BENCH_HISTORY)
+
+# perfdb on PostgreSQL against perfdb on a SQLite file in the same run: 8-client ingest rate,
+# single-ingest latency, a raw stream, check/trend on a BENCH_PG_RUNS-run history, bytes per run
+# (a benchmark, not a test; docs/scaling.md).
+BENCH_PG_RUNS ?= 100000
+bench-pg: deps test-deps
+	$(SWIFT) build -c release
+	tools/bench-pg.sh $(BUILD_DIR)/release/perfdb $(BENCH_PG_RUNS)
 
 # Re-make the fixtures and the demo history with the real tools (k6, Chaos Toolkit).
 fixtures:

@@ -18,21 +18,9 @@ large=$data/history-$runs.sqlite
 "$root/tools/demo-db.sh" "$perfdb" "$small"
 cp "$small" "$large"
 
-# select TABLE [COLUMN=EXPRESSION…]: the columns of TABLE as x.column, but run_id as the copy's
-# id and the given columns as their expressions (m is the copy map, x the copied row).
-select_list() {
-    local table=$1 list="" column expression override
-    shift
-    for column in $(sqlite3 "$large" "SELECT name FROM pragma_table_info('$table')"); do
-        expression="x.$column"
-        [ "$column" = run_id ] && expression="m.new"
-        for override in "$@"; do
-            [ "${override%%=*}" = "$column" ] && expression=${override#*=}
-        done
-        list="${list:+$list, }$expression"
-    done
-    echo "$list"
-}
+# shellcheck source=tools/history-copy.sh
+source "$root/tools/history-copy.sh"
+table_columns() { sqlite3 "$large" "SELECT name FROM pragma_table_info('$1')"; }
 columns() { sqlite3 "$large" "SELECT group_concat(name, ', ') FROM pragma_table_info('$1')"; }
 
 # Copy n of the load runs, each copy 7·n days earlier than its original, with its own digest.
