@@ -46,60 +46,6 @@ import Testing
         #expect(Snapshot.mismatch(dump, named: "schema.sql") == nil)
     }
 
-    @Test func storesARunWithEverythingInIt() throws {
-        let warehouse = try openWarehouse()
-        let outcome = try warehouse.store(submission(sampleBatch()))
-        #expect(outcome == .stored(runID: 1))
-        let detail = try warehouse.reading { try $0.runDetail(.latest) }
-        #expect(detail.run.commitId == "0123456789abcdef")
-        #expect(detail.run.startedAt == "2026-11-10T09:00:00.000Z")
-        #expect(detail.metrics.count == 1)
-        #expect(detail.metrics[0].series.name == "http_req_duration{endpoint:reservations}")
-        #expect(detail.metrics[0].statistics.map(\.name) == ["avg", "p95"])
-        #expect(detail.metrics[0].statistics.map(\.value) == [41.25, 50.5])
-        #expect(detail.thresholds.map(\.passed) == [true])
-        #expect(detail.checks.map(\.fails) == [1])
-        let tags = try warehouse.read { db in
-            try String.fetchAll(db, sql: "SELECT key || '=' || value FROM series_tag")
-        }
-        #expect(tags == ["endpoint=reservations"])
-    }
-
-    @Test func theSameContentIsStoredOnceUnlessReplaced() throws {
-        let warehouse = try openWarehouse()
-        #expect(try warehouse.store(submission(sampleBatch())) == .stored(runID: 1))
-        #expect(try warehouse.store(submission(sampleBatch())) == .duplicate(runID: 1))
-        #expect(
-            try warehouse.store(submission(sampleBatch()), replace: true)
-                == .replaced(oldRunID: 1, runID: 2))
-        let counts = try warehouse.read { db in
-            try [
-                Int.fetchOne(db, sql: "SELECT count(*) FROM run"),
-                Int.fetchOne(db, sql: "SELECT count(*) FROM measurement"),
-                Int.fetchOne(db, sql: "SELECT count(*) FROM series"),
-            ]
-        }
-        #expect(counts == [1, 2, 1])
-    }
-
-    @Test func aFailureInsideTheTransactionStoresNothing() throws {
-        let warehouse = try openWarehouse()
-        var batch = sampleBatch()
-        // A statistic name the schema's CHECK refuses makes the insert fail half-way.
-        batch.series.append(
-            SeriesValues(
-                key: SeriesKey(metric: "x"), type: .counter, unit: "count", direction: .neutral,
-                statistics: [("bogus", 1)]))
-        #expect(throws: PerfDBError.self) { try warehouse.store(submission(batch)) }
-        let runs = try warehouse.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run")
-        }
-        let series = try warehouse.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM series")
-        }
-        #expect(runs == 0)
-        #expect(series == 0)
-    }
-
     @Test func exitCodesOfK6DecideTheStatus() {
         #expect(sampleBatch().settled(exitCode: nil).status == .passed)
         #expect(sampleBatch().settled(exitCode: 99).status == .failed)
@@ -133,25 +79,22 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
-    @Test func queryRunsReadsAndRefusesWrites() throws {
+    /// Statements SQLite itself calls read-only but that attach files, change settings, load
+    /// extensions or maintain the file (the engine-neutral refusals: StoreContractTests).
+    @Test func queryRefusesWhatSQLiteCallsReadOnly() throws {
         let path = try TestPaths.temporaryDirectory().appending(path: "q.sqlite").path
         _ = try Warehouse(path: path).store(submission(sampleBatch()))
         let reader = try Warehouse(path: path, access: .readOnly)
-        let result = try reader.query("SELECT id, status FROM run")
-        #expect(result.columns == ["id", "status"])
-        #expect(result.rows == [[.number(1), .string("passed")]])
         for sql in [
-            "DELETE FROM run", "INSERT INTO run_label VALUES (1, 'a', 'b')", "DROP TABLE run",
             "ATTACH DATABASE '/tmp/x.sqlite' AS x", "PRAGMA journal_mode = DELETE",
-            "SELECT load_extension('x')", "VACUUM", "SELECT 1; DELETE FROM run",
+            "SELECT load_extension('x')", "VACUUM",
         ] {
-            #expect {
+            #expect("\(sql)") {
                 _ = try reader.query(sql)
             } throws: { error in
                 (error as? PerfDBError)?.code == .usage
             }
         }
-        #expect(try reader.query("SELECT count(*) AS n FROM run").rows == [[.number(1)]])
     }
 
     @Test func readOnlyAccessNeedsAnExistingDatabase() throws {
