@@ -64,8 +64,9 @@ import Testing
 
     func counts(_ store: any Store, _ tables: [String]) throws -> [Double] {
         try tables.map { table in
-            guard case .number(let count) = try store.query("SELECT count(*) AS n FROM \(table)")
-                .rows.first?.first
+            guard
+                case .number(let count) = try store.query("SELECT count(*) AS n FROM \(table)")
+                    .rows.first?.first
             else { return -1 }
             return count
         }
