@@ -68,7 +68,7 @@ pg_cluster_stop() {
     [ -n "${PG_PID:-}" ] || return 0
     kill -INT "$PG_PID" 2> /dev/null
     for _ in $(seq 200); do kill -0 "$PG_PID" 2> /dev/null || break; sleep 0.1; done
-    kill -KILL "$PG_PID" 2> /dev/null
+    kill -KILL "$PG_PID" 2> /dev/null || true
     PG_PID=""
     rm -rf "$PG_DIR"
 }

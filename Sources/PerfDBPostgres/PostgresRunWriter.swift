@@ -22,6 +22,8 @@ extension PostgresWarehouse {
         do {
             return try transaction {
                 var replaced: Int64?
+                // Looked up first, not left to the insert's conflict: a conflicting insert uses
+                // up an id, and the run ids would no longer follow the SQLite engine's.
                 if let existing = try existingRun(submission) {
                     guard replace else { return .duplicate(runID: existing) }
                     try execute("DELETE FROM run WHERE id = \(existing)")
@@ -236,29 +238,41 @@ extension PostgresWarehouse {
             """)
     }
 
-    /// The tool's own thresholds and checks.
+    /// The tool's own thresholds and checks, one statement each; a key given twice keeps its
+    /// last values, as the row-by-row upsert of the SQLite engine does.
     private func insertVerdicts(_ batch: IngestBatch, runID: Int64, ids: [SeriesKey: Int64])
         throws
     {
+        var thresholds:
+            [String: (series: Int64, expression: String, passed: String, abort: Int64)] =
+                [:]
         for threshold in batch.thresholds {
             guard let id = ids[threshold.series] else { continue }
+            // The nullable flag travels as text ('' is NULL): arrays of optionals do not bind.
+            thresholds["\(id) \(threshold.expression)"] = (
+                id, threshold.expression, threshold.passed.map { "\(flag($0))" } ?? "",
+                flag(threshold.abortOnFail)
+            )
+        }
+        if !thresholds.isEmpty {
+            let rows = Array(thresholds.values)
             try execute(
                 """
                 INSERT INTO threshold_result (run_id, series_id, expression, passed, abort_on_fail)
-                VALUES (\(runID), \(id), \(threshold.expression), \(threshold.passed.map(flag)),
-                    \(flag(threshold.abortOnFail)))
-                ON CONFLICT (run_id, series_id, expression) DO UPDATE
-                    SET passed = excluded.passed, abort_on_fail = excluded.abort_on_fail
+                SELECT \(runID), s, e, nullif(p, '')::bigint, a
+                FROM unnest(\(rows.map(\.series)), \(rows.map(\.expression)),
+                    \(rows.map(\.passed)), \(rows.map(\.abort))) AS x(s, e, p, a)
                 """)
         }
-        for check in batch.checks {
+        var checks: [String: CheckValue] = [:]
+        for check in batch.checks { checks[check.groupPath + "\u{0}" + check.name] = check }
+        if !checks.isEmpty {
+            let rows = Array(checks.values)
             try execute(
                 """
                 INSERT INTO check_result (run_id, group_path, name, passes, fails)
-                VALUES (\(runID), \(check.groupPath), \(check.name), \(Int64(check.passes)),
-                    \(Int64(check.fails)))
-                ON CONFLICT (run_id, group_path, name) DO UPDATE
-                    SET passes = excluded.passes, fails = excluded.fails
+                SELECT \(runID), * FROM unnest(\(rows.map(\.groupPath)), \(rows.map(\.name)),
+                    \(rows.map { Int64($0.passes) }), \(rows.map { Int64($0.fails) }))
                 """)
         }
     }
@@ -358,8 +372,13 @@ extension PostgresWarehouse {
         url: PostgresURL
     ) throws -> PostgresQueryResult {
         let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
-        connection.closeFuture.whenComplete { _ in answer.fail(ConnectionClosed()) }
-        connection.query(query, logger: logger).cascade(to: answer)
+        // The close callback stays registered as long as the connection lives: it holds the
+        // promise only until the answer came, so answered rows are not kept with it.
+        let waiting = Waiting(answer)
+        connection.closeFuture.whenComplete { _ in waiting.take()?.fail(ConnectionClosed()) }
+        connection.query(query, logger: logger).whenComplete { result in
+            waiting.take()?.completeWith(result)
+        }
         do {
             return try answer.futureResult.wait()
         } catch is ConnectionClosed {
@@ -369,6 +388,21 @@ extension PostgresWarehouse {
 
     /// The connection closed before the statement was answered.
     private struct ConnectionClosed: Error {}
+
+    /// A statement's promise until the first of its answer and the connection's close takes it.
+    private final class Waiting: @unchecked Sendable {
+        private let lock = NSLock()
+        private var promise: EventLoopPromise<PostgresQueryResult>?
+
+        init(_ promise: EventLoopPromise<PostgresQueryResult>) { self.promise = promise }
+
+        func take() -> EventLoopPromise<PostgresQueryResult>? {
+            lock.lock()
+            defer { lock.unlock() }
+            defer { promise = nil }
+            return promise
+        }
+    }
 
     /// Runs a statement with bound values.
     func execute(_ query: PostgresQuery) throws {

@@ -153,6 +153,9 @@ public final class PostgresWarehouse: Sendable {
     /// or dropped the connection.
     static func isTransient(_ error: PSQLError) -> Bool {
         switch error.code {
+        case .connectionError where error.underlying is NIOSSLError:
+            // A certificate that does not verify stays so: final at once.
+            return false
         case .connectionError, .serverClosedConnection, .uncleanShutdown:
             return true
         case .server:
@@ -212,6 +215,11 @@ public final class PostgresWarehouse: Sendable {
                     "cannot connect to \(failure.host):\(failure.port): \(cause ?? "\(last.error)")"
             }
             if let io = underlying as? IOError { return String(cString: strerror(io.errnoCode)) }
+            if let tls = underlying as? NIOSSLError {
+                return "\(tls)".contains("CERTIFICATE_VERIFY_FAILED")
+                    ? "TLS: the server's certificate does not verify (sslmode, sslrootcert)"
+                    : "TLS handshake failed: \(tls)"
+            }
             return "\(underlying)"
         }
         return "\(error.code)"

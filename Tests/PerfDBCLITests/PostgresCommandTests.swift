@@ -281,6 +281,42 @@ import Testing
         #expect(try server.count("verdict") == verdicts)
     }
 
+    /// TLS for real: with the server's certificate authority, `verify-full` connects and the
+    /// server sees an encrypted connection; `require` encrypts without checking; an authority
+    /// that did not sign the certificate is refused (exit 74) before anything is sent.
+    @Test func tlsConnectsAndChecksTheServersCertificate() throws {
+        let cluster = try PostgresCluster.start(tls: true)
+        defer { cluster.stop() }
+        let database = try cluster.createDatabase("tls")
+        let cli = try CLI()
+        let base = "postgresql://perfdb@localhost:\(cluster.port)/\(database)"
+        let environment = ["PGPASSWORD": cluster.password]
+        let verified =
+            "\(base)?sslmode=verify-full&sslrootcert=\(cluster.certificateAuthority.path)"
+        let ingest = try cli.run(
+            ["ingest", CLI.fixture("k6-summary-export", "load.json"), "--db", verified],
+            environment: environment)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        for url in [verified, "\(base)?sslmode=require"] {
+            let ssl = try cli.run(
+                [
+                    "query", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                    "--db", url, "--format", "csv",
+                ], environment: environment)
+            #expect(ssl.stdout == "ssl\ntrue\n", "\(url): \(ssl.stderr)")
+        }
+        let refused = try cli.run(
+            [
+                "runs", "list", "--db",
+                "\(base)?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt",
+                "--connect-timeout", "2",
+            ], environment: environment)
+        #expect(refused.status == 74, "\(refused.stderr)")
+        #expect(refused.stderr.contains("certificate does not verify"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        #expect(!refused.stderr.contains(cluster.password))
+    }
+
     /// A raw-stream ingest killed (SIGKILL) at moments spread over its run leaves no run or a
     /// whole one, and the next ingest of the same file succeeds.
     @Test func aClientKilledMidIngestLeavesNoPartialRun() throws {

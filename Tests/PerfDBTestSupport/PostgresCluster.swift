@@ -58,8 +58,14 @@ public final class PostgresCluster: @unchecked Sendable {
         return URL(fileURLWithPath: "\(root)/\(newest)/bin")
     }
 
-    /// Creates and starts a cluster.
-    public static func start() throws -> PostgresCluster {
+    /// The certificate authority that signed the server's certificate, when the cluster was
+    /// started with TLS.
+    public var certificateAuthority: URL { directory.appending(path: "tls/ca.crt") }
+
+    /// Creates and starts a cluster; with `tls`, the server also speaks TLS with a certificate
+    /// for `localhost` and 127.0.0.1 signed by a certificate authority of its own
+    /// (`certificateAuthority`).
+    public static func start(tls: Bool = false) throws -> PostgresCluster {
         let binaries = try binaries()
         let directory = try TestPaths.temporaryDirectory()
         let owner: String? = geteuid() == 0 ? "nobody" : nil
@@ -77,6 +83,7 @@ public final class PostgresCluster: @unchecked Sendable {
                 "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale",
                 "--no-sync",
             ], as: owner)
+        if tls { try makeCertificates(in: directory, data: data, owner: owner) }
         let port = try freePort()
         let log = directory.appending(path: "server.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -88,6 +95,46 @@ public final class PostgresCluster: @unchecked Sendable {
         cluster.watchTestProcess()
         try cluster.waitUntilReady(log: log)
         return cluster
+    }
+
+    /// A certificate authority and a server certificate signed by it (openssl), and the
+    /// server's settings to use them.
+    private static func makeCertificates(in directory: URL, data: String, owner: String?) throws {
+        let tls = directory.appending(path: "tls")
+        try FileManager.default.createDirectory(at: tls, withIntermediateDirectories: true)
+        let path = { (name: String) in tls.appending(path: name).path }
+        try run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"),
+                "-out", path("ca.crt"), "-days", "2", "-subj", "/CN=perfdb test authority",
+            ])
+        try run(
+            "/usr/bin/openssl",
+            [
+                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("server.key"),
+                "-out", path("server.csr"), "-subj", "/CN=localhost",
+            ])
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(
+            toFile: path("extensions"), atomically: true, encoding: .utf8)
+        try run(
+            "/usr/bin/openssl",
+            [
+                "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey",
+                path("ca.key"), "-CAcreateserial", "-out", path("server.crt"), "-days", "2",
+                "-extfile", path("extensions"),
+            ])
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o600], ofItemAtPath: path("server.key"))
+        if let owner { try run("/bin/chown", ["-R", "\(owner):", tls.path]) }
+        let settings =
+            "\nssl = on\nssl_cert_file = '\(path("server.crt"))'\n"
+            + "ssl_key_file = '\(path("server.key"))'\n"
+        let configuration = try FileHandle(
+            forWritingTo: URL(fileURLWithPath: data + "/postgresql.conf"))
+        try configuration.seekToEnd()
+        try configuration.write(contentsOf: Data(settings.utf8))
+        try configuration.close()
     }
 
     /// Starts the server of the cluster in `directory` and returns its PID.
