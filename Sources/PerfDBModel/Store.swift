@@ -68,16 +68,3 @@ public enum StoreAccess: Sendable {
     /// Read only; the warehouse must exist.
     case readOnly
 }
-
-extension Store {
-    /// True when the warehouse holds raw-stream runs with the digest of perfdb before
-    /// `xxh64v2` (ingest then computes that digest too, to recognise them).
-    public func holdsLegacyStreamDigests() throws -> Bool {
-        let result = try query(
-            "SELECT EXISTS (SELECT 1 FROM run WHERE content_digest LIKE 'xxh64:%') AS legacy")
-        switch result.rows.first?.first {
-        case .bool(true), .number(1): return true
-        default: return false
-        }
-    }
-}

@@ -130,6 +130,16 @@ public final class PostgresStore: Store, @unchecked Sendable {
         try perform(repeatable: false) { try $0.export(into: sink) }
     }
 
+    /// True when the warehouse holds raw-stream runs with the digest of perfdb before
+    /// `xxh64v2` (ingest then computes that digest too, to recognise them): one statement.
+    public func holdsLegacyStreamDigests() throws -> Bool {
+        try perform(repeatable: true) {
+            try $0.single(
+                "SELECT EXISTS (SELECT 1 FROM run WHERE content_digest LIKE 'xxh64:%')",
+                as: Bool.self) ?? false
+        }
+    }
+
     /// Hangs up.
     public func close() {
         lock.lock()

@@ -3,6 +3,7 @@ import Foundation
 import PerfDBAnalysis
 import PerfDBIngest
 import PerfDBModel
+import PerfDBPostgres
 import PerfDBReport
 import PerfDBStore
 
@@ -117,7 +118,7 @@ extension PerfDB {
                 options.stream.progress = ProgressLine.report
             }
             // A server is asked before the files are read; a file is not created for bad input.
-            let server = try global.postgresURL() == nil ? nil : try global.open()
+            let server = try global.postgresURL() == nil ? nil : try global.open() as? PostgresStore
             options.stream.legacyDigest =
                 try server?.holdsLegacyStreamDigests()
                 ?? Warehouse.holdsLegacyStreamDigests(at: global.databasePath)
