@@ -116,6 +116,9 @@ echo "| seconds | $(python3 -c "print($best_pg / 1000)") | $(python3 -c "print($
 echo "| MB/s | $(mbs "$best_pg") | $(mbs "$best_sqlite") | $(ratio "$best_sqlite" "$best_pg")x |"
 echo
 
+# RUNS 0: the ingest figures only.
+[ "$runs" -gt 0 ] || exit 0
+
 # 4. A long history: the demo copied back in time on the server, then pulled into a file.
 history=$(newdb history)
 "$root/tools/demo-db.sh" "$perfdb" "$work/demo.sqlite"

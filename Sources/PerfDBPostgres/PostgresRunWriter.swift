@@ -188,14 +188,15 @@ extension PostgresWarehouse {
         }
         let distributions = batch.distributions.sorted { $0.key < $1.key }
             .compactMap { key, buckets in ids[key].map { ($0, buckets) } }
-        for (seriesID, buckets) in distributions {
-            try execute(
-                """
-                INSERT INTO distribution (run_id, series_id, encoding, count, data)
-                VALUES (\(runID), \(seriesID), \(DistributionCodec.encoding),
-                    \(Int64(buckets.count)), \(Data(DistributionCodec.encode(buckets))))
-                """)
-        }
+        // All of them in one statement (or a few, for many series), not one a series.
+        try insert(
+            "distribution", columns: ["run_id", "series_id", "encoding", "count", "data"],
+            rows: distributions.map { seriesID, buckets in
+                [
+                    .integer(runID), .integer(seriesID), .text(DistributionCodec.encoding),
+                    .integer(Int64(buckets.count)), .blob(DistributionCodec.encode(buckets)),
+                ]
+            })
     }
 
     private func insertTimelines(
