@@ -87,6 +87,11 @@ public struct PostgresURL: Sendable, Equatable {
                 sslMode = parsed
             case "sslrootcert":
                 sslRootCert = item.value
+            case "port":
+                // libpq's form for a socket, whose path leaves no place for a port.
+                guard let value = item.value, let number = Int(value), (1...65535).contains(number)
+                else { throw fail("port \(item.value ?? "") is not a port") }
+                port = number
             case "host", "application_name", "connect_timeout":
                 break
             default:

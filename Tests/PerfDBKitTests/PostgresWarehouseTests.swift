@@ -19,6 +19,10 @@ import Testing
             "postgresql://ci@/perf?host=/run/postgresql",
             "postgresql://ci@/run/postgresql:5432/perf?sslmode=prefer", nil
         ),
+        (
+            "postgresql://ci@/perf?host=/tmp/pg&port=55432",
+            "postgresql://ci@/tmp/pg:55432/perf?sslmode=prefer", nil
+        ),
     ])
     func parsesAndRedacts(text: String, redacted: String, password: String?) throws {
         let url = try PostgresURL(parsing: text)
