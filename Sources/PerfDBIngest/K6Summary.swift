@@ -17,6 +17,7 @@ struct K6SummaryExportAdapter: InputAdapter {
         let reader = FieldReader(file: file)
         let root = try reader.object(document, "(document)")
         let metrics = try reader.object(root["metrics"], "metrics")
+        try refuseEmpty(metrics, reader: reader)
         var summary = K6SummaryBuilder(reader: reader, format: format)
         for (name, value) in metrics.members {
             let path = "metrics.\(name)"
@@ -67,6 +68,7 @@ struct K6HandleSummaryAdapter: InputAdapter {
         let reader = FieldReader(file: file)
         let root = try reader.object(document, "(document)")
         let metrics = try reader.object(root["metrics"], "metrics")
+        try refuseEmpty(metrics, reader: reader)
         var summary = K6SummaryBuilder(reader: reader, format: format)
         for (name, value) in metrics.members {
             let path = "metrics.\(name)"
@@ -94,6 +96,14 @@ struct K6HandleSummaryAdapter: InputAdapter {
                 in: 0...FieldReader.absurdMagnitude)
         }
         return summary.batch
+    }
+}
+
+/// A summary without a metric measured nothing (k6 ran no iteration, or the file was cut):
+/// stored, it would become the newest run and the baseline of nothing.
+private func refuseEmpty(_ metrics: JSONObject, reader: FieldReader) throws {
+    if metrics.members.isEmpty {
+        throw reader.fail("metrics", "no metrics: an empty k6 summary measured nothing")
     }
 }
 

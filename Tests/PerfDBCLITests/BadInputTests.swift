@@ -31,6 +31,14 @@ import Testing
             name: "unknown-json", content: Array(#"{"hello": "world"}"#.utf8), status: 65,
             message: "JSON of an unknown kind"),
         Case(
+            name: "no-metrics", content: Array(#"{"metrics":{},"root_group":{}}"#.utf8),
+            status: 65, message: "field metrics: no metrics: an empty k6 summary"),
+        Case(
+            name: "no-metrics-handle-summary",
+            content: Array(
+                #"{"metrics":{},"root_group":{"groups":[],"checks":[]},"state":{}}"#.utf8),
+            status: 65, message: "field metrics: no metrics: an empty k6 summary"),
+        Case(
             name: "array", content: Array("[1, 2, 3]".utf8), status: 65,
             message: "JSON of an unknown kind"),
         Case(
