@@ -48,6 +48,12 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let clock = ContinuousClock()
         var lostAt: ContinuousClock.Instant?
         while true {
+            // A connection that went while idle is replaced before anything is sent on it, for
+            // every operation: nothing of it can have run.
+            if current?.isClosed == true {
+                current = nil
+                lostAt = lostAt ?? clock.now
+            }
             let warehouse: PostgresWarehouse
             if let current {
                 warehouse = current

@@ -94,6 +94,9 @@ public final class PostgresWarehouse: Sendable {
         delay = min(delay * 2, .seconds(2))
     }
 
+    /// Whether the connection has closed (the server went away, or `close`).
+    var isClosed: Bool { connection.isClosed }
+
     /// Closes the connection.
     public func close() {
         try? connection.close().wait()

@@ -81,6 +81,31 @@ import Testing
 }
 
 @Suite(.serialized) struct PostgresWarehouseTests {
+    /// The server ends an idle connection (as a restart or an idle timeout does): the next
+    /// operation, repeatable or not, runs on a new connection, since nothing of it was sent.
+    @Test func aConnectionEndedWhileIdleIsReplacedBeforeTheNextOperation() throws {
+        let cluster = try PostgresCluster.shared()
+        let database = try cluster.createDatabase("idle")
+        let store = try PostgresStore(
+            url: try url(cluster, database), password: cluster.password, access: .readWrite)
+        defer { store.close() }
+        let run = try store.reading { try $0.runs(matching: RunFilter()) }
+        #expect(run.isEmpty)
+        let ended = try cluster.psql(
+            """
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = '\(database)' AND application_name = 'perfdb'
+            """, database: "postgres")
+        #expect(ended.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        Thread.sleep(forTimeInterval: 0.2)
+        // `delete` is not repeated after a failure; here it must not fail for the old connection.
+        #expect {
+            _ = try store.delete(.id(1))
+        } throws: { error in
+            (error as? PerfDBError)?.code == .inputNotFound
+        }
+    }
+
     private func url(_ cluster: PostgresCluster, _ database: String) throws -> PostgresURL {
         try PostgresURL(parsing: cluster.url(database: database))
     }
