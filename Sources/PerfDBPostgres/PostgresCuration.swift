@@ -32,7 +32,7 @@ extension PostgresWarehouse {
             else { throw PerfDBError(.internal, "\(url.redacted): baseline insert lost its id") }
             if kind != .accept { try chainPins(of: scope) }
             guard
-                let entry = try records(
+                let entry = try reader.records(
                     "SELECT * FROM baseline WHERE id = \(id)", as: BaselineRecord.self
                 ).first
             else { throw PerfDBError(.internal, "\(url.redacted): baseline \(id) vanished") }
@@ -99,8 +99,4 @@ extension PostgresWarehouse {
     /// A reader on this connection, inside whatever transaction is open.
     var reader: PostgresReader { PostgresReader(connection: connection, logger: logger, url: url) }
 
-    /// Rows decoded as records, by column name.
-    func records<T: Decodable>(_ query: PostgresQuery, as type: T.Type) throws -> [T] {
-        try rows(query).map { try T(from: RowDecoder(row: $0.makeRandomAccess())) }
-    }
 }

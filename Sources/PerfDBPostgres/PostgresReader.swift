@@ -19,12 +19,8 @@ public struct PostgresReader: StoreReader {
 
     /// The rows of a statement (the reader's methods are synchronous, as gathering is).
     func rows(_ query: PostgresQuery) throws -> [PostgresRandomAccessRow] {
-        do {
-            return try PostgresWarehouse.result(
-                of: query, on: connection, logger: logger, url: url
-            ).rows.map { $0.makeRandomAccess() }
-        } catch let error as PSQLError {
-            throw PostgresWarehouse.translate(error, url: url)
+        try PostgresWarehouse.rows(of: query, on: connection, logger: logger, url: url).map {
+            $0.makeRandomAccess()
         }
     }
 
@@ -346,8 +342,7 @@ extension PostgresWarehouse {
     public func reading<T>(_ body: (any StoreReader) throws -> T) throws -> T {
         try execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
-            let value = try body(
-                PostgresReader(connection: connection, logger: logger, url: url))
+            let value = try body(reader)
             try execute("COMMIT")
             return value
         } catch {

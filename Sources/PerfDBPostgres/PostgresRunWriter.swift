@@ -357,10 +357,19 @@ extension PostgresWarehouse {
     /// The rows of a statement with bound values; a server error becomes one line (exit 75
     /// when the connection was lost, so that the store can reconnect and try again).
     func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try Self.rows(of: query, on: connection, logger: logger, url: url)
+    }
+
+    /// The rows of a statement on `connection` (the warehouse's and its readers'); a server
+    /// error becomes one line.
+    static func rows(
+        of query: PostgresQuery, on connection: PostgresConnection, logger: Logger,
+        url: PostgresURL
+    ) throws -> [PostgresRow] {
         do {
-            return Array(try Self.result(of: query, on: connection, logger: logger, url: url).rows)
+            return Array(try result(of: query, on: connection, logger: logger, url: url).rows)
         } catch let error as PSQLError {
-            throw Self.translate(error, url: url)
+            throw translate(error, url: url)
         }
     }
 
