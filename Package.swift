@@ -40,7 +40,8 @@ let package = Package(
                 "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBPostgres", "PerfDBAnalysis",
                 "PerfDBReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["EmbedMigrations"]
         ),
         // The vocabulary every layer shares; Foundation only.
         .target(

@@ -21,6 +21,8 @@ for key in list(env):
         del env[key]
 # Paths in the examples are relative; the work folder is no git work tree, so no git context.
 os.symlink(os.path.join(root, "Tests"), os.path.join(work, "Tests"))
+# The examples judge with the demo team's configuration (its SLOs, advice and chaos targets).
+shutil.copy(os.path.join(root, "demo", "perfdb.yml"), os.path.join(work, "perfdb.yml"))
 
 # Starts the cluster, creates the database, prints "PORT PID PASSWORD", and stops the server by
 # its PID when its standard input closes (also when this script dies).

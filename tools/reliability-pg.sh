@@ -191,7 +191,7 @@ read_loop() {
     local ns=pdb$$c$1 command status
     while [ -f "$work/readers-on" ] && [ "$(date +%s)" -lt "$deadline" ]; do
         for command in "check latest --no-store" \
-            "trend --series http_req_duration --scenario smoke --last 5" "runs list --limit 5"; do
+            "trend --series http_req_duration --scenario smoke --last 5" "runs list --last 5"; do
             # shellcheck disable=SC2086
             ip netns exec "$ns" timeout 60 "$perfdb" $command --db "$url" > /dev/null 2> "$work/r$1.err"
             status=$?

@@ -26,7 +26,7 @@ touch "$work/readers-on"
 reader_failures=0
 (
     while [ -f "$work/readers-on" ]; do
-        for command in "runs list --limit 5" "trend --series http_req_duration --scenario load --last 5" "check latest --no-store"; do
+        for command in "runs list --last 5" "trend --series http_req_duration --scenario load --last 5" "check latest --no-store"; do
             # shellcheck disable=SC2086
             "$perfdb" $command --db "$db" > /dev/null 2> "$work/reader.err"
             status=$?
@@ -103,7 +103,7 @@ done
 touch "$work/readers-on"
 (
     while [ -f "$work/readers-on" ]; do
-        "$perfdb" runs list --db "$main" --limit 5 > /dev/null 2> "$work/reader.err" \
+        "$perfdb" runs list --db "$main" --last 5 > /dev/null 2> "$work/reader.err" \
             || echo "reader: $(cat "$work/reader.err")" >> "$work/merge-reader-failures"
     done
 ) &

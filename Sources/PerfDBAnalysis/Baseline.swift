@@ -13,6 +13,8 @@ public struct BaselineChoice: Sendable, Equatable {
     public var heldBackAt: RunRecord?
     /// The acceptance the automatic baseline starts from, if any.
     public var acceptedAt: RunRecord?
+    /// The base branch's run of the merge-base commit the automatic baseline ends at, if any.
+    public var mergeBaseRun: RunRecord?
 
     /// The choice its inputs make: the pinned run or window when a pin is in force, else the
     /// history from the newest baseline entry's run on and before the held-back regression.
@@ -34,6 +36,7 @@ public struct BaselineChoice: Sendable, Equatable {
         self.runs = runs
         heldBackAt = inputs.heldBackAt
         acceptedAt = inputs.acceptedRun
+        mergeBaseRun = inputs.mergeBaseRun
     }
 
     /// The evidence a verdict stores of the choice.

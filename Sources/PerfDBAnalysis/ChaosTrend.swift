@@ -21,14 +21,28 @@ public struct ChaosTrendReport: Sendable {
     public var faultType: FaultType?
     public var entries: [ChaosEntry]
     public var figures: [ChaosFigureTrend]
+
+    /// The figures whose newest value missed its target.
+    public var missedTargets: [ChaosFigureTrend] { figures.filter { $0.meetsTarget == false } }
+    /// The figures whose newest value regressed from the runs before it.
+    public var regressions: [ChaosFigureTrend] {
+        figures.filter { $0.verdict?.verdict == .regression }
+    }
+}
+
+extension [ChaosTrendReport] {
+    /// The exit code of `chaos trend`: 2 when a newest run regressed or missed a target.
+    public var exitCode: Int32 {
+        contains { !$0.missedTargets.isEmpty || !$0.regressions.isEmpty } ? 2 : 0
+    }
 }
 
 /// `perfdb chaos trend`: each experiment's resilience figures over its runs.
 public struct ChaosTrends: Sendable {
     public let config: Config
 
-    /// Targets when the experiment names none: availability > 95 %, error rate < 5 %, and MTTR
-    /// < 90 s for PMS failures, < 120 s for network latency.
+    /// Targets when neither the experiment nor perfdb.yml (`chaos.targets`, by experiment name
+    /// or family) names one: availability > 95 %, error rate < 5 %; MTTR has none.
     public static let defaultAvailabilityTarget = 95.0
     public static let defaultErrorRateTarget = 5.0
 
@@ -45,9 +59,10 @@ public struct ChaosTrends: Sendable {
         return names.map { experimentName in
             let mine = entries.filter { $0.experiment.name == experimentName }
             let latest = mine.last?.experiment
-            let mttrTarget =
-                latest?.mttrTargetS
-                ?? (latest?.family == .pms ? 90 : latest?.family == .network ? 120 : nil)
+            let configured =
+                config.chaosTargets[experimentName]
+                ?? latest?.family.flatMap { config.chaosTargets[$0.rawValue] }
+            let mttrTarget = latest?.mttrTargetS ?? configured?.mttrS
             return ChaosTrendReport(
                 name: experimentName, family: latest?.family, faultType: latest?.faultType,
                 entries: mine,
@@ -57,11 +72,13 @@ public struct ChaosTrends: Sendable {
                         minChangePct: 20, minChangeAbs: 1),
                     figure(
                         "availability_pct", mine, \.availabilityPct, direction: .higherIsBetter,
-                        target: latest?.availabilityTargetPct ?? Self.defaultAvailabilityTarget,
+                        target: latest?.availabilityTargetPct ?? configured?.availabilityPct
+                            ?? Self.defaultAvailabilityTarget,
                         minChangePct: nil, minChangeAbs: 1),
                     figure(
                         "error_rate_pct", mine, \.errorRatePct, direction: .lowerIsBetter,
-                        target: latest?.errorRateTargetPct ?? Self.defaultErrorRateTarget,
+                        target: latest?.errorRateTargetPct ?? configured?.errorRatePct
+                            ?? Self.defaultErrorRateTarget,
                         minChangePct: nil, minChangeAbs: 1),
                 ])
         }
@@ -71,7 +88,8 @@ public struct ChaosTrends: Sendable {
         _ name: String, _ entries: [ChaosEntry], _ path: KeyPath<ChaosExperimentRecord, Double?>,
         direction: Direction, target: Double?, minChangePct: Double?, minChangeAbs: Double?
     ) -> ChaosFigureTrend {
-        let values = entries.compactMap { entry in
+        // An aborted or interrupted experiment measured no recovery: it has no figures.
+        let values = entries.filter { $0.experiment.outcome != .aborted }.compactMap { entry in
             entry.experiment[keyPath: path].map { (entry.run, $0) }
         }
         let rule = ResolvedRule(

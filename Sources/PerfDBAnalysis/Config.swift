@@ -9,6 +9,10 @@ import Yams
 public struct Config: Sendable {
     /// The branch whose runs make the automatic baseline.
     public var baseBranch = "main"
+    /// True when the configuration file set `base_branch`.
+    public var baseBranchConfigured = false
+    /// The file the configuration was read from; nil for the built-in defaults.
+    public var source: String?
     /// How many valid runs the automatic baseline takes (their median).
     public var baselineWindow = 10
     /// Fewer baseline runs than this is not enough to judge.
@@ -31,6 +35,10 @@ public struct Config: Sendable {
     public var drift = DriftSettings()
     /// The SLOs `slo check` and `check` evaluate.
     public var slos: [SLODefinition] = SLODefinition.defaults
+    /// The SLOs of a scenario, in place of `slos` (`slo.scenarios` in perfdb.yml).
+    public var scenarioSLOs: [String: [SLODefinition]] = [:]
+    /// Chaos targets by experiment name or family (`chaos.targets`).
+    public var chaosTargets: [String: ChaosTarget] = [:]
     /// Weighted-score cut-offs of an SLO evaluation.
     public var sloPassScore = 0.9
     public var sloWarningScore = 0.75
@@ -39,6 +47,27 @@ public struct Config: Sendable {
 
     /// The defaults.
     public init() {}
+
+    /// The SLOs a run of `scenario` is held to.
+    public func slos(for scenario: String?) -> [SLODefinition] {
+        scenario.flatMap { scenarioSLOs[$0] } ?? slos
+    }
+
+    /// What a chaos experiment must reach; nil figures have no target.
+    public struct ChaosTarget: Sendable, Equatable {
+        public var mttrS: Double?
+        public var availabilityPct: Double?
+        public var errorRatePct: Double?
+
+        /// Creates a target.
+        public init(
+            mttrS: Double? = nil, availabilityPct: Double? = nil, errorRatePct: Double? = nil
+        ) {
+            self.mttrS = mttrS
+            self.availabilityPct = availabilityPct
+            self.errorRatePct = errorRatePct
+        }
+    }
 
     /// How far back gathering reads for these settings.
     public var gatherSettings: GatherSettings {
@@ -128,7 +157,12 @@ public struct Config: Sendable {
     public static func resolve(explicitPath: String?, directory: String) throws -> Config {
         if let explicitPath { return try load(path: explicitPath) }
         let implicit = URL(fileURLWithPath: directory).appending(path: "perfdb.yml").path
-        if FileManager.default.fileExists(atPath: implicit) { return try load(path: implicit) }
+        if FileManager.default.fileExists(atPath: implicit) {
+            // Named as the user knows it: the file in the working directory.
+            var config = try load(path: implicit)
+            config.source = "./perfdb.yml"
+            return config
+        }
         return Config()
     }
 
@@ -150,6 +184,18 @@ public struct Config: Sendable {
         } catch let error as DecodingError {
             throw keys.fail(error)
         }
-        return try decoded.applied(to: Config(), keys)
+        var config = try decoded.applied(to: Config(), keys)
+        config.source = file
+        return config
+    }
+
+    /// Sets the base branch: a pull request's target first, then the file's `base_branch`, then
+    /// the repository's default branch, then `main`.
+    public mutating func chooseBaseBranch(pullRequestTarget: String?, defaultBranch: String?) {
+        if let pullRequestTarget {
+            baseBranch = pullRequestTarget
+        } else if !baseBranchConfigured, let defaultBranch {
+            baseBranch = defaultBranch
+        }
     }
 }

@@ -15,10 +15,26 @@ struct ConfigFile: Decodable {
     var drift: Drift?
     var slo: SLO?
     var ingest: Ingest?
+    var chaos: Chaos?
 
     private enum CodingKeys: String, CodingKey {
         case baseBranch = "base_branch", baseline, gate, series
-        case changePoints = "change_points", drift, slo, ingest
+        case changePoints = "change_points", drift, slo, ingest, chaos
+    }
+
+    struct Chaos: Decodable {
+        var targets: [String: Target]?
+
+        struct Target: Decodable {
+            var mttrS: Double?
+            var availabilityPct: Double?
+            var errorRatePct: Double?
+
+            private enum CodingKeys: String, CodingKey {
+                case mttrS = "mttr_s", availabilityPct = "availability_pct"
+                case errorRatePct = "error_rate_pct"
+            }
+        }
     }
 
     struct Baseline: Decodable {
@@ -102,9 +118,15 @@ struct ConfigFile: Decodable {
         var passScore: Double?
         var warningScore: Double?
         var objectives: [Objective]?
+        var scenarios: [String: Scenario]?
 
         private enum CodingKeys: String, CodingKey {
-            case passScore = "pass_score", warningScore = "warning_score", objectives
+            case passScore = "pass_score", warningScore = "warning_score", objectives, scenarios
+        }
+
+        /// The SLOs of one scenario, in place of `objectives`.
+        struct Scenario: Decodable {
+            var objectives: [Objective]
         }
     }
 
@@ -141,7 +163,10 @@ struct ConfigFile: Decodable {
     /// The defaults with what the file sets; values out of range are refused by key.
     func applied(to defaults: Config, _ keys: ConfigKeys) throws -> Config {
         var config = defaults
-        if let baseBranch { config.baseBranch = baseBranch }
+        if let baseBranch {
+            config.baseBranch = baseBranch
+            config.baseBranchConfigured = true
+        }
         if let window = baseline?.window {
             config.baselineWindow = try keys.atLeast(1, window, "baseline.window")
         }
@@ -185,16 +210,35 @@ struct ConfigFile: Decodable {
             config.sloWarningScore = try keys.within(0...1, value, "slo.warning_score")
         }
         if let objectives = slo?.objectives {
-            config.slos = try objectives.enumerated().map { index, objective in
-                try objective.definition(keys, path: "slo.objectives[\(index)]")
-            }
-            let names = config.slos.map(\.name)
-            if Set(names).count != names.count {
-                throw keys.fail("slo.objectives", "two objectives have the same name")
-            }
+            config.slos = try Self.definitions(objectives, keys, path: "slo.objectives")
+        }
+        for (scenario, entry) in slo?.scenarios ?? [:] {
+            config.scenarioSLOs[scenario] = try Self.definitions(
+                entry.objectives, keys, path: "slo.scenarios.\(scenario).objectives")
+        }
+        for (name, target) in chaos?.targets ?? [:] {
+            config.chaosTargets[name] = Config.ChaosTarget(
+                mttrS: target.mttrS, availabilityPct: target.availabilityPct,
+                errorRatePct: target.errorRatePct)
         }
         config.metricTypes = ingest?.metricTypes ?? [:]
         return config
+    }
+}
+
+extension ConfigFile {
+    /// The SLOs a list of objectives defines; two of one name are refused.
+    static func definitions(_ objectives: [Objective], _ keys: ConfigKeys, path: String) throws
+        -> [SLODefinition]
+    {
+        let definitions = try objectives.enumerated().map { index, objective in
+            try objective.definition(keys, path: "\(path)[\(index)]")
+        }
+        let names = definitions.map(\.name)
+        if Set(names).count != names.count {
+            throw keys.fail(path, "two objectives have the same name")
+        }
+        return definitions
     }
 }
 
@@ -245,6 +289,13 @@ struct ConfigKeys {
         "warning_change_pct": .value, "min_spread_pct": .value, "min_tail_samples": .value,
     ]
 
+    private static let objective = Shape.keys([
+        "name": .value, "title": .value, "series": .value, "statistic": .value,
+        "comparator": .value, "target": .value, "warning": .value, "unit": .value,
+        "priority": .value, "weight": .value, "relative": .value, "relative_warning": .value,
+        "recommendation": .value, "scale": .value,
+    ])
+
     /// Every key of perfdb.yml.
     static let shape = Shape.keys([
         "base_branch": .value,
@@ -257,14 +308,12 @@ struct ConfigKeys {
             "max_slope_pct_per_week": .value,
         ]),
         "slo": .keys([
-            "pass_score": .value, "warning_score": .value,
-            "objectives": .list(
-                .keys([
-                    "name": .value, "title": .value, "series": .value, "statistic": .value,
-                    "comparator": .value, "target": .value, "warning": .value, "unit": .value,
-                    "priority": .value, "weight": .value, "relative": .value,
-                    "relative_warning": .value, "recommendation": .value, "scale": .value,
-                ])),
+            "pass_score": .value, "warning_score": .value, "objectives": .list(objective),
+            "scenarios": .named(.keys(["objectives": .list(objective)])),
+        ]),
+        "chaos": .keys([
+            "targets": .named(
+                .keys(["mttr_s": .value, "availability_pct": .value, "error_rate_pct": .value]))
         ]),
         "ingest": .keys(["metric_types": .named(.value)]),
     ])

@@ -78,6 +78,8 @@ public struct CheckReport: Sendable {
     public var verdict: Verdict
     /// The exit code for the pipeline.
     public var exitCode: Int32
+    /// The baseline runs the verdict needs at least.
+    public var neededRuns = 1
 
     /// What the store records: one row per verdict, then the run's.
     public var records: [VerdictRecord] {
@@ -175,7 +177,7 @@ public struct Gate: Sendable {
             pairs: pairs, series: inputs.series, history: inputs.baseline.history, run: run,
             values: values)
         let slo = SLOEvaluator.evaluate(
-            config.slos, config: config,
+            config.slos(for: run.scenario), config: config,
             value: { runValues[SeriesStatistic(series: $0, statistic: $1)] },
             baseline: { series, statistic in
                 Baseline.centre(
@@ -196,10 +198,12 @@ public struct Gate: Sendable {
         if verdict < .warning, missing || tooShort || verdicts.isEmpty {
             verdict = .insufficientData
         }
-        return CheckReport(
+        var report = CheckReport(
             run: run, scope: inputs.baseline.scope, baseline: choice, verdicts: verdicts, slo: slo,
             changePoints: changePoints, verdict: verdict,
             exitCode: Self.exitCode(verdict, failOn: failOn, onMissing: onMissing))
+        report.neededRuns = choice.neededRuns(config)
+        return report
     }
 
     /// The exit code of a verdict: 0 pass, 1 warning, 2 gate failed, 3 not enough data (or what

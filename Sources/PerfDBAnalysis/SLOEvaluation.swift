@@ -42,21 +42,24 @@ public struct SLODefinition: Sendable, Equatable {
         self.recommendation = recommendation
     }
 
-    /// The six SLOs of the team's validator, with its warning thresholds and advice.
+    /// The built-in SLOs: latency, errors and checks of any HTTP load test.
+    ///
+    /// Their advice is generic. Throughput depends on the load a test offers, so it has no built-in target:
+    /// perfdb.yml sets it (and a team's own SLOs and advice), per scenario where needed.
     public static let defaults: [SLODefinition] = {
         var errorRate = SLODefinition(
             name: "error_rate", title: "Error rate", series: "http_req_failed", statistic: "rate",
             comparator: .lessThan, target: 1.0, warning: 0.8, unit: "%", priority: .p0,
             recommendation:
-                "Requests are failing: read the error breakdown by endpoint and status, check "
-                + "upstream (PMS, WhatsApp) health and add retries with backoff.")
+                "Requests are failing: read the errors by endpoint and status code, and the "
+                + "health of the services the endpoints depend on.")
         errorRate.scale = 100
         var checkPassRate = SLODefinition(
             name: "check_pass_rate", title: "Check pass rate", series: "checks", statistic: "rate",
             comparator: .greaterThan, target: 99, warning: 99.5, unit: "%", priority: .p1,
             recommendation:
-                "Functional checks fail under load: inspect failed checks per group and the "
-                + "responses behind them before looking at performance.")
+                "Functional checks fail under load: read which checks failed, and the responses "
+                + "behind them, before the timings.")
         checkPassRate.scale = 100
         return [
             SLODefinition(
@@ -64,30 +67,24 @@ public struct SLODefinition: Sendable, Equatable {
                 statistic: "p95", comparator: .lessThan, target: 3000, warning: 2400, unit: "ms",
                 priority: .p0,
                 recommendation:
-                    "Tail latency is high: profile the slowest endpoints, add caching for PMS "
-                    + "lookups and check database query plans on the reservation path."),
+                    "Tail latency is past its target: find the slowest endpoints of the run "
+                    + "(perfdb runs show) and profile them."),
             SLODefinition(
                 name: "p99_latency", title: "P99 latency", series: "http_req_duration",
                 statistic: "p99", comparator: .lessThan, target: 5000, warning: 4000, unit: "ms",
                 priority: .p1,
                 recommendation:
-                    "Outliers are slow: look for lock contention, connection pool exhaustion and "
-                    + "slow upstream calls; set timeouts on the PMS client."),
+                    "Outliers are slow: look for contention, exhausted pools and slow "
+                    + "dependencies without timeouts."),
             errorRate,
-            SLODefinition(
-                name: "throughput", title: "Throughput", series: "http_reqs", statistic: "rate",
-                comparator: .greaterThan, target: 10, warning: 12, unit: "req/s", priority: .p2,
-                recommendation:
-                    "Throughput is below target: scale out the API, raise worker/connection pool "
-                    + "sizes, or check whether the load generator was the bottleneck."),
             checkPassRate,
             SLODefinition(
                 name: "avg_latency", title: "Average latency", series: "http_req_duration",
                 statistic: "avg", comparator: .lessThan, target: 1500, warning: 1200, unit: "ms",
                 priority: .p2,
                 recommendation:
-                    "Average latency is high: tune the slowest queries (indexes on reservations), "
-                    + "cache room types and availability, reduce payload sizes."),
+                    "Latency is high across the board: the slowest endpoints and their queries "
+                    + "come first."),
         ]
     }()
 }

@@ -17,7 +17,7 @@ public struct SLOJudge: Sendable {
         let runValues = inputs.run.id.flatMap { inputs.values[$0] } ?? [:]
         let policy = GatePolicy(config: config)
         return SLOEvaluator.evaluate(
-            config.slos, config: config,
+            config.slos(for: inputs.run.scenario), config: config,
             value: { runValues[SeriesStatistic(series: $0, statistic: $1)] },
             baseline: { series, statistic in
                 Baseline.centre(
@@ -30,7 +30,7 @@ public struct SLOJudge: Sendable {
     /// Each run of `inputs` with its SLO statuses (absolute criteria), oldest first.
     public func trend(_ inputs: RunsInputs) -> SLOTrend {
         var absolute = config
-        absolute.slos = config.slos.map { definition in
+        absolute.slos = config.slos(for: inputs.scope.scenario).map { definition in
             var copy = definition
             copy.relative = nil
             copy.relativeWarning = nil
@@ -46,7 +46,7 @@ public struct SLOJudge: Sendable {
                     baseline: { _, _ in nil })
             )
         }
-        return SLOTrend(scope: inputs.scope, definitions: config.slos, rows: rows)
+        return SLOTrend(scope: inputs.scope, definitions: absolute.slos, rows: rows)
     }
 }
 

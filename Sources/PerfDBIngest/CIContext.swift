@@ -28,6 +28,18 @@ extension CIContext {
         return context
     }
 
+    /// The newest common ancestor of `commit` and `branch` (as `origin/branch`, else the local
+    /// branch) in the git work tree at `directory`, if git knows both.
+    public static func mergeBase(of commit: String, with branch: String, in directory: String)
+        -> String?
+    {
+        guard isInsideWorkTree(directory) else { return nil }
+        for ref in ["origin/" + branch, branch] {
+            if let base = git(["merge-base", commit, ref], in: directory) { return base }
+        }
+        return nil
+    }
+
     /// True when `directory` or one of its parents has a `.git`.
     static func isInsideWorkTree(_ directory: String) -> Bool {
         var url = URL(fileURLWithPath: directory).standardizedFileURL
@@ -88,6 +100,7 @@ extension CIContext {
             case .githubActions:
                 context.commit = env.nonEmpty("GITHUB_SHA")
                 context.branch = env.nonEmpty("GITHUB_HEAD_REF") ?? env.nonEmpty("GITHUB_REF_NAME")
+                context.baseBranch = env.nonEmpty("GITHUB_BASE_REF")
                 context.build = env.nonEmpty("GITHUB_RUN_ID")
                 if let server = env.nonEmpty("GITHUB_SERVER_URL"),
                     let repository = env.nonEmpty("GITHUB_REPOSITORY"), let run = context.build
@@ -98,6 +111,10 @@ extension CIContext {
                     context.pullRequest = ref.split(separator: "/").dropFirst(2).first.map(
                         String.init)
                 }
+                // On a pull request GITHUB_SHA is the test-merge commit: the event names the head.
+                if let path = env.nonEmpty("GITHUB_EVENT_PATH") {
+                    context = GitHubEvent(path: path)?.context.filling(from: context) ?? context
+                }
             case .gitlabCI:
                 context.commit = env.nonEmpty("CI_COMMIT_SHA")
                 context.branch =
@@ -106,6 +123,8 @@ extension CIContext {
                 context.build = env.nonEmpty("CI_PIPELINE_ID")
                 context.buildURL = env.nonEmpty("CI_PIPELINE_URL") ?? env.nonEmpty("CI_JOB_URL")
                 context.pullRequest = env.nonEmpty("CI_MERGE_REQUEST_IID")
+                context.baseBranch = env.nonEmpty("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+                context.defaultBranch = env.nonEmpty("CI_DEFAULT_BRANCH")
             case .buildkite:
                 context.commit = env.nonEmpty("BUILDKITE_COMMIT")
                 context.branch = env.nonEmpty("BUILDKITE_BRANCH")
@@ -113,7 +132,9 @@ extension CIContext {
                 context.buildURL = env.nonEmpty("BUILDKITE_BUILD_URL")
                 if let pull = env.nonEmpty("BUILDKITE_PULL_REQUEST"), pull != "false" {
                     context.pullRequest = pull
+                    context.baseBranch = env.nonEmpty("BUILDKITE_PULL_REQUEST_BASE_BRANCH")
                 }
+                context.defaultBranch = env.nonEmpty("BUILDKITE_PIPELINE_DEFAULT_BRANCH")
             case .circleCI:
                 context.commit = env.nonEmpty("CIRCLE_SHA1")
                 context.branch = env.nonEmpty("CIRCLE_BRANCH")
@@ -136,6 +157,8 @@ extension CIContext {
                 context.pullRequest =
                     env.nonEmpty("SYSTEM_PULLREQUEST_PULLREQUESTNUMBER")
                     ?? env.nonEmpty("SYSTEM_PULLREQUEST_PULLREQUESTID")
+                context.baseBranch = env.nonEmpty("SYSTEM_PULLREQUEST_TARGETBRANCH").map(
+                    Self.stripRef)
             case .jenkins:
                 context.commit = env.nonEmpty("GIT_COMMIT")
                 context.branch =
@@ -146,6 +169,7 @@ extension CIContext {
                 context.build = env.nonEmpty("BUILD_NUMBER")
                 context.buildURL = env.nonEmpty("BUILD_URL")
                 context.pullRequest = env.nonEmpty("CHANGE_ID")
+                context.baseBranch = env.nonEmpty("CHANGE_TARGET")
             }
             return context
         }
@@ -156,6 +180,33 @@ extension CIContext {
             }
             return ref
         }
+    }
+}
+
+/// The parts of a GitHub Actions event file (`GITHUB_EVENT_PATH`) perfdb reads.
+struct GitHubEvent {
+    /// The pull request's head commit, branch, number and base branch, and the repository's
+    /// default branch; empty fields for other events.
+    let context: CIContext
+
+    /// Reads the event file; nil when it is missing or not JSON.
+    init?(path: String) {
+        guard let data = FileManager.default.contents(atPath: path),
+            let event = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        var context = CIContext()
+        if let repository = event["repository"] as? [String: Any] {
+            context.defaultBranch = repository["default_branch"] as? String
+        }
+        if let pull = event["pull_request"] as? [String: Any] {
+            let head = pull["head"] as? [String: Any]
+            let base = pull["base"] as? [String: Any]
+            context.commit = head?["sha"] as? String
+            context.branch = head?["ref"] as? String
+            context.baseBranch = base?["ref"] as? String
+            context.pullRequest = (pull["number"] as? Int).map(String.init)
+        }
+        self.context = context
     }
 }
 

@@ -21,6 +21,9 @@ public enum Ingestor {
         public var now = Date()
         /// How raw k6 streams are read.
         public var stream = StreamOptions()
+        /// The branch a run is stored on when neither the flags, the CI system nor git name
+        /// one: the base branch, so that it joins the baseline's history.
+        public var baseBranch: String?
 
         /// Creates default options.
         public init() {}
@@ -36,6 +39,11 @@ public enum Ingestor {
         if let directory = options.gitDirectory, context.commit == nil || context.branch == nil {
             context = context.filling(from: .fromGit(in: directory))
         }
+        var branchAssumed = false
+        if context.branch == nil, let baseBranch = options.baseBranch {
+            context.branch = baseBranch
+            branchAssumed = true
+        }
         var submissions: [RunSubmission] = []
         var errors: [PerfDBError] = []
         for path in paths {
@@ -49,7 +57,7 @@ public enum Ingestor {
                         sourceFile: path == "-"
                             ? "-" : URL(fileURLWithPath: path).lastPathComponent,
                         contentDigest: loaded.digest, legacyDigest: loaded.legacyDigest,
-                        fileModifiedAt: loaded.modifiedAt))
+                        fileModifiedAt: loaded.modifiedAt, branchAssumed: branchAssumed))
             } catch let error as PerfDBError {
                 errors.append(error)
             }

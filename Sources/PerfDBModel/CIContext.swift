@@ -14,6 +14,10 @@ public struct CIContext: Sendable, Equatable {
     public var startedAt: Date?
     /// The CI system the context was read from (`github-actions`, `gitlab-ci`, …), if any.
     public var provider: String?
+    /// The branch a pull request would merge into (`GITHUB_BASE_REF`, …): its baseline judges.
+    public var baseBranch: String?
+    /// The repository's default branch, when the CI system says it.
+    public var defaultBranch: String?
     /// Labels given as `key=value`.
     public var labels: [String: String] = [:]
 
@@ -32,6 +36,8 @@ public struct CIContext: Sendable, Equatable {
         merged.pullRequest = pullRequest ?? other.pullRequest
         merged.startedAt = startedAt ?? other.startedAt
         merged.provider = provider ?? other.provider
+        merged.baseBranch = baseBranch ?? other.baseBranch
+        merged.defaultBranch = defaultBranch ?? other.defaultBranch
         merged.labels = other.labels.merging(labels) { _, mine in mine }
         return merged
     }

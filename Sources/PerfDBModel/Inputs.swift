@@ -24,13 +24,16 @@ public struct BaselineInputs: Sendable {
     /// The earliest run of the scope before `run` with a regression verdict decided after
     /// `latestEntry`: the automatic baseline stops before it.
     public var heldBackAt: RunRecord?
+    /// The base branch's run of the pull request's merge-base commit: the history ends there.
+    public var mergeBaseRun: RunRecord?
 
     /// Creates the inputs.
     public init(
         run: RunRecord, scope: Scope, history: [RunRecord], pin: BaselineRecord?,
         pinnedRuns: [RunRecord], latestEntry: BaselineRecord?, acceptedRun: RunRecord?,
-        heldBackAt: RunRecord?
+        heldBackAt: RunRecord?, mergeBaseRun: RunRecord? = nil
     ) {
+        self.mergeBaseRun = mergeBaseRun
         self.run = run
         self.scope = scope
         self.history = history

@@ -16,6 +16,15 @@ public enum SQLText {
         return String(text.prefix { $0.isLetter }).uppercased()
     }
 
+    /// The LIKE pattern of a commit id given in short: a prefix of 7 or more hexadecimal digits
+    /// matches every id it begins; anything else matches only itself (no wildcard survives).
+    public static func likePrefix(_ commit: String) -> String {
+        guard commit.count >= 7, commit.allSatisfy(\.isHexDigit) else {
+            return commit.filter { $0 != "%" && $0 != "_" && $0 != "\\" }
+        }
+        return commit.lowercased() + "%"
+    }
+
     /// The message of a statement the engine refused because it would write.
     public static let writeRefusal =
         "perfdb query is read-only: the statement would write (the database is unchanged)"

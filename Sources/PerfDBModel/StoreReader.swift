@@ -48,29 +48,77 @@ public struct ChaosFilter: Sendable {
     public var family: String?
     public var faultType: String?
     public var name: String?
+    public var environment: String?
+    public var branch: String?
     public var limit: Int?
 
     /// Creates a filter; nil keeps every value.
     public init(
-        family: String? = nil, faultType: String? = nil, name: String? = nil, limit: Int? = nil
+        family: String? = nil, faultType: String? = nil, name: String? = nil,
+        environment: String? = nil, branch: String? = nil, limit: Int? = nil
     ) {
         self.family = family
         self.faultType = faultType
         self.name = name
+        self.environment = environment
+        self.branch = branch
         self.limit = limit
+    }
+}
+
+/// Which load run `latest` means for a job: the newest of its scenario, environment, branch
+/// and commit.
+///
+/// `required` values come from flags and the CI system: no run matches without them.
+/// `preferred` values come from git in the working directory: they narrow the choice when a
+/// run matches them, and are dropped (with `droppedPreference` set) when none does.
+public struct RunSelection: Sendable {
+    public var required = RunFilter()
+    public var preferredBranch: String?
+    public var preferredCommit: String?
+    /// The base branch's commit a pull request branched from, if known.
+    public var mergeBase: String?
+
+    /// Selects the newest load run.
+    public init() {}
+
+    /// The filter's values in words, for a message.
+    public var description: String {
+        let parts = [
+            required.scenario.map { "scenario \($0)" },
+            required.environment.map { "environment \($0)" },
+            required.branch.map { "branch \($0)" },
+            required.commit.map { "commit \($0)" },
+        ].compactMap { $0 }
+        return parts.isEmpty ? "any scope" : parts.joined(separator: ", ")
     }
 }
 
 // MARK: Gathering
 
 extension StoreReader {
+    /// The run `reference` names; `latest` is the newest load run the selection allows.
+    public func run(_ reference: RunReference, selection: RunSelection) throws -> RunRecord {
+        guard reference == .latest else { return try run(reference) }
+        var filter = selection.required
+        filter.kind = .load
+        filter.limit = 1
+        var preferred = filter
+        preferred.branch = filter.branch ?? selection.preferredBranch
+        preferred.commit = filter.commit ?? selection.preferredCommit
+        if let run = try runs(matching: preferred).first { return run }
+        if let run = try runs(matching: filter).first { return run }
+        throw PerfDBError(.inputNotFound, "no load run of \(selection.description) is stored")
+    }
+
     /// The load run `reference` names and the scope of its baseline (its scenario and
     /// environment on the base branch); another kind of run is a usage error that says what
     /// `judge` (`check judges`) accepts.
-    public func loadRun(_ reference: RunReference, judgedBy judge: String, settings: GatherSettings)
-        throws -> (run: RunRecord, scope: Scope)
-    {
-        let run = try run(reference)
+    public func loadRun(
+        _ reference: RunReference, judgedBy judge: String, settings: GatherSettings,
+        selection: RunSelection = RunSelection()
+    ) throws -> (run: RunRecord, scope: Scope) {
+        let run = try run(reference, selection: selection)
         guard run.kind == .load, run.id != nil else {
             throw PerfDBError(
                 .usage, "run \(run.id ?? 0) is a \(run.kind.rawValue) run; \(judge) load runs")
@@ -82,9 +130,9 @@ extension StoreReader {
     }
 
     /// What the baseline of `run` in `scope` is chosen from.
-    public func baselineInputs(for run: RunRecord, scope: Scope, settings: GatherSettings)
-        throws -> BaselineInputs
-    {
+    public func baselineInputs(
+        for run: RunRecord, scope: Scope, settings: GatherSettings, mergeBase: String? = nil
+    ) throws -> BaselineInputs {
         let pin = try pinnedBaseline(scope)
         var pinnedRuns: [RunRecord] = []
         if let pin {
@@ -97,30 +145,54 @@ extension StoreReader {
                     limit: max((pin.windowSize ?? 1) - 1, 0))
         }
         let entry = try latestBaselineEntry(scope)
+        let base = try mergeBase.flatMap { try mergeBaseRun($0, of: run, in: scope) }
         return BaselineInputs(
             run: run, scope: scope,
             history: try history(
-                scope: scope, before: run, including: false, limit: settings.historyLimit),
+                scope: scope, before: base ?? run, including: base != nil,
+                limit: settings.historyLimit),
             pin: pin, pinnedRuns: pinnedRuns, latestEntry: entry,
             acceptedRun: try entry.map { try self.run(.id($0.runId)) },
-            heldBackAt: try earliestRegression(scope: scope, after: entry, before: run))
+            heldBackAt: try earliestRegression(scope: scope, after: entry, before: run),
+            mergeBaseRun: base)
+    }
+
+    /// The newest valid run of `scope` at commit `mergeBase` that started before `run`.
+    func mergeBaseRun(_ mergeBase: String, of run: RunRecord, in scope: Scope) throws
+        -> RunRecord?
+    {
+        var filter = RunFilter()
+        filter.kind = .load
+        filter.scenario = scope.scenario
+        filter.environment = scope.environment
+        filter.branch = scope.branch
+        filter.commit = mergeBase
+        return try runs(matching: filter).first {
+            !$0.invalidated && $0.status != .aborted && $0.startedAt < run.startedAt
+                && $0.id != run.id
+        }
     }
 
     /// Everything `check` (and `slo check`) decides from.
     public func checkInputs(
         _ reference: RunReference, judgedBy judge: String = "check judges",
-        settings: GatherSettings, distributions: Bool = true
+        settings: GatherSettings, distributions: Bool = true,
+        selection: RunSelection = RunSelection()
     ) throws -> CheckInputs {
-        let (run, scope) = try loadRun(reference, judgedBy: judge, settings: settings)
+        let (run, scope) = try loadRun(
+            reference, judgedBy: judge, settings: settings, selection: selection)
         return try checkInputs(
-            run: run, scope: scope, settings: settings, distributions: distributions)
+            run: run, scope: scope, settings: settings, distributions: distributions,
+            mergeBase: selection.mergeBase)
     }
 
     /// Everything the check of `run` in `scope` decides from.
     func checkInputs(
-        run: RunRecord, scope: Scope, settings: GatherSettings, distributions: Bool
+        run: RunRecord, scope: Scope, settings: GatherSettings, distributions: Bool,
+        mergeBase: String? = nil
     ) throws -> CheckInputs {
-        let baseline = try baselineInputs(for: run, scope: scope, settings: settings)
+        let baseline = try baselineInputs(
+            for: run, scope: scope, settings: settings, mergeBase: mergeBase)
         let runs = baseline.runs
         let values = try measurements(of: runs)
         let catalog = try seriesCatalog()
@@ -206,11 +278,15 @@ extension StoreReader {
         return RunsInputs(scope: scope, runs: runs, values: try measurements(of: runs))
     }
 
-    /// Everything `report` shows about `scope` over its newest `last` runs.
-    public func scopeInputs(scope: Scope, last: Int, settings: GatherSettings) throws
-        -> ScopeInputs
-    {
-        guard let latest = try history(scope: scope, before: nil, including: false, limit: 1).last,
+    /// Everything `report` shows about `scope` over its newest `last` runs, with the check of
+    /// `run` (default: the scope's newest valid run).
+    public func scopeInputs(
+        scope: Scope, run: RunRecord? = nil, last: Int, settings: GatherSettings,
+        mergeBase: String? = nil
+    ) throws -> ScopeInputs {
+        guard
+            let latest = try run
+                ?? history(scope: scope, before: nil, including: false, limit: 1).last,
             let latestID = latest.id
         else {
             throw PerfDBError(.inputNotFound, "no valid load runs in \(scope)")
@@ -220,7 +296,7 @@ extension StoreReader {
             scope: Scope(
                 scenario: latest.scenario, environment: latest.environment,
                 branch: settings.baseBranch),
-            settings: settings, distributions: true)
+            settings: settings, distributions: true, mergeBase: mergeBase)
         let keySeries = Set((check.values[latestID] ?? [:]).keys.map(\.series))
             .filter { check.series[$0] != nil && SeriesKey(parsing: $0)?.isKeyLatency == true }
         let trends = try keySeries.sorted().map { name in

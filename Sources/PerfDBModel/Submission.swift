@@ -17,13 +17,17 @@ public struct RunSubmission: Sendable {
     public var legacyDigest: String?
     /// When the file was last modified; with the run's duration it dates the run.
     public var fileModifiedAt: Date?
+    /// True when no flag, CI variable or git named the branch: the run is on the base branch.
+    public var branchAssumed: Bool
 
     /// Creates a submission.
     public init(
         inputName: String, batch: IngestBatch, context: CIContext, exitCode: Int?,
         sourceFile: String,
-        contentDigest: String, legacyDigest: String? = nil, fileModifiedAt: Date?
+        contentDigest: String, legacyDigest: String? = nil, fileModifiedAt: Date?,
+        branchAssumed: Bool = false
     ) {
+        self.branchAssumed = branchAssumed
         self.inputName = inputName
         self.batch = batch
         self.context = context
@@ -87,6 +91,10 @@ public struct IngestResult: Sendable {
     public var outcome: StoreOutcome
     public var batch: IngestBatch
     public var status: RunStatus
+    public var context: CIContext
+    public var contentDigest: String
+    /// True when the run was put on the base branch for want of a branch.
+    public var branchAssumed: Bool
 
     /// The result of storing `submission`.
     public init(_ submission: RunSubmission, outcome: StoreOutcome) {
@@ -94,5 +102,21 @@ public struct IngestResult: Sendable {
         self.outcome = outcome
         batch = submission.batch
         status = submission.status
+        context = submission.context
+        contentDigest = submission.contentDigest
+        branchAssumed = submission.branchAssumed
+    }
+
+    /// The id of the run the file is stored as.
+    public var runID: Int64 {
+        switch outcome {
+        case .stored(let id), .duplicate(let id), .replaced(_, let id): id
+        }
+    }
+
+    /// True when this ingest stored the run (not one stored before).
+    public var isNew: Bool {
+        if case .duplicate = outcome { return false }
+        return true
     }
 }

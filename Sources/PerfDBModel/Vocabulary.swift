@@ -171,6 +171,8 @@ public struct RunFilter: Sendable {
     public var scenario: String?
     public var environment: String?
     public var branch: String?
+    /// Runs of this commit: the full id, or a prefix of at least 7 characters.
+    public var commit: String?
     /// Runs that started at or after this time.
     public var since: Date?
     /// At most this many, newest first.

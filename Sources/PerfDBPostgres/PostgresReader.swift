@@ -55,6 +55,8 @@ public struct PostgresReader: StoreReader {
               AND (\(filter.scenario)::text IS NULL OR scenario = \(filter.scenario))
               AND (\(filter.environment)::text IS NULL OR environment = \(filter.environment))
               AND (\(filter.branch)::text IS NULL OR branch = \(filter.branch))
+              AND (\(filter.commit)::text IS NULL OR commit_id = \(filter.commit)
+                   OR commit_id LIKE \(filter.commit.map(SQLText.likePrefix)))
               AND (\(filter.since.map(Timestamp.format))::text IS NULL
                    OR started_at >= \(filter.since.map(Timestamp.format)))
             ORDER BY started_at DESC, id DESC
@@ -214,6 +216,8 @@ public struct PostgresReader: StoreReader {
               AND (\(filter.faultType?.uppercased())::text IS NULL
                    OR c.fault_type = \(filter.faultType?.uppercased()))
               AND (\(filter.name)::text IS NULL OR c.name = \(filter.name))
+              AND (\(filter.environment)::text IS NULL OR r.environment = \(filter.environment))
+              AND (\(filter.branch)::text IS NULL OR r.branch = \(filter.branch))
             ORDER BY r.started_at DESC, r.id DESC
             LIMIT \(filter.limit.map(Int64.init))
             """, as: RunRecord.self)

@@ -77,11 +77,88 @@ public struct ChaosListView: Renderable {
 
 /// `perfdb chaos trend`: each experiment's figures over time against their targets and their
 /// own history (reports/chaos-trend.schema.json).
-public struct ChaosTrendView: Renderable {
+public struct ChaosTrendView: JudgementView {
     public var reports: [ChaosTrendReport]
 
     /// The view of the trends.
     public init(_ reports: [ChaosTrendReport]) { self.reports = reports }
+
+    public var marker: String { "perfdb:chaos-trend" }
+
+    public var annotations: [Annotation] {
+        reports.flatMap { report in
+            report.figures.compactMap { figure -> Annotation? in
+                let latest = Figure.format(figure.values.last?.value)
+                if figure.meetsTarget == false, let target = figure.target {
+                    return Annotation(
+                        .error, title: "perfdb chaos target missed: \(report.name)",
+                        message: "\(figure.figure) \(latest), target \(Self.comparator(figure)) "
+                            + Figure.format(target))
+                }
+                if figure.verdict?.verdict == .regression {
+                    return Annotation(
+                        .error, title: "perfdb chaos regression: \(report.name)",
+                        message: "\(figure.figure) \(latest) "
+                            + "(\(Figure.percent(figure.verdict?.changePct))): "
+                            + (figure.verdict?.reason ?? ""))
+                }
+                return nil
+            }
+        }
+    }
+
+    /// The first line: the verdict and its cause.
+    var headline: String {
+        let missed = reports.reduce(0) { $0 + $1.missedTargets.count }
+        let regressed = reports.reduce(0) { $0 + $1.regressions.count }
+        var causes: [String] = []
+        if missed > 0 { causes.append("\(missed) \(missed == 1 ? "target" : "targets") missed") }
+        if regressed > 0 { causes.append("\(regressed) regressed") }
+        let word = causes.isEmpty ? "PASS" : "FAIL (" + causes.joined(separator: ", ") + ")"
+        return "perfdb chaos trend: \(word) — \(reports.count) experiments"
+    }
+
+    /// One test case per experiment and figure; a missed target or a regression fails.
+    public func junit() throws -> String {
+        let figures = reports.flatMap { report in
+            report.figures.filter { !$0.values.isEmpty }.map { (report, $0) }
+        }
+        let failures = figures.filter { _, figure in
+            figure.meetsTarget == false || figure.verdict?.verdict == .regression
+        }
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out +=
+            "<testsuites name=\"perfdb chaos trend\" tests=\"\(figures.count)\" failures=\"\(failures.count)\">\n"
+        for report in reports {
+            let mine = figures.filter { $0.0.name == report.name }.map(\.1)
+            let failed = mine.filter {
+                $0.meetsTarget == false || $0.verdict?.verdict == .regression
+            }
+            out +=
+                "  <testsuite name=\"\(CheckView.attribute(report.name))\" tests=\"\(mine.count)\" failures=\"\(failed.count)\">\n"
+            for figure in mine {
+                out +=
+                    "    <testcase classname=\"\(CheckView.attribute(report.name))\" name=\"\(figure.figure)\">"
+                let latest = Figure.format(figure.values.last?.value)
+                if figure.meetsTarget == false, let target = figure.target {
+                    out +=
+                        "\n      <failure type=\"missed-target\" message=\"\(CheckView.attribute("\(latest), target \(Self.comparator(figure)) \(Figure.format(target))"))\"/>\n    "
+                } else if figure.verdict?.verdict == .regression {
+                    out +=
+                        "\n      <failure type=\"regression\" message=\"\(CheckView.attribute(figure.verdict?.reason ?? ""))\"/>\n    "
+                }
+                out += "</testcase>\n"
+            }
+            out += "  </testsuite>\n"
+        }
+        out += "</testsuites>\n"
+        return out
+    }
+
+    /// `<` or `>`: the side of its target a figure must stay on.
+    static func comparator(_ figure: ChaosFigureTrend) -> String {
+        figure.figure == "availability_pct" ? ">" : "<"
+    }
 
     public struct Document: Encodable {
         public var experiments: [Experiment]
@@ -130,7 +207,7 @@ public struct ChaosTrendView: Renderable {
     public var csv: TextTable { summary }
 
     public var blocks: [Block] {
-        [.heading(3, ["Chaos resilience"])] + body
+        [.heading(3, ["Chaos resilience"]), .line(.strong(headline))] + body
     }
 
     /// The summary and each experiment's runs, without a title (inside `report`).
@@ -156,14 +233,14 @@ public struct ChaosTrendView: Renderable {
                         figure.figure,
                         figure.values.last.map { Figure.format($0.value) } ?? "-",
                         figure.target.map { target in
-                            (figure.figure == "availability_pct" ? "> " : "< ")
-                                + Figure.format(target)
+                            Self.comparator(figure) + " " + Figure.format(target)
                                 + (figure.meetsTarget == false ? " MISSED" : "")
                         } ?? "-",
                         Figure.format(figure.verdict?.baseline),
                         Figure.percent(figure.verdict?.changePct),
                         Sparkline.of(figure.values.map(\.value)),
-                        figure.verdict?.verdict.rawValue ?? "-",
+                        figure.meetsTarget == false
+                            ? "missed-target" : figure.verdict?.verdict.rawValue ?? "-",
                     ]
                 }
             })
@@ -177,11 +254,14 @@ public struct ChaosTrendView: Renderable {
                 .init("error rate %", alignRight: true),
             ],
             rows: report.entries.map { entry in
-                [
+                // An aborted experiment measured no recovery: no figures.
+                let measured = entry.experiment.outcome != .aborted
+                return [
                     entry.run.id.map(String.init) ?? "?", entry.run.startedAt,
-                    Self.outcome(entry.experiment), Figure.format(entry.experiment.mttrS),
-                    Figure.format(entry.experiment.availabilityPct),
-                    Figure.format(entry.experiment.errorRatePct),
+                    Self.outcome(entry.experiment),
+                    measured ? Figure.format(entry.experiment.mttrS) : "-",
+                    measured ? Figure.format(entry.experiment.availabilityPct) : "-",
+                    measured ? Figure.format(entry.experiment.errorRatePct) : "-",
                 ]
             })
     }

@@ -2,30 +2,39 @@ import Foundation
 import PerfDBAnalysis
 import PerfDBModel
 
-/// The formats `perfdb check` prints.
-public enum CheckFormat: String, Sendable, CaseIterable {
-    case table
-    case markdown
-    case json
-    case junit
-}
-
 /// `perfdb check`: Markdown fit for a PR comment, a plain table, JSON (the contract in
 /// reports/check.schema.json) and JUnit XML.
-public struct CheckView: Renderable {
+public struct CheckView: JudgementView {
     public var report: CheckReport
 
     /// The view of a check.
     public init(_ report: CheckReport) { self.report = report }
 
-    /// The report in `format`.
-    public func render(_ format: CheckFormat) throws -> String {
-        switch format {
-        case .json: try render(OutputFormat.json)
-        case .markdown: try render(OutputFormat.markdown)
-        case .table: try render(OutputFormat.table)
-        case .junit: try junit()
+    public var marker: String {
+        Self.marker("check", scenario: report.run.scenario, environment: report.run.environment)
+    }
+
+    public var annotations: [Annotation] {
+        var found = report.verdicts.filter { $0.verdict == .regression || $0.verdict == .warning }
+            .map { verdict in
+                Annotation(
+                    verdict.verdict == .regression ? .error : .warning,
+                    title: "perfdb \(verdict.verdict.rawValue): \(verdict.pair.series) "
+                        + verdict.pair.statistic,
+                    message: "\(Self.withUnit(verdict.baseline, verdict.unit)) → "
+                        + "\(Self.withUnit(verdict.value, verdict.unit)) "
+                        + "(\(Figure.percent(verdict.changePct))): \(verdict.reason)")
+            }
+        for result in report.slo?.results ?? [] where result.status != .pass {
+            found.append(
+                Annotation(
+                    result.status == .critical || result.status == .fail ? .error : .warning,
+                    title: "perfdb SLO \(result.status.rawValue): \(result.title ?? result.name)",
+                    message: "\(Figure.format(result.actual)) \(result.comparator.rawValue) "
+                        + "\(Figure.format(result.target)) not met"
+                        + (result.recommendation.map { ": \($0)" } ?? "")))
         }
+        return found
     }
 
     // MARK: JSON
@@ -133,14 +142,14 @@ public struct CheckView: Renderable {
 
     // MARK: Text
 
-    /// The first line: the verdict and what it rests on.
+    /// The first line: the verdict, its cause, and what it rests on.
     var headline: String {
         let run = report.run
         let word =
             switch report.verdict {
             case .ok, .improved: "PASS"
             case .warning: "WARNING"
-            case .regression: "REGRESSION"
+            case .regression: "FAIL"
             case .insufficientData: "INSUFFICIENT DATA"
             }
         let count = { (verdict: Verdict) in report.verdicts.filter { $0.verdict == verdict }.count }
@@ -150,7 +159,35 @@ public struct CheckView: Renderable {
             "\(count(.regression)) regressed, \(count(.warning)) warnings, \(count(.improved)) improved of \(report.verdicts.count) series"
         )
         if let slo = report.slo { parts.append("SLOs \(slo.overallStatus.rawValue)") }
-        return "perfdb check: \(word) — " + parts.joined(separator: " · ")
+        let cause = causes.isEmpty ? "" : " (" + causes.joined(separator: "; ") + ")"
+        return "perfdb check: \(word)\(cause) — " + parts.joined(separator: " · ")
+    }
+
+    /// What made the verdict: regressions, SLOs, or too little data.
+    var causes: [String] {
+        var causes: [String] = []
+        let regressed = report.verdicts.filter { $0.verdict == .regression }.count
+        let warned = report.verdicts.filter { $0.verdict == .warning }.count
+        if regressed > 0 {
+            causes.append("\(regressed) \(regressed == 1 ? "series" : "series") regressed")
+        } else if warned > 0, report.verdict == .warning {
+            causes.append("\(warned) \(warned == 1 ? "series warns" : "series warn")")
+        }
+        if let slo = report.slo, slo.overallStatus != .pass {
+            let names = slo.results.filter { $0.status == slo.overallStatus }
+                .map { $0.title ?? $0.name }
+            causes.append("SLO \(slo.overallStatus.rawValue): " + names.joined(separator: ", "))
+        }
+        if report.verdict == .insufficientData {
+            let needed = report.neededRuns
+            causes.append(
+                "baseline of \(report.baseline.runs.count) runs, \(needed) needed"
+                    + (report.verdicts.contains {
+                        $0.verdict == .insufficientData && $0.value == nil
+                    }
+                        ? "; series missing from the run" : ""))
+        }
+        return causes
     }
 
     private var baselineLine: String {
@@ -166,6 +203,10 @@ public struct CheckView: Renderable {
                 "median of up to \(report.verdicts.first?.baselineRuns.count ?? 0) of \(choice.runs.count) valid runs (automatic)"
         }
         if let entry = choice.entry { text += " — \(entry.reason)" }
+        if let base = choice.mergeBaseRun, let id = base.id {
+            text +=
+                "; up to run \(id), of the merge-base commit \(base.commitId.map { String($0.prefix(12)) } ?? "?")"
+        }
         if let held = choice.heldBackAt?.id {
             text +=
                 "; held back before run \(held) (an unaccepted regression; perfdb accept \(held) --reason … accepts it)"
@@ -224,9 +265,8 @@ public struct CheckView: Renderable {
                     verdict.pair.series, verdict.pair.statistic,
                     Self.withUnit(verdict.baseline, verdict.unit),
                     Self.withUnit(verdict.value, verdict.unit), Figure.percent(verdict.changePct),
-                    verdict.z.map {
-                        $0.isFinite ? String(format: "%.1f", $0) : ($0 > 0 ? "+inf" : "-inf")
-                    } ?? "-",
+                    verdict.z.map { $0.isFinite ? String(format: "%.1f", $0) : "no spread" }
+                        ?? "-",
                     String(verdict.baselineRuns.count), verdict.verdict.rawValue,
                 ]
             })
@@ -264,7 +304,7 @@ public struct CheckView: Renderable {
 
     // MARK: JUnit
 
-    private func junit() throws -> String {
+    public func junit() throws -> String {
         let failingSLOs =
             report.slo?.results.filter { $0.status == .critical || $0.status == .fail }.count ?? 0
         let regressions = report.verdicts.filter { $0.verdict == .regression }.count

@@ -41,3 +41,49 @@ public enum IngestSummary {
         }
     }
 }
+
+extension IngestSummary {
+    /// One stored file as `ingest --output-format json` prints it (reports/ingest.schema.json).
+    public struct RunDocument: Encodable {
+        public var file: String
+        public var run: Int64
+        public var digest: String
+        /// True when this ingest stored the run; false when the same content was stored before.
+        public var new: Bool
+        public var replaced: Int64?
+        public var kind: RunKind
+        public var format: InputFormat
+        public var status: RunStatus
+        public var scenario: String?
+        public var environment: String?
+        public var branch: String?
+        public var branchAssumed: Bool
+        public var commit: String?
+        public var pullRequest: String?
+
+        /// The document of a result.
+        public init(_ result: IngestResult) {
+            file = result.file
+            run = result.runID
+            digest = result.contentDigest
+            new = result.isNew
+            if case .replaced(let old, _) = result.outcome { replaced = old }
+            kind = result.batch.kind
+            format = result.batch.format
+            status = result.status
+            scenario = result.context.scenario ?? result.batch.scenario
+            environment = result.context.environment ?? result.batch.environment
+            branch = result.context.branch
+            branchAssumed = result.branchAssumed
+            commit = result.context.commit
+            pullRequest = result.context.pullRequest
+        }
+    }
+
+    /// The JSON document of an ingest: `{"schemaVersion": 2, "runs": [...]}`.
+    public static func json(_ results: [IngestResult]) throws -> String {
+        struct Document: Encodable { var runs: [RunDocument] }
+        return JSONWriter.render(
+            try JSONValueEncoder().encode(Versioned(Document(runs: results.map(RunDocument.init)))))
+    }
+}

@@ -31,6 +31,8 @@ public enum Block: Sendable {
     case details(summary: String, [Block])
     /// A Mermaid chart; only Markdown shows it.
     case chart(String)
+    /// A hidden comment (`<!-- text -->`) only Markdown carries: a marker for tools.
+    case comment(String)
 
     /// A one-line paragraph.
     public static func line(_ inlines: Inline...) -> Block { .lines([inlines]) }
@@ -65,6 +67,8 @@ public enum Markup {
                 + markdown(blocks) + "\n</details>\n"
         case .chart(let source):
             return "```mermaid\n" + source + "```\n"
+        case .comment(let text):
+            return "<!-- " + text.replacingOccurrences(of: "--", with: "- -") + " -->\n"
         }
     }
 
@@ -80,7 +84,7 @@ public enum Markup {
             return items.map { "- " + plain($0) }.joined(separator: "\n") + "\n"
         case .details(let summary, let blocks):
             return ([summary + "\n"] + blocks.compactMap(plain)).joined(separator: "\n")
-        case .chart:
+        case .chart, .comment:
             return nil
         }
     }
@@ -110,5 +114,115 @@ public enum Markup {
             case .strong(let inner): plain(inner)
             }
         }.joined()
+    }
+}
+
+// MARK: Fitting a size limit
+
+extension Markup {
+    /// How a size limit counts: characters (a GitHub comment) or UTF-8 bytes (a step summary).
+    public enum SizeUnit: Sendable {
+        case characters
+        case utf8Bytes
+
+        func size(_ text: String) -> Int {
+            switch self {
+            case .characters: text.count
+            case .utf8Bytes: text.utf8.count
+            }
+        }
+    }
+
+    /// The blocks as Markdown of at most `limit` characters (or bytes).
+    ///
+    /// Headings, lines, lists and charts stay whole. The rows of the tables folded under
+    /// `details` go first, from the end, then the rows of the other tables; a table keeps its
+    /// header and whole rows, and says how many rows it left out. Only when nothing but text is
+    /// left is the text cut, at a line.
+    public static func markdown(_ blocks: [Block], limit: Int, unit: SizeUnit = .characters)
+        -> String
+    {
+        let full = markdown(blocks)
+        if unit.size(full) <= limit { return full }
+        // Tables in order of what goes first: those under details, then the others, each from
+        // the last.
+        var paths: [[Int]] = []
+        var folded: [[Int]] = []
+        for (index, block) in blocks.enumerated() {
+            switch block {
+            case .table: paths.append([index])
+            case .details(_, let inner):
+                for (innerIndex, child) in inner.enumerated() {
+                    if case .table = child { folded.append([index, innerIndex]) }
+                }
+            default: break
+            }
+        }
+        var fitted = blocks
+        for path in folded.reversed() + paths.reversed() {
+            guard let table = table(at: path, in: fitted) else { continue }
+            // The most rows of this table that fit, by bisection (none at all when even the
+            // header and note do not).
+            var low = 0
+            var high = table.rows.count
+            while low < high {
+                let middle = (low + high + 1) / 2
+                let trial = replacing(path, in: fitted, with: shortened(table, to: middle))
+                if unit.size(markdown(trial)) <= limit { low = middle } else { high = middle - 1 }
+            }
+            fitted = replacing(path, in: fitted, with: shortened(table, to: low))
+            let text = markdown(fitted)
+            if unit.size(text) <= limit { return text }
+        }
+        return cut(markdown(fitted), limit: limit, unit: unit)
+    }
+
+    private static func table(at path: [Int], in blocks: [Block]) -> TextTable? {
+        switch blocks[path[0]] {
+        case .table(let table) where path.count == 1: return table
+        case .details(_, let inner) where path.count == 2:
+            if case .table(let table) = inner[path[1]] { return table }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// `table` with only its first `count` rows, and a line saying how many were left out.
+    private static func shortened(_ table: TextTable, to count: Int) -> [Block] {
+        let left = table.rows.count - count
+        guard left > 0 else { return [.table(table)] }
+        var kept = table
+        kept.rows = Array(table.rows.prefix(count))
+        let note = Block.line(
+            .text(
+                "… \(left) more \(left == 1 ? "row" : "rows") not shown here (size limit); "
+                    + "the JSON report has every row."))
+        return count == 0 ? [note] : [.table(kept), note]
+    }
+
+    private static func replacing(_ path: [Int], in blocks: [Block], with replacement: [Block])
+        -> [Block]
+    {
+        var result = blocks
+        if path.count == 1 {
+            result.replaceSubrange(path[0]...path[0], with: replacement)
+            // Later paths of the top level keep their indexes: fold from the end first.
+        } else if case .details(let summary, var inner) = blocks[path[0]] {
+            inner.replaceSubrange(path[1]...path[1], with: replacement)
+            result[path[0]] = .details(summary: summary, inner)
+        }
+        return result
+    }
+
+    /// The text cut at the last line that fits, with a closing note.
+    private static func cut(_ text: String, limit: Int, unit: SizeUnit) -> String {
+        let note = "\n… cut at the size limit; the JSON report has everything.\n"
+        var kept = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let next = kept + line + "\n"
+            if unit.size(next) + unit.size(note) > limit { break }
+            kept = next
+        }
+        return kept + note
     }
 }

@@ -4,14 +4,62 @@ import PerfDBModel
 
 /// `perfdb slo check`: one evaluation with a recommendation per SLO that did not pass
 /// (reports/slo-check.schema.json).
-public struct SLOCheckView: Renderable {
+public struct SLOCheckView: JudgementView {
     public var run: RunRecord
     public var evaluation: SLOEvaluationValue
+    /// Where the SLOs came from: a configuration file, or nil for the built-in defaults.
+    public var source: String?
 
     /// The view of an evaluation of `run`.
-    public init(run: RunRecord, evaluation: SLOEvaluationValue) {
+    public init(run: RunRecord, evaluation: SLOEvaluationValue, source: String? = nil) {
         self.run = run
         self.evaluation = evaluation
+        self.source = source
+    }
+
+    public var marker: String {
+        Self.marker("slo-check", scenario: run.scenario, environment: run.environment)
+    }
+
+    public var annotations: [Annotation] {
+        evaluation.results.filter { $0.status != .pass }.map { result in
+            Annotation(
+                result.status == .critical || result.status == .fail ? .error : .warning,
+                title: "perfdb SLO \(result.status.rawValue): \(result.title ?? result.name)",
+                message: "\(Figure.format(result.actual)) \(result.comparator.rawValue) "
+                    + "\(Figure.format(result.target)) not met"
+                    + (result.recommendation.map { ": \($0)" } ?? ""))
+        }
+    }
+
+    /// One test case per SLO; a FAIL or CRITICAL one fails, a WARNING one says so.
+    public func junit() throws -> String {
+        let name = "perfdb slo check run \(run.id.map(String.init) ?? "?")"
+        let failures = evaluation.results.filter { $0.status == .critical || $0.status == .fail }
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out +=
+            "<testsuites name=\"\(CheckView.xml(name))\" tests=\"\(evaluation.results.count)\" failures=\"\(failures.count)\">\n"
+        out +=
+            "  <testsuite name=\"\(CheckView.xml(name))\" tests=\"\(evaluation.results.count)\" failures=\"\(failures.count)\">\n"
+        for result in evaluation.results {
+            out +=
+                "    <testcase classname=\"slo\" name=\"\(CheckView.attribute(result.title ?? result.name))\">"
+            let detail =
+                "\(Figure.format(result.actual)) \(result.comparator.rawValue) \(Figure.format(result.target))"
+            switch result.status {
+            case .critical, .fail:
+                out +=
+                    "\n      <failure type=\"\(result.status.rawValue)\" message=\"\(CheckView.attribute(detail + " not met"))\">\(CheckView.xml(result.recommendation ?? ""))</failure>\n    "
+            case .warning:
+                out +=
+                    "\n      <system-out>WARNING: \(CheckView.xml(detail + " " + (result.recommendation ?? "")))</system-out>\n    "
+            case .pass:
+                break
+            }
+            out += "</testcase>\n"
+        }
+        out += "  </testsuite>\n</testsuites>\n"
+        return out
     }
 
     public struct Document: Encodable {
@@ -47,7 +95,14 @@ public struct SLOCheckView: Renderable {
             ]
         }
         if !advice.isEmpty { blocks.append(.list(advice)) }
+        blocks.append(.line(.text(Self.sourceLine(source))))
         return blocks
+    }
+
+    /// Where the SLOs came from, as reports say it.
+    static func sourceLine(_ source: String?) -> String {
+        source.map { "SLOs from \($0)." }
+            ?? "SLOs: the built-in defaults (perfdb.yml sets a team's own)."
     }
 
     /// The SLOs of an evaluation as a table.

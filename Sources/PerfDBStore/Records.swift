@@ -24,6 +24,7 @@ extension RunRecord: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns
         public static let scenario = Column("scenario")
         public static let environment = Column("environment")
         public static let branch = Column("branch")
+        public static let commitId = Column("commit_id")
         public static let startedAt = Column("started_at")
         public static let contentDigest = Column("content_digest")
     }

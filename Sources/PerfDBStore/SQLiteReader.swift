@@ -42,6 +42,11 @@ public struct SQLiteReader: StoreReader {
         if let branch = filter.branch {
             request = request.filter(RunRecord.Columns.branch == branch)
         }
+        if let commit = filter.commit {
+            request = request.filter(
+                RunRecord.Columns.commitId == commit
+                    || RunRecord.Columns.commitId.like(SQLText.likePrefix(commit)))
+        }
         if let since = filter.since {
             request = request.filter(RunRecord.Columns.startedAt >= Timestamp.format(since))
         }
@@ -206,6 +211,14 @@ public struct SQLiteReader: StoreReader {
         if let name = filter.name {
             sql += " AND c.name = ?"
             arguments += [name]
+        }
+        if let environment = filter.environment {
+            sql += " AND r.environment = ?"
+            arguments += [environment]
+        }
+        if let branch = filter.branch {
+            sql += " AND r.branch = ?"
+            arguments += [branch]
         }
         sql += " ORDER BY r.started_at DESC, r.id DESC"
         if let limit = filter.limit {

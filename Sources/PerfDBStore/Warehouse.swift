@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+internal import GRDBSQLite
 import PerfDBModel
 
 /// The SQLite file that holds every run: opens it (WAL, foreign keys, busy timeout), applies the
@@ -165,6 +166,14 @@ public final class Warehouse: Sendable {
             return PerfDBError(.internal, "\(path): \(detail)")
         }
     }
+}
+
+/// What `--version` says of the storage: the schema this build writes and the SQLite it runs on.
+public enum StorageVersion {
+    /// The newest migration this build applies (`0005_…`).
+    public static var schema: String { Migrations.known.last ?? "none" }
+    /// The version of the SQLite library in use.
+    public static var sqlite: String { String(cString: sqlite3_libversion()) }
 }
 
 /// Applies the embedded migrations in order, each database change in one transaction, and

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PerfDBAnalysis
+import PerfDBIngest
 import PerfDBModel
 import PerfDBPostgres
 import PerfDBReport
@@ -13,7 +14,8 @@ struct GlobalOptions: ParsableArguments {
         help: ArgumentHelp(
             "The database: a SQLite file, or postgresql://user@host:port/dbname?sslmode=… "
                 + "(default: $PERFDB_DB, else ./perfdb.sqlite).",
-            valueName: "path-or-url"))
+            valueName: "path-or-url"),
+        completion: .file(extensions: ["sqlite", "db"]))
     var db: String?
 
     @Option(
@@ -75,7 +77,8 @@ struct OutputOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Write the report to this file instead of standard output (- for stdout).")
+        help: "Write the report to this file instead of standard output (- for stdout).",
+        completion: .file())
     var output: String = "-"
 
     /// Writes the report to standard output or the `--output` file.
@@ -111,13 +114,75 @@ extension RunKind: ExpressibleByArgument {}
 
 /// The `--config` flag of the commands that judge.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: "The configuration file (default: ./perfdb.yml when present).")
+    @Option(
+        name: .long, help: "The configuration file (default: ./perfdb.yml when present).",
+        completion: .file(extensions: ["yml", "yaml"]))
     var config: String?
 
-    /// The configuration in force.
+    /// The configuration in force, its base branch chosen with the CI system's variables: a
+    /// pull request's target, else the file's `base_branch`, else the repository's default.
     func load() throws -> Config {
-        try Config.resolve(
+        var loaded = try Config.resolve(
             explicitPath: config, directory: FileManager.default.currentDirectoryPath)
+        let ci = CIContext.fromEnvironment(ProcessInfo.processInfo.environment)
+        loaded.chooseBaseBranch(pullRequestTarget: ci.baseBranch, defaultBranch: ci.defaultBranch)
+        return loaded
+    }
+}
+
+/// Which run a job judges: the newest load run of its scenario, environment, branch and
+/// commit, each filled as `ingest` fills them: the flag, then the CI system's variables, then
+/// git (which only narrows the choice when a run of git's commit is stored).
+struct JobScopeOptions: ParsableArguments {
+    @Option(help: "The scenario (default: $PERFDB_SCENARIO).")
+    var scenario: String?
+
+    @Option(help: "The environment (default: $PERFDB_ENVIRONMENT).")
+    var environment: String?
+
+    @Option(help: "The run's branch (default: the CI system's, else git's).")
+    var branch: String?
+
+    @Option(
+        help: "The run's commit, or a prefix of 7+ digits (default: the CI system's, else git's).")
+    var commit: String?
+
+    @OptionGroup var base: BaseBranchOption
+
+    @Option(
+        name: .customLong("merge-base"),
+        help: ArgumentHelp(
+            "The base branch's commit the run's branch started from: the baseline ends at its "
+                + "run (default: git merge-base, when the run is on another branch).",
+            valueName: "commit"))
+    var mergeBase: String?
+
+    /// The selection of the run to judge; sets the configuration's base branch.
+    func resolve(_ config: inout Config) -> RunSelection {
+        let environment = ProcessInfo.processInfo.environment
+        let ci = CIContext.fromEnvironment(environment)
+        base.apply(&config)
+        var selection = RunSelection()
+        selection.required.scenario = scenario ?? ci.scenario
+        selection.required.environment = self.environment ?? ci.environment
+        selection.required.branch = branch ?? ci.branch
+        selection.required.commit = commit ?? ci.commit
+        let directory = FileManager.default.currentDirectoryPath
+        if selection.required.commit == nil {
+            let git = CIContext.fromGit(in: directory)
+            selection.preferredCommit = git.commit
+            selection.preferredBranch = selection.required.branch == nil ? git.branch : nil
+        }
+        let branch = selection.required.branch ?? selection.preferredBranch
+        if let mergeBase {
+            selection.mergeBase = mergeBase
+        } else if let branch, branch != config.baseBranch,
+            let head = selection.required.commit ?? selection.preferredCommit
+        {
+            selection.mergeBase = CIContext.mergeBase(
+                of: head, with: config.baseBranch, in: directory)
+        }
+        return selection
     }
 }
 
@@ -139,7 +204,6 @@ struct ScopeOptions: ParsableArguments {
     }
 }
 
-extension CheckFormat: ExpressibleByArgument {}
 extension MissingPolicy: ExpressibleByArgument {}
 extension Verdict: ExpressibleByArgument {}
 
@@ -170,5 +234,22 @@ struct SeriesOptions: ParsableArguments {
             throw ValidationError("give --series or --metric, not both")
         }
         return SeriesSelector(series: series, metric: metric, tags: pairs)
+    }
+}
+
+/// `--base-branch`: the branch whose runs make the baseline, when the CI system and perfdb.yml
+/// are not to decide.
+struct BaseBranchOption: ParsableArguments {
+    @Option(
+        name: .customLong("base-branch"),
+        help: ArgumentHelp(
+            "The branch whose runs make the baseline (default: the pull request's target, "
+                + "else base_branch in perfdb.yml, else the repository's default, else main).",
+            valueName: "branch"))
+    var baseBranch: String?
+
+    /// Sets the configuration's base branch when the flag is given.
+    func apply(_ config: inout Config) {
+        if let baseBranch { config.baseBranch = baseBranch }
     }
 }

@@ -18,10 +18,13 @@ struct Pipeline {
 
     /// `check`: the gate on one run, gathered and judged; `record` stores its verdicts once
     /// the report is printed.
-    func check(_ reference: RunReference, failOn: Verdict, onMissing: MissingPolicy?) throws
-        -> CheckReport
-    {
-        let inputs = try warehouse.reading { try $0.checkInputs(reference, settings: settings) }
+    func check(
+        _ reference: RunReference, selection: RunSelection, failOn: Verdict,
+        onMissing: MissingPolicy?
+    ) throws -> CheckReport {
+        let inputs = try warehouse.reading {
+            try $0.checkInputs(reference, settings: settings, selection: selection)
+        }
         return Gate(config: config).judge(inputs, failOn: failOn, onMissing: onMissing)
     }
 
@@ -33,12 +36,13 @@ struct Pipeline {
 
     /// `slo check`: the SLOs of one run, gathered and judged; `record` stores the evaluation
     /// once the report is printed.
-    func sloCheck(_ reference: RunReference, now: Date = Date()) throws
+    func sloCheck(_ reference: RunReference, selection: RunSelection, now: Date = Date()) throws
         -> (run: RunRecord, evaluation: SLOEvaluationValue)
     {
         let inputs = try warehouse.reading {
             try $0.checkInputs(
-                reference, judgedBy: "SLOs judge", settings: settings, distributions: false)
+                reference, judgedBy: "SLOs judge", settings: settings, distributions: false,
+                selection: selection)
         }
         var evaluation = SLOJudge(config: config).check(inputs)
         evaluation.evaluatedAt = now
@@ -103,10 +107,14 @@ struct Pipeline {
     }
 
     /// `report`: the whole picture of a scope; nothing is recorded.
-    func report(_ scope: ScopeOptions, last: Int) throws -> ScopeReport {
+    func report(_ selection: RunSelection, last: Int) throws -> ScopeReport {
         let inputs = try warehouse.reading { reader in
-            try reader.scopeInputs(
-                scope: try scope.resolve(reader, settings), last: last, settings: settings)
+            let run = try reader.run(.latest, selection: selection)
+            return try reader.scopeInputs(
+                scope: Scope(
+                    scenario: run.scenario, environment: run.environment,
+                    branch: settings.baseBranch),
+                run: run, last: last, settings: settings, mergeBase: selection.mergeBase)
         }
         return try ScopeReport(inputs, config: config)
     }

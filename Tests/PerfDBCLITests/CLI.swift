@@ -127,6 +127,14 @@ extension CLI {
         }
     }()
 
+    /// Puts the demo team's perfdb.yml (its SLOs, advice and chaos targets) in the scratch
+    /// directory, where the judging commands find it.
+    func useDemoConfiguration() throws {
+        try FileManager.default.copyItem(
+            at: TestPaths.root.appending(path: "demo/perfdb.yml"),
+            to: directory.appending(path: "perfdb.yml"))
+    }
+
     /// A scratch directory whose database is a copy of the demo history.
     static func demo() throws -> CLI {
         let cli = try CLI()

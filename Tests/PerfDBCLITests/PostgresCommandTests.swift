@@ -41,7 +41,7 @@ import Testing
 
     /// The reading commands a pipeline and a dashboard use, as JSON.
     static let readings: [[String]] = [
-        ["runs", "list"], ["runs", "list", "--kind", "chaos", "--limit", "3"],
+        ["runs", "list"], ["runs", "list", "--kind", "chaos", "--last", "3"],
         ["runs", "show", "latest"], ["runs", "show", "7"],
         ["check", "latest", "--no-store"], ["check", "12", "--no-store"],
         ["trend", "--series", "http_req_duration{endpoint:reservations}", "--change-points"],

@@ -27,6 +27,7 @@ import Testing
     @Test func examplesAreFreshAndFollowTheirSchemas() throws {
         #expect(Self.examples.count >= 15)
         let cli = try CLI.demo()
+        try cli.useDemoConfiguration()
         for example in Self.examples {
             let result = try cli.run(example.arguments)
             let stored = try String(

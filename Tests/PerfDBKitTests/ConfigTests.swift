@@ -16,7 +16,7 @@ import Testing
         #expect(config.minBaselineRuns == 5)
         #expect(
             config.slos.map(\.name) == [
-                "p95_latency", "p99_latency", "error_rate", "throughput", "check_pass_rate",
+                "p95_latency", "p99_latency", "error_rate", "check_pass_rate",
                 "avg_latency",
             ])
         #expect(config.changePoints.maxPValue == 0.001)
@@ -122,9 +122,11 @@ import Testing
         "http_reqs rate": 15, "checks rate": 1, "http_req_duration avg": 800,
     ]
 
-    @Test func statusesAndExitCodesAreTheValidators() {
+    @Test func statusesAndExitCodesAreTheValidators() throws {
+        // The team's six SLOs, as the demo's perfdb.yml sets them.
+        let team = try Config.load(path: TestPaths.root.appending(path: "demo/perfdb.yml").path)
         let evaluation = SLOEvaluator.evaluate(
-            SLODefinition.defaults, config: Config(),
+            team.slos, config: team,
             value: { Self.values["\($0) \($1)"] }, baseline: { _, _ in nil })
         let statuses = Dictionary(
             uniqueKeysWithValues: evaluation.results.map { ($0.name, $0.status) })
@@ -137,6 +139,7 @@ import Testing
         #expect(
             evaluation.results.first { $0.name == "error_rate" }?.recommendation?.isEmpty == false)
         #expect(evaluation.results.first { $0.name == "throughput" }?.recommendation == nil)
+        #expect(team.slos(for: "smoke").map(\.name) == ["p95_latency", "error_rate"])
         // Score: 4 PASS, 1 WARNING, 1 CRITICAL of equal weight.
         #expect(abs((evaluation.score ?? 0) - 4.5 / 6) < 1e-12)
     }

@@ -189,7 +189,7 @@ import Testing
     }
 
     @Test func checkAsJUnit() throws {
-        let junit = try CheckView(Self.check).render(CheckFormat.junit)
+        let junit = try CheckView(Self.check).junit()
         #expect(Snapshot.mismatch(junit, named: "render/check.junit.xml") == nil)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PerfDBAnalysis
 import PerfDBIngest
 import PerfDBModel
@@ -27,9 +28,20 @@ extension PerfDB {
         @Option(help: "Only the experiment with this name.")
         var experiment: String?
 
+        @Option(help: "Only runs in this environment (default: $PERFDB_ENVIRONMENT).")
+        var environment: String?
+
+        @Option(help: "Only runs on this branch.")
+        var branch: String?
+
         /// The filter of the store, at most `limit` experiments.
         func filter(limit: Int? = nil) -> ChaosFilter {
-            ChaosFilter(family: family, faultType: faultType, name: experiment, limit: limit)
+            let fromEnvironment = ProcessInfo.processInfo.environment["PERFDB_ENVIRONMENT"]
+            return ChaosFilter(
+                family: family, faultType: faultType, name: experiment,
+                environment: environment
+                    ?? (fromEnvironment?.isEmpty == false ? fromEnvironment : nil),
+                branch: branch, limit: limit)
         }
     }
 
@@ -42,12 +54,18 @@ extension PerfDB {
         @OptionGroup var filter: ChaosFilterOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(help: "At most this many.")
+        @Option(help: "The newest N experiments.")
+        var last: Int?
+
+        /// The earlier name of --last.
+        @Option(help: .hidden)
         var limit: Int?
 
         func run() throws {
             let warehouse = try global.open(.readOnly)
-            let entries = try warehouse.reading { try $0.chaosEntries(filter.filter(limit: limit)) }
+            let entries = try warehouse.reading {
+                try $0.chaosEntries(filter.filter(limit: last ?? limit))
+            }
             try output.emit(ChaosListView(entries))
         }
     }
@@ -67,18 +85,15 @@ extension PerfDB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var settings: ConfigOptions
         @OptionGroup var filter: ChaosFilterOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var outputs: JudgementOutputOptions
 
         func run() throws {
             let reports = try Pipeline(
                 warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).chaosTrends(filter.filter())
-            try output.emit(ChaosTrendView(reports))
-            let failed = reports.flatMap(\.figures).contains {
-                $0.verdict?.verdict == .regression || $0.meetsTarget == false
-            }
-            if failed { throw ExitCode(2) }
+            try outputs.emit(ChaosTrendView(reports), quiet: global.quiet)
+            if reports.exitCode != 0 { throw ExitCode(reports.exitCode) }
         }
     }
 }

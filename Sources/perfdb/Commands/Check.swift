@@ -17,51 +17,74 @@ extension PerfDB {
                 scenario and environment on the base branch). The whole report is printed, \
                 then the exit code gives the verdict: 0 pass, 1 warning, 2 regression or a \
                 CRITICAL SLO, 3 not enough data. Verdicts are stored.
+                'latest' is the newest load run of the job's scope: --scenario, --environment, \
+                --branch and --commit default as ingest's do (the CI system's variables; git's \
+                commit when a run of it is stored), so a job judges the run it stored. On a pull \
+                request the baseline is the target branch's, up to the merge-base commit's run \
+                when one is stored.
+                --markdown, --junit and --json write the same judgement to files at once; on \
+                GitHub Actions the Markdown is appended to the job summary and each regression \
+                becomes an annotation.
                 """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var settings: ConfigOptions
+        @OptionGroup var scope: JobScopeOptions
+        @OptionGroup var outputs: JudgementOutputOptions
+        @OptionGroup var gate: GateOptions
 
-        @Argument(help: ArgumentHelp("A run id, or 'latest'.", valueName: "run"))
+        @Argument(
+            help: ArgumentHelp(
+                "A run id, or 'latest': the newest load run of the scope and commit.",
+                valueName: "run"))
         var runReference: String = "latest"
-
-        @Option(help: "Output format: table, markdown, json or junit.")
-        var format: CheckFormat = .table
-
-        @Option(help: "Write the report to this file instead of standard output (- for stdout).")
-        var output: String = "-"
-
-        @Option(
-            name: .customLong("fail-on"),
-            help: "The verdict that fails the gate (exit 2): warning or regression.")
-        var failOn: Verdict = .regression
-
-        @Option(
-            name: .customLong("on-missing"),
-            help:
-                "When the data is not enough to judge: pass (0), warn (1) or fail (2); default exit 3."
-        )
-        var onMissing: MissingPolicy?
-
-        @Flag(name: .customLong("no-store"), help: "Do not store the verdicts.")
-        var noStore = false
-
-        func validate() throws {
-            guard failOn == .warning || failOn == .regression else {
-                throw ValidationError("--fail-on takes warning or regression")
-            }
-        }
 
         func run() throws {
             let reference = try RunReference(parsing: runReference)
-            let pipeline = Pipeline(
-                warehouse: try global.open(noStore ? .readOnly : .existing),
-                config: try settings.load())
-            let report = try pipeline.check(reference, failOn: failOn, onMissing: onMissing)
-            // Print first: a verdict that cannot be stored is still shown.
-            try Report.write(try CheckView(report).render(format), to: output)
-            if !noStore { try pipeline.record(report) }
-            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+            var config = try settings.load()
+            let selection = scope.resolve(&config)
+            let store = try global.open(gate.noStore ? .readOnly : .existing)
+            try gate.judge(
+                Pipeline(warehouse: store, config: config), reference, selection: selection,
+                outputs: outputs, global: global)
         }
+    }
+}
+
+/// How a gate decides and whether it records: `check` and `gate` share them.
+struct GateOptions: ParsableArguments {
+    @Option(
+        name: .customLong("fail-on"),
+        help: "The verdict that fails the gate (exit 2): warning or regression.")
+    var failOn: FailOn = .regression
+
+    @Option(
+        name: .customLong("on-missing"),
+        help:
+            "When the data is not enough to judge: pass (0), warn (1) or fail (2); default exit 3."
+    )
+    var onMissing: MissingPolicy?
+
+    @Flag(name: .customLong("no-store"), help: "Do not store the verdicts.")
+    var noStore = false
+
+    /// The verdicts that can fail a gate.
+    enum FailOn: String, ExpressibleByArgument, CaseIterable {
+        case warning
+        case regression
+    }
+
+    /// Judges the run, writes every output, records the verdicts, and exits with the verdict.
+    func judge(
+        _ pipeline: Pipeline, _ reference: RunReference, selection: RunSelection,
+        outputs: JudgementOutputOptions, global: GlobalOptions
+    ) throws {
+        let report = try pipeline.check(
+            reference, selection: selection,
+            failOn: failOn == .warning ? .warning : .regression, onMissing: onMissing)
+        // Print first: a verdict that cannot be stored is still shown.
+        try outputs.emit(CheckView(report), quiet: global.quiet)
+        if !noStore { try pipeline.record(report) }
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }

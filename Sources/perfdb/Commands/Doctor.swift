@@ -35,7 +35,7 @@ extension PerfDB {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The new file.")
+        @Argument(help: "The new file.", completion: .file(extensions: ["sqlite", "db"]))
         var destination: String
 
         func run() throws {

@@ -29,7 +29,8 @@ extension PerfDB {
         @OptionGroup var output: OutputOptions
 
         @Argument(
-            help: ArgumentHelp("The perfdb files to merge into the database.", valueName: "other"))
+            help: ArgumentHelp("The perfdb files to merge into the database.", valueName: "other"),
+            completion: .file(extensions: ["sqlite", "db"]))
         var others: [String]
 
         func run() throws {

@@ -17,10 +17,10 @@ extension PerfDB {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var settings: ConfigOptions
-        @OptionGroup var scope: ScopeOptions
+        @OptionGroup var scope: JobScopeOptions
 
         @Option(help: "Output format: markdown or json.")
-        var format: OutputFormat = .markdown
+        var format: DocumentFormat = .markdown
 
         @Option(help: "Write the report to this file instead of standard output (- for stdout).")
         var output: String = "-"
@@ -29,14 +29,20 @@ extension PerfDB {
         var last: Int = 50
 
         func run() throws {
+            var config = try settings.load()
+            let selection = scope.resolve(&config)
             let report = try Pipeline(
-                warehouse: try global.open(.readOnly),
-                config: try settings.load()
-            ).report(scope, last: last)
-            // Table and CSV print the Markdown: the report is a document to read.
+                warehouse: try global.open(.readOnly), config: config
+            ).report(selection, last: last)
             try Report.write(
                 try ScopeReportView(report).render(format == .json ? .json : .markdown),
                 to: output)
         }
+    }
+
+    /// The formats of a document to read.
+    enum DocumentFormat: String, ExpressibleByArgument, CaseIterable {
+        case markdown
+        case json
     }
 }

@@ -29,11 +29,17 @@ extension PerfDB {
         @Option(help: "Only runs started at or after this time (ISO 8601 date or time).")
         var since: String?
 
-        @Option(help: "At most this many runs.")
+        @Option(help: "The newest N runs.")
+        var last: Int?
+
+        /// The earlier name of --last.
+        @Option(help: .hidden)
         var limit: Int?
 
         func validate() throws {
-            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if let last = last ?? limit, last < 1 {
+                throw ValidationError("--last must be at least 1")
+            }
             if let since, Timestamp.parse(since) == nil {
                 throw ValidationError("--since \"\(since)\" is not an ISO 8601 date or time")
             }
@@ -46,7 +52,7 @@ extension PerfDB {
             filter.environment = environment
             filter.branch = branch
             filter.since = since.flatMap(Timestamp.parse)
-            filter.limit = limit
+            filter.limit = last ?? limit
             let warehouse = try global.open(.readOnly)
             try output.emit(RunsListView(try warehouse.reading { try $0.runs(matching: filter) }))
         }

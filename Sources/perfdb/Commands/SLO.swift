@@ -26,21 +26,29 @@ extension PerfDB {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var settings: ConfigOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var scope: JobScopeOptions
+        @OptionGroup var outputs: JudgementOutputOptions
 
-        @Argument(help: ArgumentHelp("A run id, or 'latest'.", valueName: "run"))
+        @Argument(
+            help: ArgumentHelp(
+                "A run id, or 'latest': the newest load run of the scope and commit.",
+                valueName: "run"))
         var runReference: String = "latest"
 
         @Flag(name: .customLong("no-store"), help: "Do not store the evaluation.")
         var noStore = false
 
         func run() throws {
+            var config = try settings.load()
+            let selection = scope.resolve(&config)
             let pipeline = Pipeline(
-                warehouse: try global.open(noStore ? .readOnly : .existing),
-                config: try settings.load())
-            let result = try pipeline.sloCheck(try RunReference(parsing: runReference))
+                warehouse: try global.open(noStore ? .readOnly : .existing), config: config)
+            let result = try pipeline.sloCheck(
+                try RunReference(parsing: runReference), selection: selection)
             // Print first: an evaluation that cannot be stored is still shown.
-            try output.emit(SLOCheckView(run: result.run, evaluation: result.evaluation))
+            try outputs.emit(
+                SLOCheckView(run: result.run, evaluation: result.evaluation, source: config.source),
+                quiet: global.quiet)
             if !noStore { try pipeline.record(result.evaluation, of: result.run) }
             if result.evaluation.exitCode != 0 { throw ExitCode(Int32(result.evaluation.exitCode)) }
         }
