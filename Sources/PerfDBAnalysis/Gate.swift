@@ -80,6 +80,8 @@ public struct CheckReport: Sendable {
     public var exitCode: Int32
     /// The baseline runs the verdict needs at least.
     public var neededRuns = 1
+    /// The file the SLOs came from; nil for the built-in ones.
+    public var sloSource: String?
 
     /// What the store records: one row per verdict, then the run's.
     public var records: [VerdictRecord] {
@@ -203,6 +205,7 @@ public struct Gate: Sendable {
             changePoints: changePoints, verdict: verdict,
             exitCode: Self.exitCode(verdict, failOn: failOn, onMissing: onMissing))
         report.neededRuns = choice.neededRuns(config)
+        report.sloSource = config.source
         return report
     }
 

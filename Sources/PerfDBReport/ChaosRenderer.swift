@@ -62,13 +62,17 @@ public struct ChaosListView: Renderable {
             ],
             rows: entries.map { entry in
                 let experiment = entry.experiment
+                // An aborted experiment measured no recovery: no figures.
+                let measured = experiment.outcome != .aborted
                 return [
                     entry.run.id.map(String.init) ?? "?", entry.run.startedAt, experiment.name,
                     experiment.family?.rawValue ?? "-", experiment.faultType?.rawValue ?? "-",
                     ChaosTrendView.outcome(experiment),
-                    experiment.availabilityPct.map { Figure.format($0) + " %" } ?? "-",
-                    experiment.errorRatePct.map { Figure.format($0) + " %" } ?? "-",
-                    experiment.mttrS.map { Figure.format($0) + " s" } ?? "-",
+                    measured
+                        ? experiment.availabilityPct.map { Figure.format($0) + " %" } ?? "-" : "-",
+                    measured
+                        ? experiment.errorRatePct.map { Figure.format($0) + " %" } ?? "-" : "-",
+                    measured ? experiment.mttrS.map { Figure.format($0) + " s" } ?? "-" : "-",
                     experiment.mttrTargetS.map { "< " + Figure.format($0) + " s" } ?? "-",
                 ]
             })

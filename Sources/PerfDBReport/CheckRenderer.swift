@@ -244,7 +244,10 @@ public struct CheckView: JudgementView {
                 .details(
                     summary: "SLOs: \(slo.overallStatus.rawValue) (exit code \(slo.exitCode))"
                         + (slo.score.map { ", score \(Figure.format($0))" } ?? ""),
-                    [.table(SLOCheckView.table(slo))]))
+                    [
+                        .table(SLOCheckView.table(slo)),
+                        .line(.text(SLOCheckView.sourceLine(report.sloSource))),
+                    ]))
         }
         blocks.append(
             .details(
