@@ -4,8 +4,16 @@ PREFIX ?= /usr/local
 BUILD_DIR := .build
 PERFDB := $(BUILD_DIR)/debug/perfdb
 DEMO_DB := demo.sqlite
+# Release artifacts: the version perfdb reports, the man pages, the shell completions, the tarball.
+VERSION := $(shell sed -n 's/^public let perfdbVersion = "\(.*\)"$$/\1/p' Sources/PerfDBModel/Version.swift)
+RELEASE_PERFDB := $(BUILD_DIR)/release/perfdb
+MAN_DIR := $(BUILD_DIR)/man
+COMPLETIONS_DIR := $(BUILD_DIR)/completions
+DIST_NAME := perfdb-$(VERSION)
+DIST_STAGE := $(BUILD_DIR)/dist/$(DIST_NAME)
+DIST_TARBALL := dist/$(DIST_NAME)-linux-$(shell uname -m).tar.gz
 
-.PHONY: all build test test-deps demo reports bench bench-pg reliability fuzz lint format install clean deps fixtures demo-history
+.PHONY: all build test test-deps demo reports bench bench-pg reliability fuzz lint format install clean deps fixtures demo-history ci-recipes release man completions dist dist-check
 
 all: build
 
@@ -35,6 +43,12 @@ build: deps
 test: deps test-deps
 	$(SWIFT) build
 	$(SWIFT) test
+	tools/ci-recipes.sh $(PERFDB)
+
+# The CI recipes of docs/ci/: actionlint, GitLab's schema, then each recipe run under a
+# simulated GitHub Actions, GitLab CI and Jenkins, two pipelines racing on one history (docs/ci.md).
+ci-recipes: build
+	tools/ci-recipes.sh $(PERFDB)
 
 # The longer reliability proofs (docs/reliability.md): concurrency, kill -9, disk full.
 reliability: build test-deps
@@ -65,23 +79,82 @@ demo: build
 	@$(PERFDB) runs show latest --db $(DEMO_DB)
 	@echo
 	@echo "\$$ perfdb chaos trend"
-	@$(PERFDB) chaos trend --db $(DEMO_DB) || echo "(exit code $$?)"
+	@$(PERFDB) chaos trend --db $(DEMO_DB) --config demo/perfdb.yml || echo "(exit code $$?)"
 	@echo
 	@echo "\$$ perfdb trend --series 'http_req_duration{endpoint:reservations}' --change-points"
-	@$(PERFDB) trend --db $(DEMO_DB) --series 'http_req_duration{endpoint:reservations}' --change-points
+	@$(PERFDB) trend --db $(DEMO_DB) --config demo/perfdb.yml --series 'http_req_duration{endpoint:reservations}' --change-points
 	@echo
 	@echo "\$$ perfdb check latest"
-	@$(PERFDB) check latest --db $(DEMO_DB); echo "exit code: $$?"
+	@$(PERFDB) check latest --db $(DEMO_DB) --config demo/perfdb.yml; echo "exit code: $$?"
 
 # Re-render reports/examples/ from the demo data (a test fails when they are stale).
 reports: build
 	tools/make-reports.sh $(PERFDB)
 
-# One self-contained binary (static Swift runtime) that runs from any directory.
+# One self-contained binary (static Swift runtime) that runs from any directory, with its man
+# pages and bash, zsh and fish completions (docs/install.md). DESTDIR stages it for a package.
 install: deps
+	$(MAKE) --no-print-directory man
+	$(MAKE) --no-print-directory completions
+	$(call install_tree,$(DESTDIR)$(PREFIX))
+
+# install_tree ROOT: bin/, share/man/man1/ and the completions where each shell looks for them.
+define install_tree
+	install -d $(1)/bin $(1)/share/man/man1 $(1)/share/bash-completion/completions \
+		$(1)/share/zsh/site-functions $(1)/share/fish/vendor_completions.d
+	install -m 755 $(RELEASE_PERFDB) $(1)/bin/perfdb
+	install -m 644 $(MAN_DIR)/*.1 $(1)/share/man/man1/
+	install -m 644 $(COMPLETIONS_DIR)/perfdb.bash $(1)/share/bash-completion/completions/perfdb
+	install -m 644 $(COMPLETIONS_DIR)/_perfdb $(1)/share/zsh/site-functions/_perfdb
+	install -m 644 $(COMPLETIONS_DIR)/perfdb.fish $(1)/share/fish/vendor_completions.d/perfdb.fish
+endef
+
+# The release binary with the Swift runtime linked in; it still links libsqlite3, zlib, libstdc++
+# and glibc dynamically (docs/install.md).
+release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
-	install -d $(PREFIX)/bin
-	install -m 755 $(BUILD_DIR)/release/perfdb $(PREFIX)/bin/perfdb
+	@if readelf -d $(RELEASE_PERFDB) | grep -E 'NEEDED.*lib(swift|Foundation|dispatch|BlocksRuntime)'; then \
+		echo "release: $(RELEASE_PERFDB) links the Swift runtime dynamically"; exit 1; fi
+
+# Man pages (mdoc, one per command) from the command definitions, by swift-argument-parser's
+# generate-manual plugin. The plugin builds the package in release mode itself — with the Swift
+# runtime linked dynamically, over $(RELEASE_PERFDB); `make release` (or `completions`) after it
+# relinks the static binary. It passes its own work folder as --output-directory first; the one
+# given here comes last and wins.
+man: deps
+	rm -rf $(MAN_DIR)
+	mkdir -p $(MAN_DIR)
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --multi-page \
+		--authors "The perfdb authors" --output-directory $(CURDIR)/$(MAN_DIR)
+	@test -f $(MAN_DIR)/perfdb.1 || { echo "man: generate-manual wrote no perfdb.1"; exit 1; }
+	@echo "man: $$(ls $(MAN_DIR) | wc -l) pages in $(MAN_DIR)"
+
+# Shell completions, from the static release binary.
+completions: release
+	mkdir -p $(COMPLETIONS_DIR)
+	$(RELEASE_PERFDB) --generate-completion-script bash >$(COMPLETIONS_DIR)/perfdb.bash
+	$(RELEASE_PERFDB) --generate-completion-script zsh >$(COMPLETIONS_DIR)/_perfdb
+	$(RELEASE_PERFDB) --generate-completion-script fish >$(COMPLETIONS_DIR)/perfdb.fish
+
+# The release tarball $(DIST_TARBALL): $(DIST_NAME)/ holding bin/perfdb (stripped), the man
+# pages, the completions, LICENSE and README.md. Man pages first, so that the static binary
+# `completions` builds is the one packed.
+dist: deps
+	@test -n "$(VERSION)" || { echo "dist: no version in Sources/PerfDBModel/Version.swift"; exit 1; }
+	$(MAKE) --no-print-directory man
+	$(MAKE) --no-print-directory completions
+	rm -rf $(BUILD_DIR)/dist
+	$(call install_tree,$(DIST_STAGE))
+	strip $(DIST_STAGE)/bin/perfdb
+	install -m 644 LICENSE README.md $(DIST_STAGE)/
+	mkdir -p dist
+	tar -C $(BUILD_DIR)/dist --owner=0 --group=0 --numeric-owner --sort=name \
+		-czf $(DIST_TARBALL) $(DIST_NAME)
+	@echo "dist: $(DIST_TARBALL) ($$(du -h $(DIST_TARBALL) | cut -f1))"
+
+# Proves the tarball on a minimal Debian (debootstrap and chroot; needs root). docs/install.md.
+dist-check: dist
+	tools/dist-check.sh $(DIST_TARBALL)
 
 # perfdb ingest against a user's orjson script and DuckDB on 300 MB and 2 GB k6 NDJSON files,
 # then `check latest` on a 10,000-run history (benchmarks, not tests; docs/performance.md).
@@ -109,4 +182,4 @@ demo-history:
 	tools/make-demo-history.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -rf $(BUILD_DIR) dist $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
