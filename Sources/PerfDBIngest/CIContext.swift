@@ -28,13 +28,18 @@ extension CIContext {
         return context
     }
 
-    /// The newest common ancestor of `commit` and `branch` (as `origin/branch`, else the local
-    /// branch) in the git work tree at `directory`, if git knows both.
-    public static func mergeBase(of commit: String, with branch: String, in directory: String)
-        -> String?
-    {
-        guard isInsideWorkTree(directory) else { return nil }
-        for ref in ["origin/" + branch, branch] {
+    /// The base branch's commit a run of `commit` on `branch` started from.
+    ///
+    /// The newest common ancestor of `commit` and `base` (as `origin/base`, else the local
+    /// branch) in the git work tree at `directory`; nil for a run on the base branch itself, or
+    /// when git does not know both.
+    public static func mergeBase(
+        of commit: String?, on branch: String?, with base: String, in directory: String
+    ) -> String? {
+        guard let commit, let branch, branch != base, isInsideWorkTree(directory) else {
+            return nil
+        }
+        for ref in ["origin/" + base, base] {
             if let base = git(["merge-base", commit, ref], in: directory) { return base }
         }
         return nil

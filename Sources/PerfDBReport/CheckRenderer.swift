@@ -15,7 +15,7 @@ public struct CheckView: JudgementView {
     }
 
     public var annotations: [Annotation] {
-        var found = report.verdicts.filter { $0.verdict == .regression || $0.verdict == .warning }
+        let found = report.verdicts.filter { $0.verdict == .regression || $0.verdict == .warning }
             .map { verdict in
                 Annotation(
                     verdict.verdict == .regression ? .error : .warning,
@@ -25,16 +25,7 @@ public struct CheckView: JudgementView {
                         + "\(Self.withUnit(verdict.value, verdict.unit)) "
                         + "(\(Figure.percent(verdict.changePct))): \(verdict.reason)")
             }
-        for result in report.slo?.results ?? [] where result.status != .pass {
-            found.append(
-                Annotation(
-                    result.status == .critical || result.status == .fail ? .error : .warning,
-                    title: "perfdb SLO \(result.status.rawValue): \(result.title ?? result.name)",
-                    message: "\(Figure.format(result.actual)) \(result.comparator.rawValue) "
-                        + "\(Figure.format(result.target)) not met"
-                        + (result.recommendation.map { ": \($0)" } ?? "")))
-        }
-        return found
+        return found + (report.slo.map(SLOCheckView.annotations) ?? [])
     }
 
     // MARK: JSON

@@ -21,7 +21,10 @@ public struct SLOCheckView: JudgementView {
         Self.marker("slo-check", scenario: run.scenario, environment: run.environment)
     }
 
-    public var annotations: [Annotation] {
+    public var annotations: [Annotation] { Self.annotations(evaluation) }
+
+    /// One annotation per SLO that did not pass: an error when it failed, else a warning.
+    static func annotations(_ evaluation: SLOEvaluationValue) -> [Annotation] {
         evaluation.results.filter { $0.status != .pass }.map { result in
             Annotation(
                 result.status == .critical || result.status == .fail ? .error : .warning,

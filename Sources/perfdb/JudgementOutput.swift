@@ -56,7 +56,7 @@ struct JudgementOutputOptions: ParsableArguments {
 
     /// Writes every output the flags ask for; annotations go to standard error on GitHub
     /// Actions.
-    func emit(_ view: some JudgementView, quiet: Bool) throws {
+    func emit(_ view: some JudgementView) throws {
         try Report.write(try view.render(format, limit: maxChars), to: output)
         let environment = ProcessInfo.processInfo.environment
         if let markdown {

@@ -124,10 +124,17 @@ struct ConfigOptions: ParsableArguments {
     func load() throws -> Config {
         var loaded = try Config.resolve(
             explicitPath: config, directory: FileManager.default.currentDirectoryPath)
-        let ci = CIContext.fromEnvironment(ProcessInfo.processInfo.environment)
-        loaded.chooseBaseBranch(pullRequestTarget: ci.baseBranch, defaultBranch: ci.defaultBranch)
+        loaded.chooseBaseBranch(
+            pullRequestTarget: Job.ci.baseBranch, defaultBranch: Job.ci.defaultBranch)
         return loaded
     }
+}
+
+/// The job perfdb runs in.
+enum Job {
+    /// What the CI system's variables (and `PERFDB_SCENARIO`, `PERFDB_ENVIRONMENT`) say, read
+    /// once per process.
+    static let ci = CIContext.fromEnvironment(ProcessInfo.processInfo.environment)
 }
 
 /// Which run a job judges: the newest load run of its scenario, environment, branch and
@@ -159,8 +166,7 @@ struct JobScopeOptions: ParsableArguments {
 
     /// The selection of the run to judge; sets the configuration's base branch.
     func resolve(_ config: inout Config) -> RunSelection {
-        let environment = ProcessInfo.processInfo.environment
-        let ci = CIContext.fromEnvironment(environment)
+        let ci = Job.ci
         base.apply(&config)
         var selection = RunSelection()
         selection.required.scenario = scenario ?? ci.scenario
@@ -173,15 +179,12 @@ struct JobScopeOptions: ParsableArguments {
             selection.preferredCommit = git.commit
             selection.preferredBranch = selection.required.branch == nil ? git.branch : nil
         }
-        let branch = selection.required.branch ?? selection.preferredBranch
-        if let mergeBase {
-            selection.mergeBase = mergeBase
-        } else if let branch, branch != config.baseBranch,
-            let head = selection.required.commit ?? selection.preferredCommit
-        {
-            selection.mergeBase = CIContext.mergeBase(
-                of: head, with: config.baseBranch, in: directory)
-        }
+        selection.mergeBase =
+            mergeBase
+            ?? CIContext.mergeBase(
+                of: selection.required.commit ?? selection.preferredCommit,
+                on: selection.required.branch ?? selection.preferredBranch,
+                with: config.baseBranch, in: directory)
         return selection
     }
 }

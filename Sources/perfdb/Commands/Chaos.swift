@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import PerfDBAnalysis
 import PerfDBIngest
 import PerfDBModel
@@ -36,12 +35,9 @@ extension PerfDB {
 
         /// The filter of the store, at most `limit` experiments.
         func filter(limit: Int? = nil) -> ChaosFilter {
-            let fromEnvironment = ProcessInfo.processInfo.environment["PERFDB_ENVIRONMENT"]
-            return ChaosFilter(
+            ChaosFilter(
                 family: family, faultType: faultType, name: experiment,
-                environment: environment
-                    ?? (fromEnvironment?.isEmpty == false ? fromEnvironment : nil),
-                branch: branch, limit: limit)
+                environment: environment ?? Job.ci.environment, branch: branch, limit: limit)
         }
     }
 
@@ -92,7 +88,7 @@ extension PerfDB {
                 warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).chaosTrends(filter.filter())
-            try outputs.emit(ChaosTrendView(reports), quiet: global.quiet)
+            try outputs.emit(ChaosTrendView(reports))
             if reports.exitCode != 0 { throw ExitCode(reports.exitCode) }
         }
     }

@@ -39,13 +39,9 @@ extension PerfDB {
             }
             guard let judged = results.first(where: { $0.batch.kind == .load }) else { return }
             var selection = RunSelection()
-            if let branch = judged.context.branch, branch != config.baseBranch,
-                let commit = judged.context.commit
-            {
-                selection.mergeBase = CIContext.mergeBase(
-                    of: commit, with: config.baseBranch,
-                    in: FileManager.default.currentDirectoryPath)
-            }
+            selection.mergeBase = CIContext.mergeBase(
+                of: judged.context.commit, on: judged.context.branch, with: config.baseBranch,
+                in: FileManager.default.currentDirectoryPath)
             let store = try global.open(gate.noStore ? .readOnly : .existing)
             try gate.judge(
                 Pipeline(warehouse: store, config: config), .id(judged.runID),

@@ -47,8 +47,7 @@ extension PerfDB {
                 try RunReference(parsing: runReference), selection: selection)
             // Print first: an evaluation that cannot be stored is still shown.
             try outputs.emit(
-                SLOCheckView(run: result.run, evaluation: result.evaluation, source: config.source),
-                quiet: global.quiet)
+                SLOCheckView(run: result.run, evaluation: result.evaluation, source: config.source))
             if !noStore { try pipeline.record(result.evaluation, of: result.run) }
             if result.evaluation.exitCode != 0 { throw ExitCode(Int32(result.evaluation.exitCode)) }
         }
