@@ -65,22 +65,53 @@ public enum Baseline {
         _ pair: SeriesStatistic, rule: ResolvedRule?, choice: BaselineChoice, values: RunValues,
         config: Config
     ) -> [(run: Int64, value: Double)] {
+        selection(pair, rule: rule, choice: choice, values: values, config: config).values
+    }
+
+    /// The baseline values of `pair`, and the runs after them that moved past the warning
+    /// threshold in the bad direction (a shift that may be sustained; oldest first).
+    ///
+    /// The shift starts at the first material change point in the bad direction; without one,
+    /// it is the newest `confirmRuns − 1` runs when each is past the warning threshold and
+    /// `minZ` times the noise of the runs before them.
+    public static func selection(
+        _ pair: SeriesStatistic, rule: ResolvedRule?, choice: BaselineChoice, values: RunValues,
+        config: Config
+    ) -> (values: [(run: Int64, value: Double)], shifted: [(run: Int64, value: Double)]) {
         var column: [(run: Int64, value: Double)] = choice.runs.compactMap { run in
             guard let id = run.id, let value = values[id]?[pair] else { return nil }
             return (id, value)
         }
-        guard choice.source == .automatic else { return column }
-        if let rule {
-            let points = materialChangePoints(column.map(\.value), rule: rule, config: config)
-            if let firstBad = points.first(where: {
-                rule.direction.isWorse(from: $0.meanBefore, to: $0.meanAfter)
-            }) {
-                column = Array(column[..<firstBad.index])
-            } else if let last = points.last, column.count - last.index >= config.minBaselineRuns {
-                column = Array(column[last.index...])
+        guard choice.source == .automatic else { return (column, []) }
+        guard let rule else { return (Array(column.suffix(config.baselineWindow)), []) }
+        var shifted: [(run: Int64, value: Double)] = []
+        let points = materialChangePoints(column.map(\.value), rule: rule, config: config)
+        if let firstBad = points.first(where: {
+            rule.direction.isWorse(from: $0.meanBefore, to: $0.meanAfter)
+        }) {
+            shifted = Array(column[firstBad.index...])
+            column = Array(column[..<firstBad.index])
+        } else if let last = points.last, column.count - last.index >= config.minBaselineRuns {
+            column = Array(column[last.index...])
+        } else if let warning = rule.warningChangePct ?? rule.minChangePct {
+            let recent = Array(column.suffix(config.confirmRuns - 1))
+            let earlier = Array(column.dropLast(recent.count).suffix(config.baselineWindow))
+            if !recent.isEmpty, earlier.count >= config.minBaselineRuns,
+                let centre = Statistics.median(earlier.map(\.value)), centre != 0
+            {
+                let noise = Statistics.robustSpread(earlier.map(\.value)) ?? 0
+                let past = recent.allSatisfy { _, value in
+                    rule.direction.isWorse(change: value - centre)
+                        && abs(value - centre) / abs(centre) * 100 >= warning
+                        && abs(value - centre) >= rule.minZ * noise
+                }
+                if past {
+                    shifted = recent
+                    column = Array(column.dropLast(recent.count))
+                }
             }
         }
-        return Array(column.suffix(config.baselineWindow))
+        return (Array(column.suffix(config.baselineWindow)), shifted)
     }
 
     /// The median of ``values(_:rule:choice:values:config:)``.
@@ -93,20 +124,25 @@ public enum Baseline {
                 \.value))
     }
 
-    /// The detector's change points that are as large as the gate's minimum effect: a change
-    /// point the gate would not call a regression neither holds a baseline back nor is
-    /// reported by `check`.
+    /// The detector's change points that are material.
+    ///
+    /// Material: at least the gate's warning threshold (else its minimum effect) and its
+    /// absolute minimum. `check`, `trend` and the baseline use this one definition: a change
+    /// point below it neither holds a baseline back nor is reported.
     public static func materialChangePoints(_ values: [Double], rule: ResolvedRule, config: Config)
         -> [ChangePoint]
     {
-        config.changePoints.changePoints(values).filter { point in
-            let delta = abs(point.meanAfter - point.meanBefore)
-            let absolute = rule.minChangeAbs.map { delta >= $0 } ?? true
-            let relative =
-                rule.minChangePct.map { threshold in
-                    point.changePct.map { abs($0) >= threshold } ?? true
-                } ?? true
-            return absolute && relative
-        }
+        config.changePoints.changePoints(values).filter { isMaterial($0, rule: rule) }
+    }
+
+    /// True when a change point is as large as ``materialChangePoints(_:rule:config:)`` asks.
+    public static func isMaterial(_ point: ChangePoint, rule: ResolvedRule) -> Bool {
+        let delta = abs(point.meanAfter - point.meanBefore)
+        let absolute = rule.minChangeAbs.map { delta >= $0 } ?? true
+        let relative =
+            (rule.warningChangePct ?? rule.minChangePct).map { threshold in
+                point.changePct.map { abs($0) >= threshold } ?? true
+            } ?? true
+        return absolute && relative
     }
 }

@@ -17,6 +17,12 @@ public struct Config: Sendable {
     public var baselineWindow = 10
     /// Fewer baseline runs than this is not enough to judge.
     public var minBaselineRuns = 5
+    /// From this many baseline runs on a series is judged against its own run-to-run noise;
+    /// before, the rule's `min_spread_pct` floors the noise.
+    public var noiseRuns = 8
+    /// A shift past the warning threshold in this many runs in a row (the run judged
+    /// included) is a regression: a sustained change, not one noisy run.
+    public var confirmRuns = 3
     /// The gate's rules per metric family.
     public var durations = GateRule(
         statistics: ["avg", "med", "p90", "p95", "p99"], minChangePct: 10, minChangeAbs: 2,

@@ -40,9 +40,10 @@ struct ConfigFile: Decodable {
     struct Baseline: Decodable {
         var window: Int?
         var minRuns: Int?
+        var noiseRuns: Int?
 
         private enum CodingKeys: String, CodingKey {
-            case window, minRuns = "min_runs"
+            case window, minRuns = "min_runs", noiseRuns = "noise_runs"
         }
     }
 
@@ -50,6 +51,11 @@ struct ConfigFile: Decodable {
         var durations: Rule?
         var rates: Rule?
         var throughput: Rule?
+        var confirmRuns: Int?
+
+        private enum CodingKeys: String, CodingKey {
+            case durations, rates, throughput, confirmRuns = "confirm_runs"
+        }
     }
 
     struct Rule: Decodable {
@@ -172,6 +178,12 @@ struct ConfigFile: Decodable {
         }
         if let minRuns = baseline?.minRuns {
             config.minBaselineRuns = try keys.atLeast(1, minRuns, "baseline.min_runs")
+        }
+        if let runs = gate?.confirmRuns {
+            config.confirmRuns = try keys.atLeast(2, runs, "gate.confirm_runs")
+        }
+        if let runs = baseline?.noiseRuns {
+            config.noiseRuns = try keys.atLeast(3, runs, "baseline.noise_runs")
         }
         if let rule = gate?.durations {
             config.durations = rule.patch.applied(to: config.durations)
@@ -299,8 +311,11 @@ struct ConfigKeys {
     /// Every key of perfdb.yml.
     static let shape = Shape.keys([
         "base_branch": .value,
-        "baseline": .keys(["window": .value, "min_runs": .value]),
-        "gate": .keys(["durations": .keys(rule), "rates": .keys(rule), "throughput": .keys(rule)]),
+        "baseline": .keys(["window": .value, "min_runs": .value, "noise_runs": .value]),
+        "gate": .keys([
+            "durations": .keys(rule), "rates": .keys(rule), "throughput": .keys(rule),
+            "confirm_runs": .value,
+        ]),
         "series": .named(.keys(rule.merging(["gate": .value, "direction": .value]) { a, _ in a })),
         "change_points": .keys(["max_pvalue": .value, "window": .value, "min_magnitude": .value]),
         "drift": .keys([

@@ -51,11 +51,16 @@ public struct Drift: Sendable {
         let latestValues = latest.id.flatMap { values[$0] } ?? [:]
         var rows: [DriftRow] = []
         for pair in latestValues.keys.sorted() {
+            let baselineValues = Baseline.values(
+                pair, rule: policy.rule(for: pair, catalog: inputs.series, values: latestValues),
+                choice: choice, values: values, config: config
+            ).map(\.value)
             guard let series = inputs.series[pair.series],
                 let rule = policy.rule(for: pair, catalog: inputs.series, values: latestValues),
-                let baseline = Baseline.centre(
-                    pair, rule: rule, choice: choice, values: values, config: config)
+                let baseline = Statistics.median(baselineValues)
             else { continue }
+            // As the gate: no verdict on fewer baseline runs than it judges with.
+            let enough = baselineValues.count >= choice.neededRuns(config)
             let recentColumn = history.suffix(settings.recentRuns).compactMap {
                 $0.id.flatMap { values[$0]?[pair] }
             }
@@ -68,13 +73,19 @@ public struct Drift: Sendable {
             let bad = { rule.direction.isWorse(change: $0) }
             let absolute = rule.minChangeAbs.map { abs(recent - baseline) >= $0 } ?? true
             let drifted =
-                driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true && absolute
+                enough && driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true
+                && absolute
             // A creep must also add up to the absolute floor over the slope's span.
             let spanWeeks = Self.spanWeeks(slopePoints.map(\.0))
             let creepTotal = slope.map { abs($0) / 100 * abs(baseline) * spanWeeks } ?? 0
+            // A creep is judged against the series' noise: what it added over the slope's span
+            // must stand out of the run-to-run noise as a regression must.
+            let noise = Statistics.successiveNoise(slopePoints.map(\.1)) ?? 0
             let creeping =
-                slope.map { bad($0) && abs($0) > settings.maxSlopePctPerWeek } == true
+                enough && slopePoints.count >= choice.neededRuns(config)
+                && slope.map { bad($0) && abs($0) > settings.maxSlopePctPerWeek } == true
                 && (rule.minChangeAbs.map { creepTotal >= $0 } ?? true)
+                && creepTotal >= rule.minZ * noise
             rows.append(
                 DriftRow(
                     pair: pair, unit: series.unit, direction: rule.direction, baseline: baseline,

@@ -23,6 +23,9 @@ public struct SeriesVerdict: Sendable, Equatable {
     /// one, when both exist: the two-sided p-value and P(run value > baseline value).
     public var mannWhitneyP: Double?
     public var superiority: Double?
+    /// The smallest change (percent of the baseline) this series' noise and rule let the gate
+    /// call a regression.
+    public var detectableChangePct: Double?
     /// The rule applied.
     public var rule: ResolvedRule
     /// One sentence on why.
@@ -33,8 +36,11 @@ public struct SeriesVerdict: Sendable, Equatable {
         SeriesEvidence(
             unit: unit, direction: direction, changeAbs: changeAbs, spread: spread,
             z: z.map(ZScore.init), n: baselineRuns.count, baselineRuns: baselineRuns,
-            method: (z == nil ? "relative change vs pinned run" : "robust z (median/MAD)")
-                + (mannWhitneyP == nil ? "" : " and Mann-Whitney U on stored distributions"),
+            method: verdict == .insufficientData
+                ? "not judged"
+                : (z == nil ? "relative change vs pinned run" : "robust z")
+                    + (mannWhitneyP == nil ? "" : "; Mann-Whitney U on stored distributions"),
+            detectableChangePct: detectableChangePct,
             mannWhitneyP: mannWhitneyP, superiority: superiority,
             thresholds: ThresholdsEvidence(
                 family: rule.family.rawValue, minChangePct: rule.minChangePct,
@@ -113,9 +119,6 @@ public struct Gate: Sendable {
     public let config: Config
     let policy: GatePolicy
 
-    /// The Mann–Whitney p-value a change must also reach when distributions are stored.
-    static let distributionAlpha = 0.01
-
     /// Creates the gate of a configuration.
     public init(config: Config) {
         self.config = config
@@ -152,10 +155,13 @@ public struct Gate: Sendable {
         for pair in pairs.sorted() {
             guard let series = inputs.series[pair.series], let rule = policy.rule(for: series)
             else { continue }
-            let baseline = Baseline.values(
+            let selection = Baseline.selection(
                 pair, rule: rule, choice: choice, values: values, config: config)
+            let baseline = selection.values
+            let needed = choice.neededRuns(config)
             var comparison: (p: Double, superiority: Double)?
-            if rule.family == .durations, let runID = run.id {
+            // Evidence only, and only where there is something to judge against.
+            if rule.family == .durations, let runID = run.id, baseline.count >= needed {
                 if let known = comparisons[pair.series] {
                     comparison = known
                 } else {
@@ -165,11 +171,12 @@ public struct Gate: Sendable {
                     comparisons[pair.series] = comparison
                 }
             }
-            verdicts.append(
-                judge(
-                    pair, unit: series.unit, rule: rule, value: runValues[pair],
-                    baseline: baseline, needed: choice.neededRuns(config),
-                    spreadless: choice.source == .pinnedRun, distributions: comparison))
+            var verdict = judge(
+                pair, unit: series.unit, rule: rule, value: runValues[pair],
+                baseline: baseline, needed: needed,
+                spreadless: choice.source == .pinnedRun, distributions: comparison)
+            confirm(&verdict, shifted: selection.shifted)
+            verdicts.append(verdict)
         }
         verdicts.sort {
             $0.verdict != $1.verdict ? $0.verdict > $1.verdict : $0.pair < $1.pair
@@ -254,12 +261,7 @@ public struct Gate: Sendable {
             verdict.reason = "\(numbers.count) baseline runs, \(needed) needed"
             return verdict
         }
-        let floor = rule.minSpreadPct.map { abs(centre) * $0 / 100 } ?? 0
-        // MAD is 0 when most baseline values are equal (error rates of 0 with a few failures):
-        // then the standard deviation stands in, so rare non-zero values count as noise.
-        var robust = Statistics.robustSpread(numbers) ?? 0
-        if robust == 0 { robust = Statistics.variance(numbers).map { $0.squareRoot() } ?? 0 }
-        let spread = spreadless ? nil : max(robust, floor)
+        let spread = spreadless ? nil : noise(numbers, centre: centre, rule: rule)
         let delta = value - centre
         let changePct = centre != 0 ? delta / abs(centre) * 100 : (delta == 0 ? 0 : nil)
         var z: Double?
@@ -274,11 +276,13 @@ public struct Gate: Sendable {
         verdict.changePct = changePct
         verdict.z = z
         let worse = rule.direction.isWorse(change: delta)
+        // Evidence only: a test of the whole distribution never vetoes a change of one
+        // statistic (a slower tail moves p95 while the ranks of most requests stay put).
         verdict.mannWhitneyP = distributions?.p
         verdict.superiority = distributions?.superiority
-        // With both runs' distributions stored, the samples must differ too (Mann–Whitney).
-        let samplesDiffer = distributions.map { $0.p <= Self.distributionAlpha } ?? true
-        let significant = (z.map { abs($0) >= rule.minZ } ?? true) && samplesDiffer
+        verdict.detectableChangePct = Self.detectableChange(
+            spread: spread, centre: centre, rule: rule)
+        let significant = z.map { abs($0) >= rule.minZ } ?? true
         let absolute = rule.minChangeAbs.map { abs(delta) >= $0 } ?? true
         func relative(_ threshold: Double?) -> Bool {
             guard let threshold else { return true }
@@ -301,6 +305,54 @@ public struct Gate: Sendable {
             verdict.reason = "\(describe): within" + Self.thresholds(rule)
         }
         return verdict
+    }
+
+    /// A warning that the runs just before this one share is a sustained shift: a regression
+    /// once `confirmRuns` runs in a row (this one included) are past the warning threshold.
+    func confirm(_ verdict: inout SeriesVerdict, shifted: [(run: Int64, value: Double)]) {
+        let rule = verdict.rule
+        guard verdict.verdict == .warning, let baseline = verdict.baseline,
+            let warning = rule.warningChangePct, shifted.count + 1 >= config.confirmRuns
+        else { return }
+        let past = shifted.suffix(config.confirmRuns - 1).allSatisfy { _, value in
+            baseline != 0 && rule.direction.isWorse(change: value - baseline)
+                && abs(value - baseline) / abs(baseline) * 100 >= warning
+        }
+        guard past, let first = shifted.suffix(config.confirmRuns - 1).first else { return }
+        verdict.verdict = .regression
+        verdict.reason +=
+            "; sustained: \(config.confirmRuns) runs in a row past it since run \(first.run)"
+    }
+
+    /// A series' run-to-run noise: measured from its own baseline runs (neighbour to neighbour,
+    /// so a slow creep does not count as noise) once there are `noiseRuns` of them; before, at
+    /// least the rule's `min_spread_pct` of the baseline, as too few runs cannot tell.
+    func noise(_ numbers: [Double], centre: Double, rule: ResolvedRule) -> Double {
+        let ownNoise = numbers.count >= config.noiseRuns
+        var measured =
+            (ownNoise ? Statistics.successiveNoise(numbers) : Statistics.robustSpread(numbers))
+            ?? 0
+        // Both are 0 when most baseline values are equal (error rates of 0 with a few
+        // failures): then the standard deviation stands in, so rare non-zero values count.
+        if measured == 0 {
+            measured = Statistics.variance(numbers).map { $0.squareRoot() } ?? 0
+        }
+        let floorPct = ownNoise ? Self.measuredNoiseFloorPct : rule.minSpreadPct ?? 0
+        return max(measured, abs(centre) * floorPct / 100)
+    }
+
+    /// The least noise a measured series is credited with, in percent of its baseline: no run
+    /// repeats to better than this.
+    static let measuredNoiseFloorPct = 0.5
+
+    /// The smallest change, in percent of the baseline, the gate calls a regression given the
+    /// series' noise and the rule's minimum effects.
+    static func detectableChange(spread: Double?, centre: Double, rule: ResolvedRule) -> Double? {
+        guard centre != 0 else { return nil }
+        var pct = rule.minChangePct ?? 0
+        if let spread { pct = max(pct, rule.minZ * spread / abs(centre) * 100) }
+        if let absolute = rule.minChangeAbs { pct = max(pct, absolute / abs(centre) * 100) }
+        return pct
     }
 
     private static func describeChange(changePct: Double?, delta: Double, unit: String, z: Double?)

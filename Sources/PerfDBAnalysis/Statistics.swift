@@ -42,6 +42,16 @@ public enum Statistics {
         mad(values).map { 1.482_6 * $0 }
     }
 
+    /// The run-to-run noise of a series in time order: the median of the absolute differences
+    /// between neighbours, scaled to a standard deviation (÷ 0.6745·√2).
+    ///
+    /// Unlike the spread around the median, a slow creep or one level shift barely moves it.
+    public static func successiveNoise(_ values: [Double]) -> Double? {
+        guard values.count >= 3 else { return nil }
+        let steps = zip(values.dropFirst(), values).map { abs($0 - $1) }
+        return median(steps).map { $0 / (0.674_5 * 2.0.squareRoot()) }
+    }
+
     /// The Theil–Sen slope of `y` over `x`: the median of all pairwise slopes.
     public static func theilSenSlope(x: [Double], y: [Double]) -> Double? {
         precondition(x.count == y.count, "x and y differ in length")

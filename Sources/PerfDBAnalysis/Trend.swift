@@ -52,7 +52,13 @@ public struct Trend: Sendable {
                 "no values of \(series.name) \(inputs.statistic) in \(inputs.scope) (try another --stat or scope)"
             )
         }
-        let changePoints = config.changePoints.changePoints(points.map(\.value)).map { point in
+        // The gate's definition of a material change, so `trend` and `check` agree; a series the
+        // gate does not judge shows every change point.
+        let rule = GatePolicy(config: config).rule(for: series)
+        let detected = config.changePoints.changePoints(points.map(\.value)).filter { point in
+            rule.map { Baseline.isMaterial(point, rule: $0) } ?? true
+        }
+        let changePoints = detected.map { point in
             ChangePointReport(
                 pair: pair, run: points[point.index].run, before: point.meanBefore,
                 after: point.meanAfter, changePct: point.changePct, pValue: point.pValue,

@@ -72,6 +72,8 @@ public struct SeriesEvidence: Codable, Sendable, Equatable {
     public var n: Int
     public var baselineRuns: [Int64]
     public var method: String
+    /// The smallest change, in percent of the baseline, the gate could call a regression.
+    public var detectableChangePct: Double?
     public var mannWhitneyP: Double?
     public var superiority: Double?
     public var thresholds: ThresholdsEvidence
@@ -80,7 +82,8 @@ public struct SeriesEvidence: Codable, Sendable, Equatable {
     /// Creates the evidence.
     public init(
         unit: String, direction: Direction, changeAbs: Double?, spread: Double?, z: ZScore?,
-        n: Int, baselineRuns: [Int64], method: String, mannWhitneyP: Double?,
+        n: Int, baselineRuns: [Int64], method: String, detectableChangePct: Double? = nil,
+        mannWhitneyP: Double?,
         superiority: Double?, thresholds: ThresholdsEvidence, reason: String
     ) {
         self.unit = unit
@@ -91,6 +94,7 @@ public struct SeriesEvidence: Codable, Sendable, Equatable {
         self.n = n
         self.baselineRuns = baselineRuns
         self.method = method
+        self.detectableChangePct = detectableChangePct
         self.mannWhitneyP = mannWhitneyP
         self.superiority = superiority
         self.thresholds = thresholds

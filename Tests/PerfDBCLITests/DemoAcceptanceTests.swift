@@ -146,7 +146,7 @@ import Testing
         #expect(markdown.status == 2)
         #expect(
             markdown.stdout.hasPrefix("<!-- perfdb:check scenario=load environment=staging -->"))
-        #expect(markdown.stdout.contains("**perfdb check: FAIL (20 series regressed) — run 12"))
+        #expect(markdown.stdout.contains("**perfdb check: FAIL (23 series regressed) — run 12"))
         #expect(Snapshot.mismatch(markdown.stdout, named: "check-run-12.md") == nil)
         let junit = try cli.run(["check", "12", "--format", "junit", "--no-store"])
         #expect(junit.stdout.contains("<failure type=\"regression\""))

@@ -113,11 +113,11 @@ import Testing
             ],
             environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary.path])
         #expect(result.status == 2)
-        #expect(result.stdout.hasPrefix("perfdb check: FAIL (20 series regressed)"))
+        #expect(result.stdout.hasPrefix("perfdb check: FAIL (26 series regressed)"))
         let comment = try String(
             contentsOf: cli.directory.appending(path: "comment.md"), encoding: .utf8)
         #expect(comment.hasPrefix("<!-- perfdb:check scenario=load environment=staging -->\n"))
-        #expect(comment.contains("**perfdb check: FAIL (20 series regressed)"))
+        #expect(comment.contains("**perfdb check: FAIL (26 series regressed)"))
         let junit = try String(
             contentsOf: cli.directory.appending(path: "junit.xml"), encoding: .utf8)
         #expect(junit.contains("<failure type=\"regression\""))
@@ -128,7 +128,7 @@ import Testing
         #expect(step.hasPrefix("# Earlier step\n<!-- perfdb:check"))
         // Annotations for the job page, on standard error.
         let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("::error title=") }
-        #expect(errors.count == 20)
+        #expect(errors.count == 26)
         #expect(errors.contains { $0.contains("title=perfdb regression%3A http_req_duration") })
     }
 

@@ -31,10 +31,10 @@ import Testing
         (100.2, Verdict.ok, Verdict.ok, Int32(0)),
         (130.0, .regression, .regression, 2),
         (70.0, .improved, .ok, 0),
-        // +12 %: past the 10 % effect but z = 12 / 5 (the 5 % spread floor) = 2.4 < 3
-        (112.0, .ok, .ok, 0),
-        // +16 %: z = 3.2 past the floor
-        (116.0, .regression, .regression, 2),
+        // +12 %: past the 10 % effect and 11 times the series' own noise
+        (112.0, .regression, .regression, 2),
+        // +8 %: far past the noise, past the 5 % warning threshold, short of the 10 % effect
+        (108.0, .warning, .warning, 1),
     ])
     func aRunIsJudgedAgainstItsBaseline(
         last: Double, expected: Verdict, overall: Verdict, exitCode: Int32
@@ -43,11 +43,45 @@ import Testing
         let verdict = try #require(report.verdict())
         #expect(verdict.verdict == expected, "\(verdict.reason)")
         #expect(verdict.baseline == 100)
-        #expect(verdict.spread == 5, "the 5 % floor over a MAD of 0.5")
+        // Ten baseline runs measure their own noise: the median step between neighbours (1 ms)
+        // ÷ 0.954.
+        #expect(abs((verdict.spread ?? 0) - 1 / (0.674_5 * 2.0.squareRoot())) < 1e-9)
         #expect(verdict.baselineRuns == Array(1...10))
         #expect(report.verdict == overall)
         #expect(report.exitCode == exitCode)
         #expect(report.baseline.source == .automatic)
+    }
+
+    @Test func tooFewRunsToMeasureNoiseKeepTheSpreadFloor() throws {
+        // Six baseline runs: the 5 % floor stands in for the noise, so +12 % has z = 2.4 < 3.
+        var history = History(p95s: Array(Self.steady.prefix(6)))
+        history.add(p95: 112)
+        let report = Gate(config: Self.config).judge(history.checkInputs())
+        let verdict = try #require(report.verdict())
+        #expect(verdict.spread == 5)
+        #expect(verdict.verdict == .ok, "\(verdict.reason)")
+        #expect(verdict.detectableChangePct == 15)
+    }
+
+    @Test func aShiftPastTheWarningThresholdInThreeRunsIsARegression() throws {
+        // +7 % three runs in a row: a warning, a warning, then a regression (sustained).
+        var verdicts: [Verdict] = []
+        var history = History(p95s: Self.steady)
+        for _ in 0..<3 {
+            history.add(p95: 107)
+            let verdict = try #require(
+                Gate(config: Self.config).judge(history.checkInputs()).verdict())
+            verdicts.append(verdict.verdict)
+        }
+        #expect(verdicts == [.warning, .warning, .regression])
+        // One run at +7 % between normal ones stays a warning.
+        var once = History(p95s: Self.steady)
+        once.add(p95: 107)
+        once.add(p95: 100)
+        once.add(p95: 107)
+        #expect(
+            try #require(Gate(config: Self.config).judge(once.checkInputs()).verdict()).verdict
+                == .warning)
     }
 
     @Test func aSmallerSignificantChangeIsAWarning() throws {
