@@ -52,16 +52,110 @@ public enum Statistics {
         return median(steps).map { $0 / (0.674_5 * 2.0.squareRoot()) }
     }
 
-    /// The Theil–Sen slope of `y` over `x`: the median of all pairwise slopes.
+    /// The Theil–Sen slope of `y` over `x`: the median of all pairwise slopes (pairs with equal
+    /// `x` have none).
+    ///
+    /// Up to `exactPairs` points every slope is listed; beyond, the median is found without
+    /// listing them: the number of slopes below a trial slope s is the number of inversions of
+    /// y − s·x in x order (a merge sort counts them), and bisection on s converges to the
+    /// middle slope — O(n log n) per step and constant memory per point, so a trend over 100,000
+    /// runs does not list five billion slopes.
     public static func theilSenSlope(x: [Double], y: [Double]) -> Double? {
         precondition(x.count == y.count, "x and y differ in length")
-        var slopes: [Double] = []
-        for i in 0..<x.count {
-            for j in (i + 1)..<x.count where x[j] != x[i] {
-                slopes.append((y[j] - y[i]) / (x[j] - x[i]))
+        guard x.count > exactPairs else {
+            var slopes: [Double] = []
+            for i in 0..<x.count {
+                for j in (i + 1)..<x.count where x[j] != x[i] {
+                    slopes.append((y[j] - y[i]) / (x[j] - x[i]))
+                }
+            }
+            return median(slopes)
+        }
+        // In x order; equal x by y, so that no pair within a group counts as a slope below s.
+        let order = x.indices.sorted { x[$0] != x[$1] ? x[$0] < x[$1] : y[$0] < y[$1] }
+        let xs = order.map { x[$0] }
+        let ys = order.map { y[$0] }
+        var tied = 0
+        var run = 1
+        var gap = Double.infinity
+        for index in 1..<xs.count {
+            if xs[index] == xs[index - 1] {
+                run += 1
+            } else {
+                tied += run * (run - 1) / 2
+                run = 1
+                gap = min(gap, xs[index] - xs[index - 1])
             }
         }
-        return median(slopes)
+        tied += run * (run - 1) / 2
+        let pairs = xs.count * (xs.count - 1) / 2 - tied
+        guard pairs > 0, let low = ys.min(), let high = ys.max() else { return nil }
+        let bound = (high - low) / gap + 1
+        /// The slopes below `s`.
+        func below(_ s: Double) -> Int {
+            var keys = zip(xs, ys).map { $1 - s * $0 }
+            var scratch = keys
+            return inversions(&keys, &scratch, 0, keys.count)
+        }
+        // A first guess from every `stride`-th point brackets the answer narrowly.
+        let stride = xs.count / exactPairs + 1
+        let sample = Swift.stride(from: 0, to: xs.count, by: stride)
+        let guess =
+            theilSenSlope(x: sample.map { xs[$0] }, y: sample.map { ys[$0] }) ?? 0
+        /// The k-th smallest slope (0-based): the least s with more than k slopes below it.
+        func smallest(_ k: Int) -> Double {
+            // Widen a bracket around the guess until it holds the k-th slope.
+            var width = max(abs(guess) * 0.01, bound * 1e-9)
+            var lower = guess - width
+            var upper = guess + width
+            while lower > -bound && below(lower) > k {
+                width *= 4
+                lower = max(guess - width, -bound)
+            }
+            while upper < bound && below(upper) <= k {
+                width *= 4
+                upper = min(guess + width, bound)
+            }
+            // To 1e-7 of the slope (or of the bound, for a flat series): the figure is shown
+            // to a few digits.
+            while upper - lower > 1e-7 * max(abs(lower), abs(upper), bound * 1e-6) {
+                let middle = (lower + upper) / 2
+                if below(middle) > k { upper = middle } else { lower = middle }
+            }
+            return (lower + upper) / 2
+        }
+        let a = smallest((pairs - 1) / 2)
+        return pairs % 2 == 1 ? a : (a + smallest(pairs / 2)) / 2
+    }
+
+    /// Up to this many points the Theil–Sen slope lists every pairwise slope.
+    static let exactPairs = 1_000
+
+    /// The pairs i < j with keys[j] < keys[i] in `lower..<upper`, sorting that range.
+    private static func inversions(
+        _ keys: inout [Double], _ scratch: inout [Double], _ lower: Int, _ upper: Int
+    ) -> Int {
+        guard upper - lower > 1 else { return 0 }
+        let middle = (lower + upper) / 2
+        var count =
+            inversions(&keys, &scratch, lower, middle) + inversions(&keys, &scratch, middle, upper)
+        var left = lower
+        var right = middle
+        var out = lower
+        while left < middle || right < upper {
+            if right >= upper || (left < middle && keys[left] <= keys[right]) {
+                scratch[out] = keys[left]
+                left += 1
+            } else {
+                // keys[right] is below every key left in the first half.
+                count += middle - left
+                scratch[out] = keys[right]
+                right += 1
+            }
+            out += 1
+        }
+        for index in lower..<upper { keys[index] = scratch[index] }
+        return count
     }
 
     /// Welch's two-sample t-test (unequal variances): the statistic, the degrees of freedom and the

@@ -17,8 +17,8 @@ public struct JSONValueEncoder {
     /// The member name of a coding key: a property's name in snake case; a dictionary's key
     /// and an ``ExactCodingKey`` as they are.
     static func name(of key: some CodingKey) -> String {
-        key is ExactCodingKey || String(describing: type(of: key)).contains("DictionaryCodingKey")
-            ? key.stringValue : snakeCase(key.stringValue)
+        if key is ExactCodingKey { return key.stringValue }
+        return KeyNames.shared.name(of: key)
     }
 
     /// `camelCase` → `camel_case`; keys already in snake case stay.
@@ -33,6 +33,35 @@ public struct JSONValueEncoder {
             }
         }
         return out
+    }
+}
+
+/// The member names of coding keys, worked out once per key type and name: a report of a
+/// hundred thousand points encodes the same few keys a million times.
+private final class KeyNames: @unchecked Sendable {
+    static let shared = KeyNames()
+    private let lock = NSLock()
+    private var dictionaryKeyTypes: [ObjectIdentifier: Bool] = [:]
+    private var snakeCased: [String: String] = [:]
+
+    func name(of key: some CodingKey) -> String {
+        let type = ObjectIdentifier(Swift.type(of: key))
+        let raw = key.stringValue
+        return lock.withLock {
+            let isDictionaryKey =
+                dictionaryKeyTypes[type]
+                ?? {
+                    let found = String(describing: Swift.type(of: key)).contains(
+                        "DictionaryCodingKey")
+                    dictionaryKeyTypes[type] = found
+                    return found
+                }()
+            if isDictionaryKey { return raw }
+            if let known = snakeCased[raw] { return known }
+            let converted = JSONValueEncoder.snakeCase(raw)
+            snakeCased[raw] = converted
+            return converted
+        }
     }
 }
 

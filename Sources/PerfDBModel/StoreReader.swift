@@ -17,6 +17,9 @@ public protocol StoreReader {
         -> [RunRecord]
     /// The measurements of `runs`, keyed by run id and (series name, statistic).
     func measurements(of runs: [RunRecord]) throws -> RunValues
+    /// The measurements of one series in `runs` (every statistic): what a trend reads, however
+    /// long the history.
+    func measurements(of runs: [RunRecord], series: String) throws -> RunValues
     /// Every series, keyed by name.
     func seriesCatalog() throws -> [String: SeriesRecord]
     /// The pinned baseline of `scope` in force (`run` or `window`), if any.
@@ -238,13 +241,15 @@ extension StoreReader {
             runs = runs.filter { $0.startedAt >= bound }
         }
         let pair = SeriesStatistic(series: series.name, statistic: stat)
-        let shown = try measurements(of: runs)
+        let shown = try measurements(of: runs, series: series.name)
         let points = runs.filter { $0.id.flatMap { shown[$0]?[pair] } != nil }
         var baseline: BaselineInputs?
         var values = shown
         if let newest = points.last {
             let inputs = try baselineInputs(for: newest, scope: scope, settings: settings)
-            values.merge(try measurements(of: inputs.runs)) { mine, _ in mine }
+            values.merge(try measurements(of: inputs.runs, series: series.name)) { mine, _ in
+                mine
+            }
             baseline = inputs
         }
         return TrendInputs(

@@ -105,6 +105,24 @@ public struct PostgresReader: StoreReader {
         return result
     }
 
+    public func measurements(of runs: [RunRecord], series: String) throws -> RunValues {
+        let ids = runs.compactMap(\.id)
+        guard !ids.isEmpty else { return [:] }
+        var result: RunValues = [:]
+        for row in try rows(
+            """
+            SELECT m.run_id, m.statistic, m.value
+            FROM measurement m JOIN series s ON s.id = m.series_id
+            WHERE s.name = \(series) AND m.run_id = ANY(\(ids))
+            """)
+        {
+            let pair = SeriesStatistic(series: series, statistic: try row[1].decode(String.self))
+            result[try row[0].decode(Int64.self), default: [:]][pair] = try row[2].decode(
+                Double.self)
+        }
+        return result
+    }
+
     public func seriesCatalog() throws -> [String: SeriesRecord] {
         Dictionary(
             try records("SELECT * FROM series", as: SeriesRecord.self).map { ($0.name, $0) },

@@ -31,16 +31,23 @@ public struct TextTable: Sendable {
     /// Aligned plain text with a rule under the header.
     public func plain() -> String {
         let cells = [columns.map(\.title)] + rows.map { $0.map(Self.plainCell) }
+        // Characters, counted once: a table may have a hundred thousand rows.
+        let lengths = cells.map { $0.map(\.count) }
         let widths = columns.indices.map { index in
-            cells.map { $0.indices.contains(index) ? $0[index].count : 0 }.max() ?? 0
+            lengths.map { $0.indices.contains(index) ? $0[index] : 0 }.max() ?? 0
         }
         var lines: [String] = []
+        lines.reserveCapacity(cells.count + 1)
         for (rowIndex, row) in cells.enumerated() {
-            let line = columns.indices.map { index -> String in
+            var line = ""
+            for index in columns.indices {
                 let text = row.indices.contains(index) ? row[index] : ""
-                let padding = String(repeating: " ", count: widths[index] - text.count)
-                return columns[index].alignRight ? padding + text : text + padding
-            }.joined(separator: "  ")
+                let length =
+                    lengths[rowIndex].indices.contains(index) ? lengths[rowIndex][index] : 0
+                let padding = String(repeating: " ", count: widths[index] - length)
+                if index > 0 { line += "  " }
+                line += columns[index].alignRight ? padding + text : text + padding
+            }
             lines.append(trimTrailing(line))
             if rowIndex == 0 {
                 lines.append(
@@ -79,6 +86,8 @@ public struct TextTable: Sendable {
 
     /// Text on one line: line breaks and tabs become spaces.
     static func flat(_ text: String) -> String {
+        // Plain ASCII without line breaks or tabs, as almost every cell is, stays as it is.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         let flat = text.replacingOccurrences(of: "\r\n", with: " ")
         return flat.map { $0.isNewline || $0 == "\t" ? " " : String($0) }.joined()
     }
@@ -122,8 +131,11 @@ public struct TextTable: Sendable {
     }
 
     private func trimTrailing(_ line: String) -> String {
-        var line = Substring(line)
-        while line.last == " " { line = line.dropLast() }
-        return String(line)
+        let bytes = line.utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: " ") {
+            end = bytes.index(before: end)
+        }
+        return String(line[..<end])
     }
 }

@@ -34,6 +34,47 @@ extension RunRecord: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns
     }
 }
 
+extension RunRecord {
+    /// Decodes a `run` row by column name: `history` and `runs list` read up to a hundred
+    /// thousand of them, and Codable's per-row key conversion cost more than the query.
+    public init(row: Row) throws {
+        func value<T>(_ enumType: T.Type, _ column: String) throws -> T
+        where T: RawRepresentable, T.RawValue == String {
+            let text: String = try row.decode(forColumn: column)
+            guard let value = T(rawValue: text) else {
+                throw PerfDBError(.internal, "run.\(column) holds an unknown value \"\(text)\"")
+            }
+            return value
+        }
+        self.init(
+            id: try row.decode(forColumn: "id"), kind: try value(RunKind.self, "kind"),
+            tool: try row.decode(forColumn: "tool"),
+            toolVersion: try row.decode(forColumn: "tool_version"),
+            sourceFormat: try value(InputFormat.self, "source_format"),
+            sourceFile: try row.decode(forColumn: "source_file"),
+            scenario: try row.decode(forColumn: "scenario"),
+            environment: try row.decode(forColumn: "environment"),
+            branch: try row.decode(forColumn: "branch"),
+            commitId: try row.decode(forColumn: "commit_id"),
+            buildId: try row.decode(forColumn: "build_id"),
+            buildUrl: try row.decode(forColumn: "build_url"),
+            pullRequest: try row.decode(forColumn: "pull_request"),
+            ciProvider: try row.decode(forColumn: "ci_provider"),
+            startedAt: try row.decode(forColumn: "started_at"),
+            endedAt: try row.decode(forColumn: "ended_at"),
+            durationMs: try row.decode(forColumn: "duration_ms"),
+            status: try value(RunStatus.self, "status"),
+            exitCode: try row.decode(forColumn: "exit_code"),
+            incomplete: try row.decode(forColumn: "incomplete"),
+            contentDigest: try row.decode(forColumn: "content_digest"),
+            ingestedAt: try row.decode(forColumn: "ingested_at"),
+            invalidated: try row.decode(forColumn: "invalidated"),
+            invalidatedReason: try row.decode(forColumn: "invalidated_reason"),
+            invalidatedAt: try row.decode(forColumn: "invalidated_at"),
+            skippedLines: try row.decode(forColumn: "skipped_lines"))
+    }
+}
+
 extension SeriesRecord: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "series"
 

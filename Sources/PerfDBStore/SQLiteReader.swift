@@ -93,6 +93,32 @@ public struct SQLiteReader: StoreReader {
         return result
     }
 
+    public func measurements(of runs: [RunRecord], series: String) throws -> RunValues {
+        let ids = runs.compactMap(\.id)
+        guard !ids.isEmpty,
+            let seriesID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM series WHERE name = ?", arguments: [series])
+        else { return [:] }
+        // A few runs: by key. Many (a long trend): the series' rows in key order, kept when
+        // their run is asked for; no statement takes a hundred thousand parameters.
+        let few = ids.count <= 500
+        let wanted = Set(ids)
+        let sql =
+            few
+            ? "SELECT run_id, statistic, value FROM measurement WHERE series_id = ? AND run_id IN ("
+                + Self.placeholders(ids.count) + ")"
+            : "SELECT run_id, statistic, value FROM measurement WHERE series_id = ?"
+        let rows = try Row.fetchCursor(
+            db, sql: sql, arguments: StatementArguments([seriesID] + (few ? ids : [])))
+        var result: RunValues = [:]
+        while let row = try rows.next() {
+            let run: Int64 = row[0]
+            guard few || wanted.contains(run) else { continue }
+            result[run, default: [:]][SeriesStatistic(series: series, statistic: row[1])] = row[2]
+        }
+        return result
+    }
+
     public func seriesCatalog() throws -> [String: SeriesRecord] {
         Dictionary(
             try SeriesRecord.fetchAll(db).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

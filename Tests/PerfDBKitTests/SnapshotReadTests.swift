@@ -44,6 +44,9 @@ import Testing
         func measurements(of runs: [RunRecord]) throws -> RunValues {
             try after { try base.measurements(of: runs) }
         }
+        func measurements(of runs: [RunRecord], series: String) throws -> RunValues {
+            try after { try base.measurements(of: runs, series: series) }
+        }
         func seriesCatalog() throws -> [String: SeriesRecord] {
             try after { try base.seriesCatalog() }
         }

@@ -120,6 +120,28 @@ import Testing
         }
     }
 
+    @Test func theilSenSlopeOfALongSeriesIsTheMedianOfEveryPairwiseSlope() {
+        // 1,500 points (past the listing limit) with ties in x and in y, noise and a creep.
+        var state: UInt64 = 42
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let x = (0..<1_500).map { Double($0 / 3) }
+        let y = x.map { 100 + 0.02 * $0 + (next() * 10).rounded() }
+        var slopes: [Double] = []
+        for i in 0..<x.count {
+            for j in (i + 1)..<x.count where x[j] != x[i] {
+                slopes.append((y[j] - y[i]) / (x[j] - x[i]))
+            }
+        }
+        let exact = Statistics.median(slopes)
+        let fast = Statistics.theilSenSlope(x: x, y: y)
+        #expect(
+            Self.close(fast, exact, relative: 1e-6),
+            "\(String(describing: fast)) vs \(String(describing: exact))")
+    }
+
     @Test func mannWhitneyU() throws {
         for item in Self.cases("mann_whitney") {
             let result = try #require(
