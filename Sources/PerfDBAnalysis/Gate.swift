@@ -159,22 +159,24 @@ public struct Gate: Sendable {
                 pair, rule: rule, choice: choice, values: values, config: config)
             let baseline = selection.values
             let needed = choice.neededRuns(config)
-            var comparison: (p: Double, superiority: Double)?
-            // Evidence only, and only where there is something to judge against.
-            if rule.family == .durations, let runID = run.id, baseline.count >= needed {
-                if let known = comparisons[pair.series] {
-                    comparison = known
-                } else {
-                    comparison = Self.compareDistributions(
-                        inputs.distributions[pair.series] ?? [:], run: runID,
-                        baseline: baseline.map(\.run))
-                    comparisons[pair.series] = comparison
-                }
-            }
             var verdict = judge(
                 pair, unit: series.unit, rule: rule, value: runValues[pair],
                 baseline: baseline, needed: needed,
-                spreadless: choice.source == .pinnedRun, distributions: comparison)
+                spreadless: choice.source == .pinnedRun)
+            // The distributions are evidence only — a test of the whole distribution never vetoes
+            // a change of one statistic (a slower tail moves p95 while the ranks of most
+            // requests stay put) — so they are compared only for a verdict that names a
+            // change: a raw-stream check of 800 series stays as quick as a summary's.
+            let changed = [.regression, .warning, .improved].contains(verdict.verdict)
+            if changed, rule.family == .durations, let runID = run.id {
+                if comparisons[pair.series] == nil {
+                    comparisons[pair.series] = Self.compareDistributions(
+                        inputs.distributions[pair.series] ?? [:], run: runID,
+                        baseline: baseline.map(\.run))
+                }
+                verdict.mannWhitneyP = comparisons[pair.series]??.p
+                verdict.superiority = comparisons[pair.series]??.superiority
+            }
             confirm(&verdict, shifted: selection.shifted)
             verdicts.append(verdict)
         }
@@ -244,8 +246,7 @@ public struct Gate: Sendable {
     /// pinned run has no spread).
     public func judge(
         _ pair: SeriesStatistic, unit: String, rule: ResolvedRule, value: Double?,
-        baseline: [(run: Int64, value: Double)], needed: Int, spreadless: Bool,
-        distributions: (p: Double, superiority: Double)? = nil
+        baseline: [(run: Int64, value: Double)], needed: Int, spreadless: Bool
     ) -> SeriesVerdict {
         var verdict = SeriesVerdict(
             pair: pair, unit: unit, direction: rule.direction, verdict: .insufficientData,
@@ -276,10 +277,6 @@ public struct Gate: Sendable {
         verdict.changePct = changePct
         verdict.z = z
         let worse = rule.direction.isWorse(change: delta)
-        // Evidence only: a test of the whole distribution never vetoes a change of one
-        // statistic (a slower tail moves p95 while the ranks of most requests stay put).
-        verdict.mannWhitneyP = distributions?.p
-        verdict.superiority = distributions?.superiority
         verdict.detectableChangePct = Self.detectableChange(
             spread: spread, centre: centre, rule: rule)
         let significant = z.map { abs($0) >= rule.minZ } ?? true

@@ -182,7 +182,8 @@ import Testing
         }
         let same = try reservations(6)
         #expect(same["verdict"] as? String == "ok")
-        #expect(((same["mann_whitney_p"] as? NSNumber)?.doubleValue ?? 0) > 0.5)
+        // The distributions are compared only where a verdict names a change.
+        #expect(same["mann_whitney_p"] is NSNull)
         let regressed = try reservations(7)
         #expect(regressed["verdict"] as? String == "regression")
         #expect(((regressed["mann_whitney_p"] as? NSNumber)?.doubleValue ?? 1) < 1e-6)
