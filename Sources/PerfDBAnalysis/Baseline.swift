@@ -15,6 +15,8 @@ public struct BaselineChoice: Sendable, Equatable {
     public var acceptedAt: RunRecord?
     /// The base branch's run of the merge-base commit the automatic baseline ends at, if any.
     public var mergeBaseRun: RunRecord?
+    /// A held-back run the gate found to be an outlier, left out of the baseline.
+    public var outlier: OutlierEvidence?
 
     /// The choice its inputs make: the pinned run or window when a pin is in force, else the
     /// history from the newest baseline entry's run on and before the held-back regression.
@@ -43,7 +45,7 @@ public struct BaselineChoice: Sendable, Equatable {
     public var evidence: BaselineEvidence {
         BaselineEvidence(
             kind: source, runs: runs.compactMap(\.id), heldBackAt: heldBackAt?.id,
-            acceptedAt: acceptedAt?.id, pin: entry.map(PinEvidence.init))
+            acceptedAt: acceptedAt?.id, pin: entry.map(PinEvidence.init), outlier: outlier)
     }
 
     /// The runs a verdict needs at least to judge against this baseline.

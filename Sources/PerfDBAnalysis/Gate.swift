@@ -130,7 +130,7 @@ public struct Gate: Sendable {
         _ inputs: CheckInputs, failOn: Verdict = .regression, onMissing: MissingPolicy? = nil
     ) -> CheckReport {
         let run = inputs.run
-        let choice = BaselineChoice(inputs.baseline)
+        let choice = baselineChoice(inputs)
         let values = inputs.values
         let runValues = run.id.flatMap { values[$0] } ?? [:]
 
@@ -302,6 +302,58 @@ public struct Gate: Sendable {
             verdict.reason = "\(describe): within" + Self.thresholds(rule)
         }
         return verdict
+    }
+
+    /// The baseline choice of `inputs`, released from an outlier: a held-back regression whose
+    /// level did not persist.
+    ///
+    /// When at least `confirmRuns − 1` runs followed the held-back run and every series it
+    /// moved past the regression threshold is back within the warning threshold in each of
+    /// them, the run was an outlier (a noisy host, a deploy in the middle): it leaves the
+    /// baseline and holds nothing back. When it moved most series at once, the environment is
+    /// suspected rather than the code. `perfdb accept` stays possible either way.
+    func baselineChoice(_ inputs: CheckInputs) -> BaselineChoice {
+        let held = BaselineChoice(inputs.baseline)
+        guard held.source == .automatic, let outlier = held.heldBackAt, let outlierID = outlier.id
+        else { return held }
+        let later = inputs.baseline.history.filter { $0.startedAt > outlier.startedAt }
+        guard later.count >= config.confirmRuns - 1 else { return held }
+        let outlierValues = inputs.values[outlierID] ?? [:]
+        var moved = Set<String>()
+        var gated = Set<String>()
+        for (pair, value) in outlierValues {
+            guard let series = inputs.series[pair.series],
+                let rule = policy.rule(for: pair, catalog: inputs.series, values: outlierValues)
+            else { continue }
+            gated.insert(pair.series)
+            let before = held.runs.suffix(config.baselineWindow).compactMap { run in
+                run.id.flatMap { id in inputs.values[id]?[pair].map { (id, $0) } }
+            }
+            let verdict = judge(
+                pair, unit: series.unit, rule: rule, value: value, baseline: before,
+                needed: config.minBaselineRuns, spreadless: false)
+            guard verdict.verdict == .regression, let centre = verdict.baseline, centre != 0
+            else { continue }
+            moved.insert(pair.series)
+            let warning = rule.warningChangePct ?? rule.minChangePct ?? 0
+            for run in later {
+                guard let id = run.id, let next = inputs.values[id]?[pair] else { continue }
+                if rule.direction.isWorse(change: next - centre),
+                    abs(next - centre) / abs(centre) * 100 >= warning
+                {
+                    return held
+                }
+            }
+        }
+        guard !moved.isEmpty else { return held }
+        var released = inputs.baseline
+        released.heldBackAt = nil
+        released.history.removeAll { $0.id == outlierID }
+        var choice = BaselineChoice(released)
+        choice.outlier = OutlierEvidence(
+            run: outlierID, series: moved.count,
+            environmentSuspected: moved.count >= 3 && moved.count * 2 >= gated.count)
+        return choice
     }
 
     /// A warning that the runs just before this one share is a sustained shift: a regression

@@ -130,17 +130,38 @@ public struct BaselineEvidence: Codable, Sendable, Equatable {
     public var heldBackAt: Int64?
     public var acceptedAt: Int64?
     public var pin: PinEvidence?
+    /// A run that regressed once and whose level did not persist: left out, holding nothing
+    /// back.
+    public var outlier: OutlierEvidence?
 
     /// Creates the record.
     public init(
         kind: BaselineSource, runs: [Int64], heldBackAt: Int64?, acceptedAt: Int64?,
-        pin: PinEvidence?
+        pin: PinEvidence?, outlier: OutlierEvidence? = nil
     ) {
         self.kind = kind
         self.runs = runs
         self.heldBackAt = heldBackAt
         self.acceptedAt = acceptedAt
         self.pin = pin
+        self.outlier = outlier
+    }
+}
+
+/// A run far off whose level did not persist: the runs after it are back at the old level.
+public struct OutlierEvidence: Codable, Sendable, Equatable {
+    public var run: Int64
+    /// How many series it moved past the regression threshold.
+    public var series: Int
+    /// True when it moved most gated series at once: the host or the environment, more likely
+    /// than the code.
+    public var environmentSuspected: Bool
+
+    /// Creates the record.
+    public init(run: Int64, series: Int, environmentSuspected: Bool) {
+        self.run = run
+        self.series = series
+        self.environmentSuspected = environmentSuspected
     }
 }
 
@@ -266,6 +287,11 @@ extension VerdictRecord.Evidence {
                 pin.id = pin.id.flatMap { baselines[$0] }
                 pin.runId = pin.runId.flatMap { runs[$0] }
                 run.baseline.pin = pin
+            }
+            if var outlier = run.baseline.outlier {
+                // An outlier whose run did not come along is no longer evidence of anything.
+                outlier.run = runs[outlier.run] ?? 0
+                run.baseline.outlier = outlier.run == 0 ? nil : outlier
             }
             for index in run.changePoints.indices {
                 run.changePoints[index].runId = run.changePoints[index].runId.flatMap { runs[$0] }

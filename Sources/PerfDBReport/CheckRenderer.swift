@@ -194,6 +194,12 @@ public struct CheckView: JudgementView {
                 "median of up to \(report.verdicts.first?.baselineRuns.count ?? 0) of \(choice.runs.count) valid runs (automatic)"
         }
         if let entry = choice.entry { text += " — \(entry.reason)" }
+        if let outlier = choice.outlier {
+            text +=
+                "; run \(outlier.run) was an outlier (\(outlier.series) series moved at once"
+                + (outlier.environmentSuspected ? ", environment suspected" : "")
+                + "; the runs after it are back): left out, holding nothing back"
+        }
         if let base = choice.mergeBaseRun, let id = base.id {
             text +=
                 "; up to run \(id), of the merge-base commit \(base.commitId.map { String($0.prefix(12)) } ?? "?")"

@@ -84,6 +84,34 @@ import Testing
                 == .warning)
     }
 
+    @Test func anOutlierRunStopsHoldingTheBaselineOnceTheLevelIsBack() throws {
+        // Ten steady runs, one at +30 % (its regression holds the baseline), two back at 100.
+        var history = History(p95s: Self.steady + [130, 100.5, 99.5])
+        history.add(p95: 101)
+        let outlier = history.runs[10]
+        let report = Gate(config: Self.config).judge(
+            history.checkInputs(history.baseline(heldBackAt: outlier)))
+        #expect(report.baseline.heldBackAt == nil)
+        #expect(report.baseline.outlier?.run == 11)
+        #expect(report.baseline.runs.compactMap(\.id).contains(12))
+        #expect(!report.baseline.runs.compactMap(\.id).contains(11))
+        #expect(try #require(report.verdict()).verdict == .ok)
+        // With one run after it the level may still persist: the hold stays.
+        var early = History(p95s: Self.steady + [130, 100.5])
+        early.add(p95: 101)
+        let held = Gate(config: Self.config).judge(
+            early.checkInputs(early.baseline(heldBackAt: early.runs[10])))
+        #expect(held.baseline.heldBackAt?.id == 11)
+        #expect(held.baseline.outlier == nil)
+        // A level that persisted keeps holding it back.
+        var persisting = History(p95s: Self.steady + [130, 129, 131])
+        persisting.add(p95: 130)
+        let kept = Gate(config: Self.config).judge(
+            persisting.checkInputs(persisting.baseline(heldBackAt: persisting.runs[10])))
+        #expect(kept.baseline.heldBackAt?.id == 11)
+        #expect(try #require(kept.verdict()).verdict == .regression)
+    }
+
     @Test func aSmallerSignificantChangeIsAWarning() throws {
         var config = Self.config
         config.durations.minSpreadPct = 1

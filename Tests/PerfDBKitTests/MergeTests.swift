@@ -165,7 +165,8 @@ import Testing
                     == """
                     {"baseline":{"kind":"pinned-window","runs":[12],"held_back_at":11,\
                     "accepted_at":null,"pin":{"id":5,"kind":"window","run_id":12,"window":5,\
-                    "reason":"r","set_at":"2026-11-10T09:00:00.000Z"}},"exit_code":2,"slo":"PASS",\
+                    "reason":"r","set_at":"2026-11-10T09:00:00.000Z"},"outlier":null},"exit_code":2,\
+                    "slo":"PASS",\
                     "change_points":[{"series":"s","stat":"p95","run_id":11,"commit":null,\
                     "started_at":"2026-11-10T09:00:00.000Z","before":1,"after":2,"change_pct":100,\
                     "p_value":0.001,"direction":"regression"}]}
