@@ -63,6 +63,23 @@ struct Pipeline {
         return SLOJudge(config: config).trend(inputs)
     }
 
+    /// `calibrate`: the gate's settings against a scope's own history.
+    func calibrate(_ scope: ScopeOptions, last: Int, resamples: Int) throws -> CalibrationReport {
+        let (inputs, catalog) = try warehouse.reading { reader in
+            (
+                try reader.runsInputs(scope: try scope.resolve(reader, settings), last: last),
+                try reader.seriesCatalog()
+            )
+        }
+        guard inputs.runs.count > config.minBaselineRuns else {
+            throw PerfDBError(
+                .inputNotFound,
+                "\(inputs.runs.count) valid load runs in \(inputs.scope); calibrating needs more "
+                    + "than baseline.min_runs (\(config.minBaselineRuns))")
+        }
+        return Calibration(config: config).run(inputs, series: catalog, resamples: resamples)
+    }
+
     /// `trend`: a series' history in a scope.
     func trend(
         _ selector: SeriesSelector, statistic: String?, scope: ScopeOptions, last: Int,

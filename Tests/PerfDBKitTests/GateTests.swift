@@ -314,3 +314,40 @@ import Testing
         #expect(column.map(\.run) == Array(7...12))
     }
 }
+
+@Suite struct CalibrationTests {
+    static func inputs(_ p95s: [Double]) -> (RunsInputs, [String: SeriesRecord]) {
+        var history = History(p95s: p95s)
+        history.add(p95: p95s.last ?? 100)
+        return (
+            RunsInputs(scope: History.scope, runs: history.runs, values: history.values),
+            history.series
+        )
+    }
+
+    @Test func aSteadyHistoryRaisesNoFalseAlarmAndKnowsItsNoise() throws {
+        let (inputs, catalog) = Self.inputs(GateTests.steady + GateTests.steady)
+        let report = Calibration(config: GateTests.config).run(
+            inputs, series: catalog, resamples: 500)
+        let row = try #require(report.rows.first { $0.pair.statistic == "p95" })
+        #expect(row.falseAlarmPct == 0)
+        #expect(row.runs == 21)
+        // 1 ms of noise on 100 ms, and the 10 % minimum effect is what it can detect.
+        #expect(abs(row.noisePct - 1 / (0.674_5 * 2.0.squareRoot())) < 1e-9)
+        #expect(row.detectableChangePct == 10)
+        #expect(report.suggestedMinZ[.durations] == 2)
+        // The same seed gives the same figures.
+        let again = Calibration(config: GateTests.config).run(
+            inputs, series: catalog, resamples: 500)
+        #expect(again.rows == report.rows)
+    }
+
+    @Test func aHistoryWithAStepInItShowsFalseAlarms() throws {
+        let (inputs, catalog) = Self.inputs(GateTests.steady + GateTests.steady.map { $0 * 1.3 })
+        let report = Calibration(config: GateTests.config).run(
+            inputs, series: catalog, resamples: 500)
+        let row = try #require(report.rows.first { $0.pair.statistic == "p95" })
+        #expect(row.falseAlarmPct > 1)
+        #expect(report.suggestedMinZ[.durations] == nil)
+    }
+}
