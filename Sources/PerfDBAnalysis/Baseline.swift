@@ -70,6 +70,16 @@ public enum Baseline {
         selection(pair, rule: rule, choice: choice, values: values, config: config).values
     }
 
+    /// The runs a series' noise is measured on: those ``selection(_:rule:choice:values:config:)``
+    /// draws the baseline from, all of them (up to the gathered history), not only the newest
+    /// `baselineWindow`: fifty runs measure noise far better than ten.
+    public static func noiseSample(
+        _ pair: SeriesStatistic, rule: ResolvedRule?, choice: BaselineChoice, values: RunValues,
+        config: Config
+    ) -> [Double] {
+        selection(pair, rule: rule, choice: choice, values: values, config: config).noiseSample
+    }
+
     /// The baseline values of `pair`, and the runs after them that moved past the warning
     /// threshold in the bad direction (a shift that may be sustained; oldest first).
     ///
@@ -79,13 +89,18 @@ public enum Baseline {
     public static func selection(
         _ pair: SeriesStatistic, rule: ResolvedRule?, choice: BaselineChoice, values: RunValues,
         config: Config
-    ) -> (values: [(run: Int64, value: Double)], shifted: [(run: Int64, value: Double)]) {
+    ) -> (
+        values: [(run: Int64, value: Double)], shifted: [(run: Int64, value: Double)],
+        noiseSample: [Double]
+    ) {
         var column: [(run: Int64, value: Double)] = choice.runs.compactMap { run in
             guard let id = run.id, let value = values[id]?[pair] else { return nil }
             return (id, value)
         }
-        guard choice.source == .automatic else { return (column, []) }
-        guard let rule else { return (Array(column.suffix(config.baselineWindow)), []) }
+        guard choice.source == .automatic else { return (column, [], column.map(\.value)) }
+        guard let rule else {
+            return (Array(column.suffix(config.baselineWindow)), [], column.map(\.value))
+        }
         var shifted: [(run: Int64, value: Double)] = []
         let points = materialChangePoints(column.map(\.value), rule: rule, config: config)
         if let firstBad = points.first(where: {
@@ -113,7 +128,7 @@ public enum Baseline {
                 }
             }
         }
-        return (Array(column.suffix(config.baselineWindow)), shifted)
+        return (Array(column.suffix(config.baselineWindow)), shifted, column.map(\.value))
     }
 
     /// The median of ``values(_:rule:choice:values:config:)``.

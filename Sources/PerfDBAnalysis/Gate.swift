@@ -162,7 +162,7 @@ public struct Gate: Sendable {
             var verdict = judge(
                 pair, unit: series.unit, rule: rule, value: runValues[pair],
                 baseline: baseline, needed: needed,
-                spreadless: choice.source == .pinnedRun)
+                spreadless: choice.source == .pinnedRun, noiseSample: selection.noiseSample)
             // The distributions are evidence only — a test of the whole distribution never vetoes
             // a change of one statistic (a slower tail moves p95 while the ranks of most
             // requests stay put) — so they are compared only for a verdict that names a
@@ -243,10 +243,12 @@ public struct Gate: Sendable {
     /// median and MAD, and by a minimum effect, relative and absolute.
     ///
     /// `needed` baseline values at least; `spreadless` judges the relative change alone (one
-    /// pinned run has no spread).
+    /// pinned run has no spread); `noiseSample`, the series' values in every run the baseline
+    /// may draw from, measures the noise when it holds more than the baseline.
     public func judge(
         _ pair: SeriesStatistic, unit: String, rule: ResolvedRule, value: Double?,
-        baseline: [(run: Int64, value: Double)], needed: Int, spreadless: Bool
+        baseline: [(run: Int64, value: Double)], needed: Int, spreadless: Bool,
+        noiseSample: [Double]? = nil
     ) -> SeriesVerdict {
         var verdict = SeriesVerdict(
             pair: pair, unit: unit, direction: rule.direction, verdict: .insufficientData,
@@ -262,7 +264,9 @@ public struct Gate: Sendable {
             verdict.reason = "\(numbers.count) baseline runs, \(needed) needed"
             return verdict
         }
-        let spread = spreadless ? nil : noise(numbers, centre: centre, rule: rule)
+        // The noise from every run the baseline may draw from, when there are more of them.
+        let sample = noiseSample.flatMap { $0.count > numbers.count ? $0 : nil } ?? numbers
+        let spread = spreadless ? nil : noise(sample, centre: centre, rule: rule)
         let delta = value - centre
         let changePct = centre != 0 ? delta / abs(centre) * 100 : (delta == 0 ? 0 : nil)
         var z: Double?
