@@ -13,7 +13,7 @@ DIST_NAME := perfdb-$(VERSION)
 DIST_STAGE := $(BUILD_DIR)/dist/$(DIST_NAME)
 DIST_TARBALL := dist/$(DIST_NAME)-linux-$(shell uname -m).tar.gz
 
-.PHONY: all build test test-deps demo reports bench bench-pg reliability fuzz lint format install clean deps fixtures demo-history ci-recipes release man completions dist dist-check
+.PHONY: all build test test-deps demo reports bench bench-pg judge-bench reliability fuzz lint format install clean deps fixtures demo-history ci-recipes release man completions dist dist-check
 
 all: build
 
@@ -173,6 +173,15 @@ BENCH_PG_RUNS ?= 100000
 bench-pg: deps test-deps
 	$(SWIFT) build -c release
 	tools/bench-pg.sh $(BUILD_DIR)/release/perfdb $(BENCH_PG_RUNS)
+
+# The gate's judgment on synthetic histories resampled from real k6 samples: false alarms, recall,
+# detection delay and change points of `check`, `baseline drift` and `trend` on summaries and raw
+# streams, beside a naive rule and Apache Otava 0.8.0 (a benchmark, not a test; installs Otava into
+# .build/judge-bench-venv with pip). JUDGE_BENCH_ARGS="--quick" for a short one.
+JUDGE_BENCH_ARGS ?=
+judge-bench: deps
+	$(SWIFT) build -c release
+	tools/judge-bench.py --perfdb $(BUILD_DIR)/release/perfdb $(JUDGE_BENCH_ARGS)
 
 # Re-make the fixtures and the demo history with the real tools (k6, Chaos Toolkit).
 fixtures:
