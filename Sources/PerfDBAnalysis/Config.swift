@@ -41,6 +41,9 @@ public struct Config: Sendable {
     public var drift = DriftSettings()
     /// The SLOs `slo check` and `check` evaluate.
     public var slos: [SLODefinition] = SLODefinition.defaults
+    /// True when perfdb.yml names the SLOs (`slo.objectives`): a configured SLO whose series
+    /// the run lacks fails; a built-in one is left out.
+    public var slosConfigured = false
     /// The SLOs of a scenario, in place of `slos` (`slo.scenarios` in perfdb.yml).
     public var scenarioSLOs: [String: [SLODefinition]] = [:]
     /// Chaos targets by experiment name or family (`chaos.targets`).
@@ -57,6 +60,18 @@ public struct Config: Sendable {
     /// The SLOs a run of `scenario` is held to.
     public func slos(for scenario: String?) -> [SLODefinition] {
         scenario.flatMap { scenarioSLOs[$0] } ?? slos
+    }
+
+    /// The SLOs a run of `scenario` with `values` is held to: a built-in SLO whose series the
+    /// run does not have (k6's default summary has no p99) is left out rather than failed.
+    public func slos(for scenario: String?, values: [SeriesStatistic: Double])
+        -> [SLODefinition]
+    {
+        let chosen = slos(for: scenario)
+        guard !slosConfigured, scenario.flatMap({ scenarioSLOs[$0] }) == nil else { return chosen }
+        return chosen.filter {
+            values[SeriesStatistic(series: $0.series, statistic: $0.statistic)] != nil
+        }
     }
 
     /// What a chaos experiment must reach; nil figures have no target.

@@ -223,6 +223,7 @@ struct ConfigFile: Decodable {
         }
         if let objectives = slo?.objectives {
             config.slos = try Self.definitions(objectives, keys, path: "slo.objectives")
+            config.slosConfigured = true
         }
         for (scenario, entry) in slo?.scenarios ?? [:] {
             config.scenarioSLOs[scenario] = try Self.definitions(

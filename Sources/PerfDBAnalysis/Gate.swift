@@ -188,7 +188,7 @@ public struct Gate: Sendable {
             pairs: pairs, series: inputs.series, history: inputs.baseline.history, run: run,
             values: values)
         let slo = SLOEvaluator.evaluate(
-            config.slos(for: run.scenario), config: config,
+            config.slos(for: run.scenario, values: runValues), config: config,
             value: { runValues[SeriesStatistic(series: $0, statistic: $1)] },
             baseline: { series, statistic in
                 Baseline.centre(

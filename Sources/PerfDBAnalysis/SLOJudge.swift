@@ -17,7 +17,7 @@ public struct SLOJudge: Sendable {
         let runValues = inputs.run.id.flatMap { inputs.values[$0] } ?? [:]
         let policy = GatePolicy(config: config)
         return SLOEvaluator.evaluate(
-            config.slos(for: inputs.run.scenario), config: config,
+            config.slos(for: inputs.run.scenario, values: runValues), config: config,
             value: { runValues[SeriesStatistic(series: $0, statistic: $1)] },
             baseline: { series, statistic in
                 Baseline.centre(

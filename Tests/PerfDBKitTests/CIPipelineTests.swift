@@ -88,6 +88,24 @@ import Testing
         }
     }
 
+    @Test func aBuiltInSLOOnASeriesTheRunLacksIsLeftOutAConfiguredOneIsNot() throws {
+        // k6's default summary export has no p99.
+        let values: [SeriesStatistic: Double] = [
+            SeriesStatistic(series: "http_req_duration", statistic: "p95"): 120,
+            SeriesStatistic(series: "http_req_failed", statistic: "rate"): 0,
+        ]
+        let builtIn = Config().slos(for: "load", values: values).map(\.name)
+        #expect(builtIn == ["p95_latency", "error_rate"])
+        let team = try Config.parse(
+            """
+            slo:
+              objectives:
+                - {name: p99, series: http_req_duration, statistic: p99, comparator: "<",
+                   target: 500, priority: P1}
+            """, file: "perfdb.yml")
+        #expect(team.slos(for: "load", values: values).map(\.name) == ["p99"])
+    }
+
     @Test func markdownKeepsWholeRowsWithinItsLimit() {
         let rows = (0..<500).map { ["series_\($0)", "p95", String($0)] }
         let blocks: [Block] = [
