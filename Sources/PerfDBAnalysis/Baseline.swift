@@ -70,18 +70,10 @@ public enum Baseline {
         selection(pair, rule: rule, choice: choice, values: values, config: config).values
     }
 
-    /// The runs a series' noise is measured on: those ``selection(_:rule:choice:values:config:)``
-    /// draws the baseline from, all of them (up to the gathered history), not only the newest
-    /// `baselineWindow`: fifty runs measure noise far better than ten.
-    public static func noiseSample(
-        _ pair: SeriesStatistic, rule: ResolvedRule?, choice: BaselineChoice, values: RunValues,
-        config: Config
-    ) -> [Double] {
-        selection(pair, rule: rule, choice: choice, values: values, config: config).noiseSample
-    }
-
-    /// The baseline values of `pair`, and the runs after them that moved past the warning
-    /// threshold in the bad direction (a shift that may be sustained; oldest first).
+    /// The baseline values of `pair`, the runs after them that moved past the warning
+    /// threshold in the bad direction (a shift that may be sustained; oldest first), and every
+    /// value the baseline may draw from, not only the newest `baselineWindow`: fifty runs
+    /// measure a series' noise far better than ten.
     ///
     /// The shift starts at the first material change point in the bad direction; without one,
     /// it is the newest `confirmRuns − 1` runs when each is past the warning threshold and
