@@ -31,11 +31,15 @@ seed chaos-result "$fixtures"/chaos-result/*.json
 seed chaostoolkit-journal "$fixtures"/chaostoolkit/*.json
 seed k6-ndjson "$fixtures"/k6-ndjson/*.ndjson.gz
 seed k6-csv "$fixtures"/k6-csv/smoke.csv "$fixtures"/k6-csv/load.csv.gz
+seed locust-json "$fixtures"/locust/*/report.json
+seed locust-csv "$fixtures"/locust/baseline/report_stats.csv "$fixtures"/locust/errors/report_stats.csv
+seed locust-siblings "$fixtures"/locust/full-history/report_stats_history.csv \
+    "$fixtures"/locust/errors/report_failures.csv "$fixtures"/locust/errors/report_exceptions.csv
 seed detect "$fixtures"/k6-summary-export/smoke.json "$fixtures"/slo-report/smoke.json \
     "$fixtures"/chaostoolkit/pms-latency.json "$fixtures"/k6-ndjson/smoke.ndjson.gz
 
 for adapter in detect k6-summary-export k6-handle-summary slo-report chaos-result \
-    chaostoolkit-journal k6-ndjson k6-csv; do
+    chaostoolkit-journal k6-ndjson k6-csv locust-json locust-csv locust-siblings; do
     findings=$fixtures/fuzz/$adapter
     mkdir -p "$findings"
     start=$(date +%s)

@@ -6,7 +6,8 @@
 #                                 (default: all)
 #
 # Needs python3, curl and Locust 2.47 (pip install locust). LOCUST (default: locust)
-# is the Locust command. Every case is one headless run of USERS users for RUN_TIME
+# is the Locust command; LOCUST_PYTHON (default: python3) a Python that imports locust, for
+# tools/locust/figures.py (Locust's own figures of each report, locust-figures.json). Every case is one headless run of USERS users for RUN_TIME
 # (5 users, 15 s) against a fresh server; the whole set takes about a minute.
 # Each case folder holds every output of its one run -- the JSON report
 # (--json-file, Locust adds the .json) and the CSV files of --csv -- and a
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 PORT=${PORT:-18085}
 BASE_URL="http://127.0.0.1:$PORT"
 LOCUST=${LOCUST:-locust}
+LOCUST_PYTHON=${LOCUST_PYTHON:-python3}
 USERS=${USERS:-5}
 RUN_TIME=${RUN_TIME:-15s}
 FIX=Tests/Fixtures/locust
@@ -109,6 +111,9 @@ if failures:
     print("- report_failures.csv: " + "; ".join(
         "%s %s `%s` x%s" % (f["Method"], f["Name"], f["Error"], f["Occurrences"]) for f in failures))
 EOF
+    "$LOCUST_PYTHON" tools/locust/figures.py "$dir/report.json" >"$dir/locust-figures.json"
+    printf -- '- locust-figures.json: Locust'"'"'s own figures of `report.json` (every entry and the Aggregated row: counts, avg/min/max, median, percentiles, total_rps, fail_ratio), computed by Locust %s'"'"'s stats code with `python3 tools/locust/figures.py %s`\n' \
+      "$("$LOCUST_PYTHON" -c 'import locust; print(locust.__version__)')" "$dir/report.json"
   } >"$dir/COMMANDS.md"
 }
 

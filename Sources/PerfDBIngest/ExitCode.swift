@@ -8,7 +8,15 @@ extension IngestBatch {
     /// threshold was crossed (aborted when one with `abortOnFail` was); 105, 107, 108 and any
     /// other code mean the test was aborted. Without an exit code the file's own verdict stands,
     /// and a stream whose submetric thresholds it cannot see says so.
+    ///
+    /// For Locust: 0 passed, 1 failed (some request failed), any other code aborted; without
+    /// one, a run with a failed request is failed.
     public func settled(exitCode: Int?) -> IngestBatch {
+        if tool == "locust", let exitCode {
+            var batch = self
+            batch.status = exitCode == 0 ? .passed : exitCode == 1 ? .failed : .aborted
+            return batch
+        }
         guard tool == "k6" else { return self }
         var batch = self
         let crossed = thresholds.filter { $0.passed == false }

@@ -46,9 +46,13 @@ public enum Ingestor {
         }
         var submissions: [RunSubmission] = []
         var errors: [PerfDBError] = []
-        for path in paths {
+        let locust = LocustFileGroups(paths)
+        for path in paths where !locust.siblings.contains(path) {
             do {
-                let loaded = try InputFormat.load(path, as: options.format, options: options.stream)
+                var loaded = try InputFormat.load(path, as: options.format, options: options.stream)
+                if loaded.batch.tool == "locust" {
+                    loaded.batch = try locust.attachingSiblings(to: loaded.batch, of: path)
+                }
                 submissions.append(
                     RunSubmission(
                         inputName: path, batch: loaded.batch.settled(exitCode: options.exitCode),
@@ -62,6 +66,14 @@ public enum Ingestor {
                 errors.append(error)
             }
         }
+        let locustRuns = submissions.filter { $0.batch.tool == "locust" }
+        do {
+            try locust.requireRuns(
+                Set(locustRuns.compactMap { LocustFileGroups.prefix(of: $0.inputName) }))
+        } catch let error as PerfDBError {
+            errors.append(error)
+        }
+        submissions = oneRunPerLocustPrefix(submissions)
         if let first = errors.first {
             let note =
                 submissions.isEmpty
@@ -69,5 +81,37 @@ public enum Ingestor {
             throw PerfDBError(first.code, errors.map(\.message).joined(separator: "\n") + note)
         }
         return submissions
+    }
+
+    /// A Locust JSON report and the stats CSV of the same `--csv` prefix are one run: the JSON
+    /// is kept (the CSV is written about a second before Locust stops, and trails it).
+    private static func oneRunPerLocustPrefix(_ submissions: [RunSubmission]) -> [RunSubmission] {
+        let reports = Dictionary(
+            submissions.compactMap { submission -> (String, String)? in
+                guard submission.batch.format == .locustJSON,
+                    let prefix = LocustFileGroups.prefix(of: submission.inputName)
+                else { return nil }
+                return (prefix, submission.inputName)
+            }, uniquingKeysWith: { first, _ in first })
+        var kept: [RunSubmission] = []
+        var notes: [String: [String]] = [:]
+        for submission in submissions {
+            if submission.batch.format == .locustCSV,
+                let prefix = LocustFileGroups.prefix(of: submission.inputName),
+                let report = reports[prefix]
+            {
+                notes[report, default: []].append(submission.inputName)
+                continue
+            }
+            kept.append(submission)
+        }
+        for index in kept.indices {
+            for csv in notes[kept[index].inputName] ?? [] {
+                kept[index].batch.warnings.append(
+                    "\(csv) is this run's stats CSV: the run is stored once, from the JSON report "
+                        + "(the CSV is written about a second before Locust stops)")
+            }
+        }
+        return kept
     }
 }

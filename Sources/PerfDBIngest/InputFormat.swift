@@ -5,7 +5,8 @@ extension InputFormat {
     /// The adapter that reads this format as one JSON document.
     var adapter: any InputAdapter.Type {
         switch self {
-        case .k6NDJSON, .k6CSV: NotADocument.self
+        case .k6NDJSON, .k6CSV, .locustCSV: NotADocument.self
+        case .locustJSON: LocustJSONAdapter.self
         case .k6SummaryExport: K6SummaryExportAdapter.self
         case .k6HandleSummary: K6HandleSummaryAdapter.self
         case .sloReport: SLOReportAdapter.self
@@ -80,6 +81,16 @@ extension InputFormat {
         if input.bytes.isEmpty {
             throw PerfDBError.badInput(input.name, "empty file")
         }
+        let csv = LocustCSV.kind(of: input.bytes)
+        if forced == .locustCSV || (forced == nil && csv != nil) {
+            if let csv, csv != .stats {
+                throw PerfDBError.badInput(
+                    input.name,
+                    "a \(csv.title) is stored with its run: ingest it together with the run's "
+                        + "stats CSV or JSON report (PREFIX_stats.csv or PREFIX.json)")
+            }
+            return try LocustCSV.readStats(input)
+        }
         let document: JSONValue
         do {
             document = try JSONParser.parse(input.bytes)
@@ -101,12 +112,13 @@ extension InputFormat {
     }
 }
 
-/// Stands in for the stream formats, which have no whole-document adapter.
+/// Stands in for the formats that are not JSON documents (raw k6 streams, CSV files), which
+/// are read before any JSON is parsed.
 private enum NotADocument: InputAdapter {
     static let format = InputFormat.k6NDJSON
     static func recognizes(_ document: JSONValue) -> Bool { false }
     static func read(_ document: JSONValue, file: String) throws -> IngestBatch {
-        throw PerfDBError.badInput(file, "a raw k6 stream must be read line by line")
+        throw PerfDBError.badInput(file, "not a JSON document")
     }
 }
 

@@ -36,6 +36,8 @@ public struct IngestBatch: Sendable {
     public var distributions: [SeriesKey: DistributionBuckets] = [:]
     /// In-run timelines (raw streams).
     public var timelines: [TimelineSeries] = []
+    /// Kinds of error the run counted (Locust's failures and exceptions).
+    public var errors: [ErrorKindValue] = []
     /// Labels the file itself carries (tags with one value across a raw stream).
     public var labels: [String: String] = [:]
     /// The input was cut short but accepted.
@@ -129,6 +131,47 @@ public struct CheckValue: Sendable, Equatable {
         self.name = name
         self.passes = passes
         self.fails = fails
+    }
+}
+
+/// One kind of error a run counted, with how often: a failed request's message per request
+/// name (Locust's failures) or an exception the test code raised (Locust's exceptions).
+public struct ErrorKindValue: Sendable, Equatable {
+    /// What counted it.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Requests that failed, by method, name and message.
+        case failure
+        /// Exceptions raised by the test code, by message.
+        case exception
+    }
+
+    public var kind: Kind
+    /// The request's method and name (failures only).
+    public var method: String?
+    public var name: String?
+    /// The error message.
+    public var message: String
+    /// How often it happened.
+    public var occurrences: Int
+    /// When it was first and last seen, when the file says.
+    public var firstSeen: Date?
+    public var lastSeen: Date?
+    /// More about it: an exception's traceback.
+    public var detail: String?
+
+    /// Creates an error kind.
+    public init(
+        kind: Kind, method: String? = nil, name: String? = nil, message: String,
+        occurrences: Int, firstSeen: Date? = nil, lastSeen: Date? = nil, detail: String? = nil
+    ) {
+        self.kind = kind
+        self.method = method
+        self.name = name
+        self.message = message
+        self.occurrences = occurrences
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.detail = detail
     }
 }
 

@@ -9,6 +9,8 @@ public enum InputFormat: String, Codable, Sendable, CaseIterable {
     case chaosToolkitJournal = "chaostoolkit-journal"
     case k6NDJSON = "k6-ndjson"
     case k6CSV = "k6-csv"
+    case locustJSON = "locust-json"
+    case locustCSV = "locust-csv"
 
     /// True for k6's raw streams, read line by line rather than as one document.
     public var isStream: Bool { self == .k6NDJSON || self == .k6CSV }
@@ -23,6 +25,8 @@ public enum InputFormat: String, Codable, Sendable, CaseIterable {
         case .chaosToolkitJournal: "Chaos Toolkit journal"
         case .k6NDJSON: "k6 --out json NDJSON"
         case .k6CSV: "k6 --out csv"
+        case .locustJSON: "Locust --json-file report"
+        case .locustCSV: "Locust --csv stats CSV"
         }
     }
 }

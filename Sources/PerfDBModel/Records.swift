@@ -321,6 +321,8 @@ public struct RunDetail: Sendable {
     public var checks: [(groupPath: String, name: String, passes: Int, fails: Int)]
     public var slo: (evaluation: SLOEvaluationRecord, results: [SLOResultRecord])?
     public var chaos: (experiment: ChaosExperimentRecord, activities: [ChaosActivityRecord])?
+    /// The kinds of error the run counted, in stored order.
+    public var errors: [ErrorKindValue] = []
 
     /// Creates a run's details.
     public init(

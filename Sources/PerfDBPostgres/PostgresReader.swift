@@ -323,9 +323,25 @@ public struct PostgresReader: StoreReader {
                 as: ChaosActivityRecord.self)
             chaos = (experiment, activities)
         }
-        return RunDetail(
+        var detail = RunDetail(
             run: run, labels: labels, metrics: metrics, thresholds: thresholds, checks: checks,
             slo: slo, chaos: chaos)
+        detail.errors = try rows(
+            """
+            SELECT kind, method, name, message, occurrences, first_seen, last_seen, detail
+            FROM run_error WHERE run_id = \(id) ORDER BY seq
+            """
+        ).map {
+            ErrorKindValue(
+                kind: ErrorKindValue.Kind(rawValue: try $0[0].decode(String.self)) ?? .failure,
+                method: try $0[1].decode(String?.self), name: try $0[2].decode(String?.self),
+                message: try $0[3].decode(String.self),
+                occurrences: Int(try $0[4].decode(Int64.self)),
+                firstSeen: try $0[5].decode(String?.self).flatMap(Timestamp.parse),
+                lastSeen: try $0[6].decode(String?.self).flatMap(Timestamp.parse),
+                detail: try $0[7].decode(String?.self))
+        }
+        return detail
     }
 
     public func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])] {

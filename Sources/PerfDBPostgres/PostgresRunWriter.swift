@@ -93,6 +93,23 @@ extension PostgresWarehouse {
         try insertMeasurements(batch, runID: runID, ids: ids)
         try insertTimelines(batch.timelines, runID: runID, ids: ids)
         try insertVerdicts(batch, runID: runID, ids: ids)
+        try insert(
+            "run_error",
+            columns: [
+                "run_id", "seq", "kind", "method", "name", "message", "occurrences", "first_seen",
+                "last_seen", "detail",
+            ],
+            rows: batch.errors.enumerated().map { index, error in
+                [
+                    .integer(runID), .integer(Int64(index + 1)), .text(error.kind.rawValue),
+                    error.method.map(StoredValue.text) ?? .null,
+                    error.name.map(StoredValue.text) ?? .null, .text(error.message),
+                    .integer(Int64(error.occurrences)),
+                    error.firstSeen.map { .text(Timestamp.format($0)) } ?? .null,
+                    error.lastSeen.map { .text(Timestamp.format($0)) } ?? .null,
+                    error.detail.map(StoredValue.text) ?? .null,
+                ]
+            })
         if let slo = batch.slo {
             try insertEvaluation(
                 slo, runID: runID, evaluatedRunID: nil,

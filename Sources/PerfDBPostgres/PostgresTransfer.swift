@@ -87,7 +87,7 @@ struct PostgresMerger {
     /// The tables copied with each added run, in foreign-key order.
     static let runTables = [
         "run_label", "measurement", "threshold_result", "check_result", "chaos_experiment",
-        "chaos_activity", "distribution", "timeline",
+        "chaos_activity", "distribution", "timeline", "run_error",
     ]
 
     let warehouse: PostgresWarehouse

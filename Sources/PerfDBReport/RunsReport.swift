@@ -111,12 +111,25 @@ public struct RunShowView: Renderable {
         public var checks: [Check]
         public var slo: SLODocument?
         public var chaos: Chaos?
+        public var errors: [ErrorKind]
 
         public struct Threshold: Encodable {
             public var series: String
             public var expression: String
             public var passed: Bool?
             public var abortOnFail: Bool
+        }
+
+        /// A kind of error the run counted (Locust's failures and exceptions).
+        public struct ErrorKind: Encodable {
+            public var kind: ErrorKindValue.Kind
+            public var method: String?
+            public var name: String?
+            public var message: String
+            public var occurrences: Int
+            public var firstSeen: String?
+            public var lastSeen: String?
+            public var detail: String?
         }
 
         public struct Check: Encodable {
@@ -171,10 +184,11 @@ public struct RunShowView: Renderable {
             try container.encode(checks, forKey: .checks)
             if let slo { try container.encode(slo, forKey: .slo) }
             if let chaos { try container.encode(chaos, forKey: .chaos) }
+            try container.encode(errors, forKey: .errors)
         }
 
         private enum CodingKeys: String, CodingKey {
-            case labels, metrics, thresholds, checks, slo, chaos
+            case labels, metrics, thresholds, checks, slo, chaos, errors
         }
     }
 
@@ -229,6 +243,12 @@ public struct RunShowView: Renderable {
                                 toleranceMet: $0.toleranceMet, startedAt: $0.startedAt,
                                 durationS: $0.durationS)
                         })
+                },
+                errors: detail.errors.map {
+                    Document.ErrorKind(
+                        kind: $0.kind, method: $0.method, name: $0.name, message: $0.message,
+                        occurrences: $0.occurrences, firstSeen: $0.firstSeen.map(Timestamp.format),
+                        lastSeen: $0.lastSeen.map(Timestamp.format), detail: $0.detail)
                 }))
     }
 
@@ -300,6 +320,27 @@ public struct RunShowView: Renderable {
                             [
                                 $0.series, $0.expression + ($0.abortOnFail ? " (abortOnFail)" : ""),
                                 $0.passed.map { $0 ? "passed" : "FAILED" } ?? "not evaluated",
+                            ]
+                        })),
+            ]
+        }
+        if !detail.errors.isEmpty {
+            blocks += [
+                .heading(3, ["Errors"]),
+                .table(
+                    TextTable(
+                        columns: [
+                            .init("kind"), .init("request"), .init("message"),
+                            .init("count", alignRight: true), .init("first seen"),
+                            .init("last seen"),
+                        ],
+                        rows: detail.errors.map {
+                            [
+                                $0.kind.rawValue,
+                                [$0.method, $0.name].compactMap { $0 }.joined(separator: " "),
+                                $0.message, String($0.occurrences),
+                                $0.firstSeen.map(Timestamp.format) ?? "-",
+                                $0.lastSeen.map(Timestamp.format) ?? "-",
                             ]
                         })),
             ]

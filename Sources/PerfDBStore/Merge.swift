@@ -131,7 +131,7 @@ struct Merger {
     /// `slo_result`, `baseline` and `verdict` are merged by their own rules.
     static let runTables: [String] = [
         "run_label", "measurement", "threshold_result", "check_result", "chaos_experiment",
-        "chaos_activity", "distribution", "timeline",
+        "chaos_activity", "distribution", "timeline", "run_error",
     ]
     /// Every table `merge` handles; a test compares it with the schema so that a new table is
     /// never left behind.

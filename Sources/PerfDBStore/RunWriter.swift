@@ -51,6 +51,19 @@ extension Warehouse {
         try insertMeasurements(batch, runID: runID, seriesIDs: &seriesIDs, in: db)
         try insertTimelines(batch.timelines, runID: runID, seriesIDs: &seriesIDs, in: db)
         try insertVerdicts(batch, runID: runID, seriesIDs: &seriesIDs, in: db)
+        for (index, error) in batch.errors.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO run_error (run_id, seq, kind, method, name, message, occurrences,
+                        first_seen, last_seen, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    runID, index + 1, error.kind.rawValue, error.method, error.name,
+                    error.message, error.occurrences, error.firstSeen.map(Timestamp.format),
+                    error.lastSeen.map(Timestamp.format), error.detail,
+                ])
+        }
         if let slo = batch.slo {
             let at = slo.evaluatedAt ?? submission.startedAt(now: now)
             try insertEvaluation(slo, runID: runID, evaluatedRunID: nil, at: at, in: db)

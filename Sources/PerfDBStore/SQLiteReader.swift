@@ -328,9 +328,25 @@ public struct SQLiteReader: StoreReader {
                 .order(Column("seq")).fetchAll(db)
             chaos = (experiment, activities)
         }
-        return RunDetail(
+        var detail = RunDetail(
             run: run, labels: labels, metrics: metrics, thresholds: thresholds, checks: checks,
             slo: slo, chaos: chaos)
+        detail.errors = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT kind, method, name, message, occurrences, first_seen, last_seen, detail
+                FROM run_error WHERE run_id = ? ORDER BY seq
+                """, arguments: [id]
+        ).map { row in
+            ErrorKindValue(
+                kind: ErrorKindValue.Kind(rawValue: row["kind"]) ?? .failure,
+                method: row["method"], name: row["name"], message: row["message"],
+                occurrences: row["occurrences"],
+                firstSeen: (row["first_seen"] as String?).flatMap(Timestamp.parse),
+                lastSeen: (row["last_seen"] as String?).flatMap(Timestamp.parse),
+                detail: row["detail"])
+        }
+        return detail
     }
 
     public func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])] {

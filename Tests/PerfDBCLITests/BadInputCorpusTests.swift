@@ -30,7 +30,9 @@ import Testing
             // A raw stream cut short is what a killed k6 leaves: stored as incomplete.
             format.isStream
                 ? Expectation(status: 0, message: "the last line is cut short")
-                : Expectation(status: 65, message: "not valid JSON")
+                : format == .locustCSV
+                    ? Expectation(status: 65, message: "fields, the header has 22")
+                    : Expectation(status: 65, message: "not valid JSON")
         case .empty: Expectation(status: 65, message: "empty file")
         case .binary:
             // Read as JSON when detected, as the forced format otherwise: only the file is named.
@@ -41,7 +43,9 @@ import Testing
         case .longLine:
             format.isStream
                 ? Expectation(status: 65, message: "a line longer than 2 MiB")
-                : Expectation(status: 65, message: "not valid JSON: unterminated string")
+                : format == .locustCSV
+                    ? Expectation(status: 65, message: "a quoted field is never closed")
+                    : Expectation(status: 65, message: "not valid JSON: unterminated string")
         case .byteOrderMark, .crlf: Expectation(status: 0, message: ", \(format.rawValue), ")
         }
     }
@@ -64,6 +68,7 @@ import Testing
                 switch format {
                 case .k6NDJSON, .k6HandleSummary: Array(#""name":""#.utf8)
                 case .k6CSV: [UInt8(ascii: "\n"), UInt8(ascii: "h")]
+                case .locustCSV: [UInt8(ascii: "\n"), UInt8(ascii: "G")]
                 default: Array(#"": ""#.utf8)
                 }
             let at = try #require(find(needle, in: original, from: original.count / 3))
@@ -80,6 +85,10 @@ import Testing
                 return Array(
                     "metric_name,timestamp,metric_value,name\nhttp_reqs,1764379000,1,".utf8)
                     + filler + [UInt8(ascii: "\n")]
+            case .locustCSV:
+                return Array(
+                    "Type,Name,Request Count,Failure Count,Median Response Time\r\nGET,\"".utf8)
+                    + filler
             case .k6NDJSON:
                 return Array(
                     #"{"metric":"http_reqs","type":"Point","data":{"time":"2026-11-29T01:15:39Z","value":1,"tags":{"name":""#
@@ -191,6 +200,8 @@ extension InputFormat {
         case .chaosToolkitJournal: CLI.fixture("chaostoolkit", "pms-latency.json")
         case .k6NDJSON: CLI.fixture("k6-ndjson", "smoke.ndjson.gz")
         case .k6CSV: CLI.fixture("k6-csv", "smoke.csv")
+        case .locustJSON: CLI.fixture("locust", "errors/report.json")
+        case .locustCSV: CLI.fixture("locust", "errors/report_stats.csv")
         }
     }
 

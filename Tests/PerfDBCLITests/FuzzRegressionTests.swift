@@ -31,8 +31,21 @@ import Testing
     @Test(arguments: findings)
     func aFindingIsRefusedOrStoredNeverCrashedOn(_ finding: Finding) throws {
         let cli = try CLI()
-        let format = finding.adapter == "detect" ? [] : ["--format", finding.adapter]
-        let result = try cli.run(["ingest", finding.path] + format)
+        var arguments = ["ingest", finding.path]
+        if finding.adapter == "locust-siblings" {
+            // The finding is a Locust run's history, failures and exceptions file at once.
+            let stats = cli.directory.appending(path: "r_stats.csv")
+            try FileManager.default.copyItem(
+                atPath: CLI.fixture("locust", "baseline/report_stats.csv"), toPath: stats.path)
+            for sibling in ["r_stats_history.csv", "r_failures.csv", "r_exceptions.csv"] {
+                try FileManager.default.copyItem(
+                    atPath: finding.path, toPath: cli.directory.appending(path: sibling).path)
+            }
+            arguments = ["ingest", stats.path]
+        } else if finding.adapter != "detect" {
+            arguments += ["--format", finding.adapter]
+        }
+        let result = try cli.run(arguments)
         #expect(result.status == 0 || result.status == 65, "\(result.stderr.prefix(400))")
         #expect(result.stderr.hasPrefix("perfdb: ") || result.status == 0)
         #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrac"))

@@ -32,6 +32,7 @@ import Testing
                 0003_keep_threshold_and_probe_details
                 0004_drop_empty_tags_from_series
                 0005_rename_slo_result_metric_to_series
+                0006_add_run_errors
 
                 """)
         #expect(try cli.run(["doctor"]).status == 0)

@@ -117,6 +117,20 @@ CREATE TABLE run (
     CHECK (invalidated = 0 OR invalidated_reason IS NOT NULL)
 ) STRICT;
 
+CREATE TABLE run_error (
+    run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL CHECK (seq >= 1),
+    kind TEXT NOT NULL CHECK (kind IN ('failure', 'exception')),
+    method TEXT,
+    name TEXT,
+    message TEXT NOT NULL,
+    occurrences INTEGER NOT NULL CHECK (occurrences >= 0),
+    first_seen TEXT,
+    last_seen TEXT,
+    detail TEXT,
+    PRIMARY KEY (run_id, seq)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE run_label (
     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
     key TEXT NOT NULL CHECK (key <> ''),

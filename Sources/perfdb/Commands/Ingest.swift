@@ -11,13 +11,17 @@ extension PerfDB {
     /// `perfdb ingest`: store result files as runs.
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Store result files (k6 summaries, SLO reports, chaos results) as runs.",
+            abstract: "Store result files (k6, Locust, SLO reports, chaos results) as runs.",
             discussion: """
                 Each file becomes one run, stored in one transaction. Every file is read and \
                 checked before any is stored: one bad file stores nothing (exit 65). The format \
                 is detected from the content; .gz files are read transparently; - reads \
                 standard input. The same content again is recognised by its digest and stored \
                 once (exit 0) unless --replace.
+                Locust: the --json-file report or the --csv stats CSV (PREFIX_stats.csv); the \
+                run's PREFIX_stats_history.csv, PREFIX_failures.csv and PREFIX_exceptions.csv are \
+                stored with it, named or found beside it. Its JSON report and stats CSV named \
+                together are one run, read from the JSON.
                 CI context comes from the flags, then the CI system's variables (GitHub Actions, \
                 GitLab CI, Jenkins, CircleCI, Buildkite, Azure Pipelines), then git.
                 """)
@@ -96,7 +100,10 @@ struct IngestOptions: ParsableArguments {
 
     @Option(
         name: .customLong("exit-code"),
-        help: "The tool's exit code (k6: 99 thresholds crossed; 105, 107, 108 aborted).")
+        help: """
+            The tool's exit code (k6: 99 thresholds crossed, 105, 107, 108 aborted; \
+            Locust: 1 requests failed, others aborted).
+            """)
     var exitCode: Int?
 
     @Flag(help: "Replace a run stored earlier with the same content.")

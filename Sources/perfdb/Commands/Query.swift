@@ -16,8 +16,8 @@ extension PerfDB {
                 the server cancels after --statement-timeout). Statements that would write, \
                 attach files, change pragmas or load extensions are refused with exit 64. Tables: run, \
                 run_label, series, series_tag, measurement, threshold_result, check_result, \
-                slo_evaluation, slo_result, chaos_experiment, chaos_activity, baseline, verdict \
-                (docs/schema.md).
+                slo_evaluation, slo_result, chaos_experiment, chaos_activity, distribution, \
+                timeline, run_error, baseline, verdict (docs/schema.md).
                 """)
 
         @OptionGroup var global: GlobalOptions
