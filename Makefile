@@ -69,7 +69,7 @@ format:
 
 # Ingest the bundled history (real k6 runs and chaos experiments, each with a CI context) into
 # a fresh demo.sqlite, then show the runs, the latest run, the trend of the regressed endpoint
-# with its change point, and the gate's verdict on the latest run.
+# with its change point, and the gate's verdict on the latest run and on the latest Locust run.
 demo: build
 	@tools/demo-db.sh $(PERFDB) $(DEMO_DB)
 	@echo "\$$ perfdb runs list --kind load"
@@ -86,6 +86,9 @@ demo: build
 	@echo
 	@echo "\$$ perfdb check latest"
 	@$(PERFDB) check latest --db $(DEMO_DB) --config demo/perfdb.yml; echo "exit code: $$?"
+	@echo
+	@echo "\$$ perfdb check latest --scenario locust"
+	@$(PERFDB) check latest --db $(DEMO_DB) --config demo/perfdb.yml --scenario locust; echo "exit code: $$?"
 
 # Re-render reports/examples/ from the demo data (a test fails when they are stale).
 reports: build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds a fresh demo database from the bundled history: 18 k6 load runs (demo/history) and
-# 16 chaos experiments (demo/chaos), each with its made-up CI context.
+# Builds a fresh demo database from the bundled history: 18 k6 load runs (demo/history),
+# 16 chaos experiments (demo/chaos) and 12 Locust runs (demo/locust, scenario locust: each run's
+# JSON report and stats CSV, stored once), each with its made-up CI context.
 # Usage: tools/demo-db.sh PERFDB_BINARY DATABASE
 set -euo pipefail
 perfdb=$1
@@ -19,4 +20,11 @@ tail -n +2 "$root/demo/chaos/runs.tsv" | while IFS="$tab" read -r file commit bu
         --commit "$commit" --build "$build" \
         --build-url "https://ci.example.com/hotel-api/builds/$build" \
         --started-at "$started" "$root/demo/chaos/$file"
+done
+tail -n +2 "$root/demo/locust/runs.tsv" | while IFS="$tab" read -r file commit build branch started exit_code; do
+    "$perfdb" ingest --db "$db" --quiet --scenario locust --environment staging \
+        --branch "$branch" --commit "$commit" --build "$build" \
+        --build-url "https://ci.example.com/hotel-api/builds/$build" \
+        --started-at "$started" --exit-code "$exit_code" \
+        "$root/demo/locust/$file" "$root/demo/locust/${file%.json}_stats.csv"
 done

@@ -30,7 +30,7 @@ SERVER_PID=
 COMMON_FLAGS=(--latency default=5 --latency pms=25 --jitter 0.2)
 GOOD_RESERVATIONS=40
 SLOW_RESERVATIONS=70
-FIRST_START=2026-11-20T09:00:00Z
+FIRST_START=2026-11-12T11:00:00Z
 LOCUST_VERSION=$("$LOCUST" --version | head -1 | cut -d' ' -f2)
 
 stop_server() {
@@ -83,7 +83,7 @@ for i in $(seq 1 "$RUNS"); do
   [ -s "$OUT/$file" ] || { echo "$file: no report (exit $rc)" >&2; cat "$WORK/locust.err" >&2; exit 1; }
   cp "$WORK/run-${n}_stats.csv" "$OUT/run-${n}_stats.csv"
 
-  # made-up CI context: two runs a day, 09:00 and 21:00 UTC, from FIRST_START on
+  # made-up CI context: two runs a day, 11:00 and 23:00 UTC, from FIRST_START on
   commit=$(printf 'locust-commit-%d' "$i" | sha1sum | cut -c1-40)
   build=$((3000 + i))
   started_at=$(date -u -d "$FIRST_START +$(( (i - 1) * 12 )) hours" +%Y-%m-%dT%H:%M:%SZ)
@@ -118,7 +118,8 @@ section = """## Locust history
 `locust/` holds {runs} Locust runs (tools/locust/locustfile.py: 5 users, 15 s, every user going
 through the same endpoints as the k6 script with half a second between rounds) against the
 hotel-booking API stand-in, as a CI pipeline would have produced them over six days, two a day
-at 09:00Z and 21:00Z from 2026-11-20 on. For each run `run-01` … `run-{last}`, `run-NN.json` is
+at 11:00Z and 23:00Z from 2026-11-12 on (before the k6 history's last run, so `latest`
+without a scenario is still the k6 run). For each run `run-01` … `run-{last}`, `run-NN.json` is
 the real `--json-file` report and `run-NN_stats.csv` the real `--csv` stats file of the same run
 (Locust {version}); `runs.tsv` gives each one a made-up CI context (commit = sha1 of
 `locust-commit-N`, build 3001+, branch `main`, start time, Locust exit code) to ingest it with.
