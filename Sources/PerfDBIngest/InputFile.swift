@@ -2,6 +2,10 @@ internal import CZlib
 import Foundation
 import PerfDBModel
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The bytes of one input file (or standard input), gunzipped when they start with gzip's
 /// magic bytes, whatever the file is called.
 public struct InputFile: Sendable {
@@ -43,16 +47,28 @@ public struct InputFile: Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw PerfDBError(.inputNotFound, "\(path): permission denied")
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw PerfDBError(.io, "\(path): cannot read: \(error.localizedDescription)")
+        // Read with read(2): Foundation's whole-file read leaks its buffer for an empty file.
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw PerfDBError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let got = block.withUnsafeMutableBytes {
+                Glibc.read(descriptor, $0.baseAddress, $0.count)
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw PerfDBError(.io, "\(path): cannot read: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            bytes.append(contentsOf: block[0..<got])
         }
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         return try InputFile(
-            name: path, bytes: [UInt8](data),
-            modifiedAt: attributes?[.modificationDate] as? Date)
+            name: path, bytes: bytes, modifiedAt: attributes?[.modificationDate] as? Date)
     }
 }
 

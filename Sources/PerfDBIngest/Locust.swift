@@ -94,15 +94,17 @@ struct LocustEntry {
             try reader.optionalCount(fields["num_none_requests"], "\(path).num_none_requests") ?? 0
         failures = try reader.count(fields["num_failures"], "\(path).num_failures")
         let range = 0...FieldReader.absurdMagnitude
+        // Unix seconds up to the year 9999.
+        let times = 0.0...253_402_300_799
         totalResponseTime = try reader.number(
             fields["total_response_time"], "\(path).total_response_time", in: range)
         minResponseTime = try reader.optionalNumber(
             fields["min_response_time"], "\(path).min_response_time", in: range)
         maxResponseTime = try reader.number(
             fields["max_response_time"], "\(path).max_response_time", in: range)
-        startTime = try reader.number(fields["start_time"], "\(path).start_time", in: range)
+        startTime = try reader.number(fields["start_time"], "\(path).start_time", in: times)
         lastRequestTimestamp = try reader.optionalNumber(
-            fields["last_request_timestamp"], "\(path).last_request_timestamp", in: range)
+            fields["last_request_timestamp"], "\(path).last_request_timestamp", in: times)
         responseTimes = try Self.buckets(
             fields["response_times"], "\(path).response_times", reader: reader
         ).reduce(into: [:]) { $0[$1.key] = $1.value }
@@ -110,6 +112,25 @@ struct LocustEntry {
             fields["num_reqs_per_sec"], "\(path).num_reqs_per_sec", reader: reader)
         failuresPerSecond = try Self.perSecond(
             fields["num_fail_per_sec"], "\(path).num_fail_per_sec", reader: reader)
+        if let last = lastRequestTimestamp, last < startTime {
+            throw reader.fail(
+                "\(path).last_request_timestamp",
+                "\(JSONWriter.formatNumber(last)) is before start_time "
+                    + JSONWriter.formatNumber(startTime))
+        }
+        // Locust counts a request in the second it ended: within the entry's span.
+        let seconds =
+            Int(startTime.rounded(.down)) - 1...Int(
+                (lastRequestTimestamp ?? startTime).rounded(.up)) + 1
+        for (field, counts) in [
+            ("num_reqs_per_sec", requestsPerSecond), ("num_fail_per_sec", failuresPerSecond),
+        ] {
+            if let outside = counts.keys.first(where: { !seconds.contains($0) }) {
+                throw reader.fail(
+                    "\(path).\(field).\(outside)",
+                    "a second outside the entry's start_time…last_request_timestamp")
+            }
+        }
         guard noneRequests <= requests else {
             throw reader.fail(
                 "\(path).num_none_requests",
@@ -231,19 +252,30 @@ struct LocustEntry {
 
     /// Requests and failed requests per second of the run, from the per-second counts every
     /// entry keeps (the total's are all entries' summed).
+    ///
+    /// A run longer than an hour gets
+    /// buckets of more than a second (at most 3,600 buckets).
     func perSecondTimelines() -> [TimelineSeries] {
         guard let first = requestsPerSecond.keys.min(), let last = requestsPerSecond.keys.max()
         else { return [] }
+        let width = max(1, (last - first + 1 + 3_599) / 3_600)
+        var counts: [Int: (requests: Int, failures: Int)] = [:]
+        for (second, count) in requestsPerSecond {
+            counts[(second - first) / width, default: (0, 0)].requests += count
+        }
+        for (second, count) in failuresPerSecond where second >= first {
+            counts[(second - first) / width, default: (0, 0)].failures += count
+        }
         var requests: [TimelineBucket] = []
         var failed: [TimelineBucket] = []
-        for second in first...last {
-            let start = Date(timeIntervalSince1970: Double(second))
-            let count = requestsPerSecond[second] ?? 0
-            let failures = failuresPerSecond[second] ?? 0
+        for index in 0...(last - first) / width {
+            let start = Date(timeIntervalSince1970: Double(first + index * width))
+            let count = counts[index]?.requests ?? 0
+            let failures = counts[index]?.failures ?? 0
             requests.append(
                 TimelineBucket(
                     start: start, count: count, avg: nil, min: nil, max: nil, p50: nil, p95: nil,
-                    p99: nil, rate: Double(count), sum: Double(count)))
+                    p99: nil, rate: Double(count) / Double(width), sum: Double(count)))
             failed.append(
                 TimelineBucket(
                     start: start, count: count, avg: nil, min: nil, max: nil, p50: nil, p95: nil,
@@ -251,8 +283,10 @@ struct LocustEntry {
                     sum: nil))
         }
         return [
-            LocustFigures.timeline("http_reqs", type: .counter, buckets: requests, seconds: 1),
-            LocustFigures.timeline("http_req_failed", type: .rate, buckets: failed, seconds: 1),
+            LocustFigures.timeline(
+                "http_reqs", type: .counter, buckets: requests, seconds: Double(width)),
+            LocustFigures.timeline(
+                "http_req_failed", type: .rate, buckets: failed, seconds: Double(width)),
         ]
     }
 }

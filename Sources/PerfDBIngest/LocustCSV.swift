@@ -184,8 +184,12 @@ enum LocustCSV {
                 let name = try table.text(row, "Name")
                 let aggregated = type.isEmpty && name == "Aggregated"
                 if !aggregated { full = true }
+                let time = try table.count(row, "Timestamp")
+                guard time <= 253_402_300_799 else {
+                    throw table.fail(row, "Timestamp", "not a Unix time before the year 10000")
+                }
                 let point = Point(
-                    time: try table.count(row, "Timestamp"),
+                    time: time,
                     requests: try table.count(row, "Total Request Count"),
                     failures: try table.count(row, "Total Failure Count"),
                     average: try table.number(row, "Total Average Response Time"),

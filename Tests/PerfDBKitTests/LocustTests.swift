@@ -262,6 +262,14 @@ import Testing
             #"[{"name":"/x","method":"GET","num_requests":1,"num_none_requests":0,"num_failures":0,"total_response_time":5,"min_response_time":5,"max_response_time":5,"start_time":1,"last_request_timestamp":2,"response_times":{"fast":1},"num_reqs_per_sec":{},"num_fail_per_sec":{}}]"#,
             "not a response time in ms"
         ),
+        (
+            #"[{"name":"/x","method":"GET","num_requests":1,"num_none_requests":0,"num_failures":0,"total_response_time":5,"min_response_time":5,"max_response_time":5,"start_time":100,"last_request_timestamp":2,"response_times":{"5":1},"num_reqs_per_sec":{},"num_fail_per_sec":{}}]"#,
+            "field [0].last_request_timestamp: 2 is before start_time 100"
+        ),
+        (
+            #"[{"name":"/x","method":"GET","num_requests":1,"num_none_requests":0,"num_failures":0,"total_response_time":5,"min_response_time":5,"max_response_time":5,"start_time":100,"last_request_timestamp":102,"response_times":{"5":1},"num_reqs_per_sec":{"9000000100":1},"num_fail_per_sec":{}}]"#,
+            "a second outside the entry's start_time…last_request_timestamp"
+        ),
     ])
     func badReportsAreRefusedNamingTheField(text: String, problem: String) throws {
         let input = try InputFile(name: "report.json", bytes: Array(text.utf8))
