@@ -137,7 +137,43 @@ public struct TimelineReport: Renderable {
                         })),
             ]
         }
+        blocks += requestBlocks
         return blocks
+    }
+
+    /// Requests per bucket and the share that failed, when the run has those timelines.
+    private var requestBlocks: [Block] {
+        guard let requests = timelines.first(where: { $0.series.name == "http_reqs" }) else {
+            return []
+        }
+        let failed = timelines.first { $0.series.name == "http_req_failed" }
+        let failedRate = Dictionary(
+            (failed?.buckets ?? []).map { ($0.start, $0.rate) }, uniquingKeysWith: { one, _ in one }
+        )
+        return [
+            .heading(
+                4,
+                [
+                    .code("http_reqs"), .text(" and "), .code("http_req_failed"),
+                    .text(" " + Sparkline.of(requests.buckets.compactMap(\.rate))),
+                ]),
+            .table(
+                TextTable(
+                    columns: [
+                        .init("t (s)", alignRight: true), .init("requests", alignRight: true),
+                        .init("req/s", alignRight: true), .init("failed", alignRight: true),
+                    ],
+                    rows: requests.buckets.map { bucket in
+                        [
+                            Self.offset(bucket, from: requests.buckets.first),
+                            Figure.format(bucket.sum ?? Double(bucket.count)),
+                            Figure.format(bucket.rate),
+                            failedRate[bucket.start].flatMap { $0 }.map {
+                                Figure.format($0 * 100) + " %"
+                            } ?? "-",
+                        ]
+                    })),
+        ]
     }
 
     private static func number(_ value: Double?) -> String {
