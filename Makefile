@@ -13,7 +13,7 @@ DIST_NAME := perfdb-$(VERSION)
 DIST_STAGE := $(BUILD_DIR)/dist/$(DIST_NAME)
 DIST_TARBALL := dist/$(DIST_NAME)-linux-$(shell uname -m).tar.gz
 
-.PHONY: all build test test-deps demo reports bench bench-pg judge-bench reliability fuzz lint format install clean deps fixtures demo-history ci-recipes release man completions dist dist-check
+.PHONY: all build test test-deps demo reports bench bench-pg judge-bench reliability fuzz lint format install clean deps fixtures demo-history locust-fixtures locust-history ci-recipes release man completions dist dist-check
 
 all: build
 
@@ -192,6 +192,20 @@ fixtures:
 
 demo-history:
 	tools/make-demo-history.sh
+
+# Re-make the Locust fixtures (Tests/Fixtures/locust, with Locust's own figures of each run) and
+# the demo's Locust history (demo/locust) with real Locust 2.47.0, installed from PyPI into
+# .build/locust-venv when missing.
+LOCUST_VENV := $(BUILD_DIR)/locust-venv
+$(LOCUST_VENV)/bin/locust:
+	python3 -m venv $(LOCUST_VENV)
+	$(LOCUST_VENV)/bin/pip install -q locust==2.47.0
+
+locust-fixtures: $(LOCUST_VENV)/bin/locust
+	LOCUST=$(LOCUST_VENV)/bin/locust LOCUST_PYTHON=$(LOCUST_VENV)/bin/python3 tools/make-locust-fixtures.sh
+
+locust-history: $(LOCUST_VENV)/bin/locust
+	LOCUST=$(LOCUST_VENV)/bin/locust tools/make-locust-history.sh
 
 clean:
 	rm -rf $(BUILD_DIR) dist $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -66,6 +66,23 @@ import Testing
         #expect(try query(cli, "SELECT count(*) AS runs FROM run") == "runs\n1\n")
     }
 
+    @Test func mergeCarriesTheErrorKinds() throws {
+        let cli = try CLI()
+        #expect(try cli.run(["ingest", CLI.fixture("locust", "errors/report.json")]).status == 0)
+        let other = path(cli, "other.sqlite")
+        #expect(
+            try cli.run(["ingest", "--db", other, CLI.fixture("k6-summary-export", "load.json")])
+                .status == 0)
+        let merged = try cli.run(["merge", cli.db, "--db", other])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let rows = try cli.run([
+            "query", "--db", other, "--format", "csv",
+            "SELECT e.run_id, e.occurrences FROM run_error e JOIN run r ON r.id = e.run_id "
+                + "WHERE r.tool = 'locust' ORDER BY e.seq",
+        ])
+        #expect(rows.stdout == "run_id,occurrences\n2,21\n2,14\n", "\(rows.stderr)")
+    }
+
     @Test func aSiblingWithoutItsRunIsAUsageErrorAndStoresNothing() throws {
         let cli = try CLI()
         try copy("errors", to: cli)

@@ -52,6 +52,8 @@ import Testing
             TestPaths.fixture("k6-runs", "abort-on-fail-1.1.0/stream.ndjson.gz"),
             TestPaths.fixture("slo-report", "slow-warning.json"),
             TestPaths.fixture("chaostoolkit-continuous", "continuous-deviated.json"),
+            // With its history, failures and exceptions files beside it.
+            TestPaths.fixture("locust", "errors/report.json"),
         ] {
             try add(path) { $0.context.branch = "feature/x" }
         }
@@ -169,6 +171,7 @@ import Testing
             compared += expected.count
         }
         #expect(tables.contains("timeline") && tables.contains("chaos_activity"))
+        #expect(try Self.sqliteRows(path, table: "run_error").count == 2)
         #expect(compared > 5_000)
     }
 
