@@ -189,6 +189,7 @@ judge-bench: deps
 # Re-make the fixtures and the demo history with the real tools (k6, Chaos Toolkit).
 fixtures:
 	tools/make-fixtures.sh
+	tools/make-generator-fixtures.sh
 
 demo-history:
 	tools/make-demo-history.sh

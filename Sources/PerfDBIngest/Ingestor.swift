@@ -24,6 +24,8 @@ public enum Ingestor {
         /// The branch a run is stored on when neither the flags, the CI system nor git name
         /// one: the base branch, so that it joins the baseline's history.
         public var baseBranch: String?
+        /// Store the files as one run: the raw streams of one test's load generators.
+        public var oneRun = false
 
         /// Creates default options.
         public init() {}
@@ -43,6 +45,19 @@ public enum Ingestor {
         if context.branch == nil, let baseBranch = options.baseBranch {
             context.branch = baseBranch
             branchAssumed = true
+        }
+        if options.oneRun && paths.count > 1 {
+            let loaded = try K6StreamAdapter.readMerged(paths, options: options.stream)
+            return [
+                RunSubmission(
+                    inputName: paths.joined(separator: " + "),
+                    batch: loaded.batch.settled(exitCode: options.exitCode),
+                    context: context, exitCode: options.exitCode,
+                    sourceFile: paths.map { URL(fileURLWithPath: $0).lastPathComponent }
+                        .joined(separator: ", "),
+                    contentDigest: loaded.digest, fileModifiedAt: loaded.modifiedAt,
+                    branchAssumed: branchAssumed)
+            ]
         }
         var submissions: [RunSubmission] = []
         var errors: [PerfDBError] = []

@@ -37,18 +37,7 @@ extension InputFormat {
         -> Loaded
     {
         let stream = try ByteStream(path: path)
-        var prefix = [UInt8](repeating: 0, count: K6StreamAdapter.detectionLength)
-        var filled = 0
-        while filled < prefix.count {
-            let got = try prefix.withUnsafeMutableBufferPointer { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return try stream.read(into: base + filled, capacity: buffer.count - filled)
-            }
-            if got == 0 { break }
-            filled += got
-        }
-        prefix.removeSubrange(filled...)
-        if prefix.isEmpty { throw PerfDBError.badInput(stream.name, "empty file") }
+        let prefix = try readPrefix(stream)
         let format = forced ?? K6StreamAdapter.detect(prefix)
         if let format, format.isStream {
             let read = try K6StreamAdapter.read(
@@ -73,6 +62,24 @@ extension InputFormat {
         return Loaded(
             batch: batch, digest: "sha256:" + SHA256.hex(of: input.bytes), legacyDigest: nil,
             modifiedAt: stream.modifiedAt)
+    }
+
+    /// The first (decompressed) bytes of a stream, that detection looks at; an empty file is
+    /// bad input.
+    static func readPrefix(_ stream: ByteStream) throws -> [UInt8] {
+        var prefix = [UInt8](repeating: 0, count: K6StreamAdapter.detectionLength)
+        var filled = 0
+        while filled < prefix.count {
+            let got = try prefix.withUnsafeMutableBufferPointer { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return try stream.read(into: base + filled, capacity: buffer.count - filled)
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        prefix.removeSubrange(filled...)
+        if prefix.isEmpty { throw PerfDBError.badInput(stream.name, "empty file") }
+        return prefix
     }
 
     /// Reads an input: parses it, detects (or checks) its format and runs the adapter.

@@ -110,6 +110,14 @@ struct IngestOptions: ParsableArguments {
     var replace = false
 
     @Flag(
+        name: .customLong("one-run"),
+        help: """
+            Store the raw k6 streams named as one run: the load generators of one test \
+            (parallel k6 instances), percentiles exact over all of them.
+            """)
+    var oneRun = false
+
+    @Flag(
         name: .customLong("skip-bad-lines"),
         help: "Raw streams: skip corrupt lines (counted in the run) instead of failing.")
     var skipBadLines = false
@@ -159,6 +167,7 @@ struct IngestOptions: ParsableArguments {
         options.gitDirectory = FileManager.default.currentDirectoryPath
         options.context = try context()
         options.baseBranch = config.baseBranch
+        options.oneRun = oneRun
         options.stream.skipBadLines = skipBadLines
         options.stream.bucketSeconds = bucket
         options.stream.maxTagValues = maxTagValues
