@@ -17,9 +17,10 @@ public protocol StoreReader {
         -> [RunRecord]
     /// The measurements of `runs`, keyed by run id and (series name, statistic).
     func measurements(of runs: [RunRecord]) throws -> RunValues
-    /// The measurements of one series in `runs` (every statistic): what a trend reads, however
-    /// long the history.
-    func measurements(of runs: [RunRecord], series: String) throws -> RunValues
+    /// The measurements of one series in `runs` (one statistic, or every one when nil): what a
+    /// trend reads, however long the history.
+    func measurements(of runs: [RunRecord], series: String, statistic: String?) throws
+        -> RunValues
     /// Every series, keyed by name.
     func seriesCatalog() throws -> [String: SeriesRecord]
     /// The pinned baseline of `scope` in force (`run` or `window`), if any.
@@ -241,13 +242,15 @@ extension StoreReader {
             runs = runs.filter { $0.startedAt >= bound }
         }
         let pair = SeriesStatistic(series: series.name, statistic: stat)
-        let shown = try measurements(of: runs, series: series.name)
+        let shown = try measurements(of: runs, series: series.name, statistic: stat)
         let points = runs.filter { $0.id.flatMap { shown[$0]?[pair] } != nil }
         var baseline: BaselineInputs?
         var values = shown
         if let newest = points.last {
             let inputs = try baselineInputs(for: newest, scope: scope, settings: settings)
-            values.merge(try measurements(of: inputs.runs, series: series.name)) { mine, _ in
+            values.merge(
+                try measurements(of: inputs.runs, series: series.name, statistic: stat)
+            ) { mine, _ in
                 mine
             }
             baseline = inputs

@@ -105,7 +105,9 @@ public struct PostgresReader: StoreReader {
         return result
     }
 
-    public func measurements(of runs: [RunRecord], series: String) throws -> RunValues {
+    public func measurements(of runs: [RunRecord], series: String, statistic: String?) throws
+        -> RunValues
+    {
         let ids = runs.compactMap(\.id)
         guard !ids.isEmpty else { return [:] }
         var result: RunValues = [:]
@@ -114,6 +116,7 @@ public struct PostgresReader: StoreReader {
             SELECT m.run_id, m.statistic, m.value
             FROM measurement m JOIN series s ON s.id = m.series_id
             WHERE s.name = \(series) AND m.run_id = ANY(\(ids))
+              AND (\(statistic)::text IS NULL OR m.statistic = \(statistic))
             """)
         {
             let pair = SeriesStatistic(series: series, statistic: try row[1].decode(String.self))

@@ -93,7 +93,9 @@ public struct SQLiteReader: StoreReader {
         return result
     }
 
-    public func measurements(of runs: [RunRecord], series: String) throws -> RunValues {
+    public func measurements(of runs: [RunRecord], series: String, statistic: String?) throws
+        -> RunValues
+    {
         let ids = runs.compactMap(\.id)
         guard !ids.isEmpty,
             let seriesID = try Int64.fetchOne(
@@ -102,19 +104,26 @@ public struct SQLiteReader: StoreReader {
         // A few runs: by key. Many (a long trend): the series' rows in key order, kept when
         // their run is asked for; no statement takes a hundred thousand parameters.
         let few = ids.count <= 500
-        let wanted = Set(ids)
-        let sql =
-            few
-            ? "SELECT run_id, statistic, value FROM measurement WHERE series_id = ? AND run_id IN ("
-                + Self.placeholders(ids.count) + ")"
-            : "SELECT run_id, statistic, value FROM measurement WHERE series_id = ?"
-        let rows = try Row.fetchCursor(
-            db, sql: sql, arguments: StatementArguments([seriesID] + (few ? ids : [])))
+        let wanted = few ? [] : Set(ids)
+        var sql = "SELECT run_id, statistic, value FROM measurement WHERE series_id = ?"
+        var arguments: StatementArguments = [seriesID]
+        if let statistic {
+            sql += " AND statistic = ?"
+            arguments += [statistic]
+        }
+        if few {
+            sql += " AND run_id IN (" + Self.placeholders(ids.count) + ")"
+            arguments += StatementArguments(ids)
+        }
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         var result: RunValues = [:]
+        result.reserveCapacity(ids.count)
+        let pair = statistic.map { SeriesStatistic(series: series, statistic: $0) }
         while let row = try rows.next() {
             let run: Int64 = row[0]
             guard few || wanted.contains(run) else { continue }
-            result[run, default: [:]][SeriesStatistic(series: series, statistic: row[1])] = row[2]
+            result[run, default: [:]][pair ?? SeriesStatistic(series: series, statistic: row[1])] =
+                row[2]
         }
         return result
     }
@@ -181,17 +190,23 @@ public struct SQLiteReader: StoreReader {
         -> [Int64: DistributionBuckets]
     {
         guard !runs.isEmpty else { return [:] }
-        let rows = try Row.fetchAll(
+        // Many runs: the series' rows, kept when their run is asked for (as `measurements`).
+        let few = runs.count <= 500
+        let wanted = few ? [] : Set(runs)
+        let rows = try Row.fetchCursor(
             db,
             sql: """
                 SELECT d.run_id, d.count, d.data FROM distribution d
                 JOIN series s ON s.id = d.series_id
-                WHERE s.name = ? AND d.run_id IN (\(Self.placeholders(runs.count)))
-                """, arguments: StatementArguments([series]) + StatementArguments(runs))
+                WHERE s.name = ?
+                """ + (few ? " AND d.run_id IN (\(Self.placeholders(runs.count)))" : ""),
+            arguments: StatementArguments([series]) + StatementArguments(few ? runs : []))
         var result: [Int64: DistributionBuckets] = [:]
-        for row in rows {
+        while let row = try rows.next() {
+            let run: Int64 = row["run_id"]
+            guard few || wanted.contains(run) else { continue }
             let data: Data = row["data"]
-            result[row["run_id"]] = try DistributionCodec.decode([UInt8](data), count: row["count"])
+            result[run] = try DistributionCodec.decode([UInt8](data), count: row["count"])
         }
         return result
     }
@@ -209,14 +224,21 @@ public struct SQLiteReader: StoreReader {
         let ids = runs.compactMap(\.id)
         guard !ids.isEmpty else { return [:] }
         var result: [Int64: Verdict] = [:]
-        let rows = try Row.fetchAll(
+        let few = ids.count <= 500
+        let wanted = few ? [] : Set(ids)
+        let rows = try Row.fetchCursor(
             db,
             sql: """
                 SELECT v.run_id, v.verdict FROM verdict v JOIN series s ON s.id = v.series_id
-                WHERE s.name = ? AND v.statistic = ? AND v.run_id IN (\(Self.placeholders(ids.count)))
-                """,
-            arguments: StatementArguments([pair.series, pair.statistic]) + StatementArguments(ids))
-        for row in rows { result[row[0]] = row[1] }
+                WHERE s.name = ? AND v.statistic = ?
+                """ + (few ? " AND v.run_id IN (\(Self.placeholders(ids.count)))" : ""),
+            arguments: StatementArguments([pair.series, pair.statistic])
+                + StatementArguments(few ? ids : []))
+        while let row = try rows.next() {
+            let run: Int64 = row[0]
+            guard few || wanted.contains(run) else { continue }
+            result[run] = row[1]
+        }
         return result
     }
 

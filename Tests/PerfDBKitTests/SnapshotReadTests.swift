@@ -44,8 +44,10 @@ import Testing
         func measurements(of runs: [RunRecord]) throws -> RunValues {
             try after { try base.measurements(of: runs) }
         }
-        func measurements(of runs: [RunRecord], series: String) throws -> RunValues {
-            try after { try base.measurements(of: runs, series: series) }
+        func measurements(of runs: [RunRecord], series: String, statistic: String?) throws
+            -> RunValues
+        {
+            try after { try base.measurements(of: runs, series: series, statistic: nil) }
         }
         func seriesCatalog() throws -> [String: SeriesRecord] {
             try after { try base.seriesCatalog() }
