@@ -69,6 +69,27 @@ public struct Distribution: Sendable {
         return low + (high - low) * (rank - Double(lower))
     }
 
+    /// A distribution-free confidence interval of the quantile `p` (0…1), in ms: the values of
+    /// the order statistics n·p ∓ z·√(n·p·(1 − p)) (the normal approximation to the binomial
+    /// count of values below the quantile; z 2.576 is 99 %), each its bucket's middle value.
+    public func quantileInterval(_ p: Double, z: Double = 2.576) -> (low: Double, high: Double)? {
+        let total = count
+        guard total > 0, (0...1).contains(p) else { return nil }
+        let n = Double(total)
+        let half = z * (n * p * (1 - p)).squareRoot()
+        let lowRank = max(0, Int((n * p - half).rounded(.down)) - 1)
+        let highRank = min(total - 1, Int((n * p + half).rounded(.up)))
+        var low: Double?
+        var seen = 0
+        for bucket in buckets {
+            let next = seen + bucket.count
+            if low == nil && lowRank < next { low = bucket.value }
+            if highRank < next, let low { return (low, bucket.value) }
+            seen = next
+        }
+        return nil
+    }
+
     /// Mann–Whitney U of two distributions (bucket values as the samples' values): U of `a`,
     /// the two-sided p-value (normal approximation, tie- and continuity-corrected), and the
     /// probability that a value of `a` exceeds one of `b` (the common-language effect size).

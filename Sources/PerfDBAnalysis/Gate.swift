@@ -23,6 +23,10 @@ public struct SeriesVerdict: Sendable, Equatable {
     /// one, when both exist: the two-sided p-value and P(run value > baseline value).
     public var mannWhitneyP: Double?
     public var superiority: Double?
+    /// A percentile's 99 % order-statistic interval in the run's stored histogram and in its
+    /// baseline runs' merged ones (raw streams, changed verdicts only): `[low, high]`.
+    public var interval: [Double]?
+    public var baselineInterval: [Double]?
     /// The smallest change (percent of the baseline) this series' noise and rule let the gate
     /// call a regression.
     public var detectableChangePct: Double?
@@ -39,9 +43,12 @@ public struct SeriesVerdict: Sendable, Equatable {
             method: verdict == .insufficientData
                 ? "not judged"
                 : (z == nil ? "relative change vs pinned run" : "robust z")
-                    + (mannWhitneyP == nil ? "" : "; Mann-Whitney U on stored distributions"),
+                    + (mannWhitneyP == nil ? "" : "; Mann-Whitney U on stored distributions")
+                    + (interval == nil
+                        ? "" : "; 99 % order-statistic intervals from the histograms"),
             detectableChangePct: detectableChangePct,
-            mannWhitneyP: mannWhitneyP, superiority: superiority,
+            mannWhitneyP: mannWhitneyP, superiority: superiority, interval: interval,
+            baselineInterval: baselineInterval,
             thresholds: ThresholdsEvidence(
                 family: rule.family.rawValue, minChangePct: rule.minChangePct,
                 minChangeAbs: rule.minChangeAbs, minZ: rule.minZ,
@@ -152,6 +159,7 @@ public struct Gate: Sendable {
 
         var verdicts: [SeriesVerdict] = []
         var comparisons: [String: (p: Double, superiority: Double)?] = [:]
+        var histograms: [String: (run: Distribution, baseline: Distribution)?] = [:]
         for pair in pairs.sorted() {
             guard let series = inputs.series[pair.series], let rule = policy.rule(for: series)
             else { continue }
@@ -169,13 +177,23 @@ public struct Gate: Sendable {
             // change: a raw-stream check of 800 series stays as quick as a summary's.
             let changed = [.regression, .warning, .improved].contains(verdict.verdict)
             if changed, rule.family == .durations, let runID = run.id {
-                if comparisons[pair.series] == nil {
-                    comparisons[pair.series] = Self.compareDistributions(
+                if histograms[pair.series] == nil {
+                    histograms[pair.series] = Self.histograms(
                         inputs.distributions[pair.series] ?? [:], run: runID,
                         baseline: baseline.map(\.run))
                 }
-                verdict.mannWhitneyP = comparisons[pair.series]??.p
-                verdict.superiority = comparisons[pair.series]??.superiority
+                if let (mine, theirs) = histograms[pair.series] ?? nil {
+                    if comparisons[pair.series] == nil {
+                        comparisons[pair.series] = Distribution.mannWhitney(mine, theirs).map {
+                            ($0.p, $0.superiority)
+                        }
+                    }
+                    verdict.mannWhitneyP = comparisons[pair.series]??.p
+                    verdict.superiority = comparisons[pair.series]??.superiority
+                    if let level = Statistic.percentile(pair.statistic).map({ $0 / 100 }) {
+                        Self.addIntervals(&verdict, level: level, run: mine, baseline: theirs)
+                    }
+                }
             }
             confirm(&verdict, shifted: selection.shifted)
             verdicts.append(verdict)
@@ -431,24 +449,34 @@ public struct Gate: Sendable {
         return " (" + parts.joined(separator: ", ") + ")"
     }
 
-    /// Mann–Whitney U of the run's distribution against the merged distributions of the
-    /// baseline runs, when the run and at least one baseline run have one.
-    static func compareDistributions(
+    /// The run's stored histogram and its baseline runs' merged ones, when both exist.
+    static func histograms(
         _ stored: [Int64: DistributionBuckets], run: Int64, baseline: [Int64]
-    ) -> (p: Double, superiority: Double)? {
+    ) -> (run: Distribution, baseline: Distribution)? {
         guard let current = stored[run] else { return nil }
         var merged = Distribution()
-        var any = false
         for id in baseline {
-            if let buckets = stored[id] {
-                merged.merge(Distribution(buckets))
-                any = true
-            }
+            if let buckets = stored[id] { merged.merge(Distribution(buckets)) }
         }
-        guard any, let test = Distribution.mannWhitney(Distribution(current), merged) else {
-            return nil
-        }
-        return (test.p, test.superiority)
+        guard merged.count > 0 else { return nil }
+        return (Distribution(current), merged)
+    }
+
+    /// Adds a percentile's 99 % intervals in the run and its baseline to the verdict: the test
+    /// of that very statistic (evidence; the verdict stays the noise gate's).
+    static func addIntervals(
+        _ verdict: inout SeriesVerdict, level: Double, run: Distribution, baseline: Distribution
+    ) {
+        guard let mine = run.quantileInterval(level),
+            let theirs = baseline.quantileInterval(level)
+        else { return }
+        verdict.interval = [mine.low, mine.high]
+        verdict.baselineInterval = [theirs.low, theirs.high]
+        let apart = mine.low > theirs.high || mine.high < theirs.low
+        verdict.reason +=
+            "; 99 % intervals from the histograms: run \(Figure.format(mine.low))–"
+            + "\(Figure.format(mine.high)), baseline \(Figure.format(theirs.low))–"
+            + "\(Figure.format(theirs.high))" + (apart ? " (apart)" : " (overlapping)")
     }
 
     // MARK: Change points

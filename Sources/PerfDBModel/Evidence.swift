@@ -76,6 +76,10 @@ public struct SeriesEvidence: Codable, Sendable, Equatable {
     public var detectableChangePct: Double?
     public var mannWhitneyP: Double?
     public var superiority: Double?
+    /// A percentile's 99 % interval in the run, and in its baseline runs' merged histograms
+    /// (raw streams): `[low, high]` in the series' unit.
+    public var interval: [Double]?
+    public var baselineInterval: [Double]?
     public var thresholds: ThresholdsEvidence
     public var reason: String
 
@@ -84,8 +88,11 @@ public struct SeriesEvidence: Codable, Sendable, Equatable {
         unit: String, direction: Direction, changeAbs: Double?, spread: Double?, z: ZScore?,
         n: Int, baselineRuns: [Int64], method: String, detectableChangePct: Double? = nil,
         mannWhitneyP: Double?,
-        superiority: Double?, thresholds: ThresholdsEvidence, reason: String
+        superiority: Double?, interval: [Double]? = nil, baselineInterval: [Double]? = nil,
+        thresholds: ThresholdsEvidence, reason: String
     ) {
+        self.interval = interval
+        self.baselineInterval = baselineInterval
         self.unit = unit
         self.direction = direction
         self.changeAbs = changeAbs

@@ -189,6 +189,15 @@ import Testing
         #expect(((regressed["mann_whitney_p"] as? NSNumber)?.doubleValue ?? 1) < 1e-6)
         #expect(((regressed["superiority"] as? NSNumber)?.doubleValue ?? 0) > 0.9)
         #expect((regressed["method"] as? String ?? "").contains("Mann-Whitney"))
+        // The median's own test: its 99 % intervals in the run and the baseline, apart.
+        let interval = try #require(regressed["interval"] as? [NSNumber]).map(\.doubleValue)
+        let baseline = try #require(regressed["baseline_interval"] as? [NSNumber])
+            .map(\.doubleValue)
+        #expect(interval.count == 2 && baseline.count == 2)
+        #expect(interval[0] <= interval[1] && baseline[0] <= baseline[1])
+        #expect(interval[0] > baseline[1], "\(interval) vs \(baseline)")
+        #expect((regressed["reason"] as? String ?? "").contains("(apart)"))
+        #expect(same["interval"] is NSNull || same["interval"] == nil)
         // trend merges the runs' stored distributions.
         let trend = try cli.run([
             "trend", "--series", "http_req_duration{endpoint:reservations}", "--scenario", "load",

@@ -46,6 +46,23 @@ import Testing
         }
     }
 
+    @Test func aPercentilesIntervalComesFromItsOrderStatistics() throws {
+        // 1 … 1000 ms: p95's 99 % interval is ranks 950 ∓ 2.576·√(1000·0.95·0.05) ≈ ∓ 17.8.
+        var distribution = Distribution()
+        for value in 1...1000 { distribution.record(milliseconds: Double(value)) }
+        let interval = try #require(distribution.quantileInterval(0.95))
+        #expect(abs(interval.low - 931) <= 1.5, "\(interval)")
+        #expect(abs(interval.high - 968) <= 1.5, "\(interval)")
+        let p95 = try #require(distribution.quantile(0.95))
+        #expect(interval.low < p95 && p95 < interval.high)
+        // More values, a narrower interval (in ranks, relative to n).
+        var large = Distribution()
+        for value in 1...1000 { large.record(milliseconds: Double(value), count: 100) }
+        let narrow = try #require(large.quantileInterval(0.95))
+        #expect(narrow.high - narrow.low < (interval.high - interval.low) / 5)
+        #expect(Distribution().quantileInterval(0.95) == nil)
+    }
+
     @Test func medianMADAndSpread() {
         for item in Self.cases("median") {
             #expect(
