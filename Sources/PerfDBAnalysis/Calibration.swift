@@ -93,13 +93,20 @@ public struct Calibration: Sendable {
                     if trial.verdict == .regression { alarmsAt[index] += 1 }
                 }
             }
-            let noise = gate.noise(column.map(\.value), centre: centre, rule: rule)
+            // As the gate measures it: durations on the log scale, as one noise step up.
+            let values = column.map(\.value)
+            let logScale =
+                rule.family == .durations && centre > 0 && values.allSatisfy { $0 > 0 }
+            let measured = gate.noise(
+                logScale ? values.map { Foundation.log($0) } : values, centre: centre, rule: rule,
+                logScale: logScale)
+            let noise = logScale ? centre * Foundation.expm1(measured) : measured
             rows.append(
                 CalibrationRow(
                     pair: pair, family: rule.family, runs: column.count, centre: centre,
                     noisePct: noise / abs(centre) * 100,
                     detectableChangePct: Gate.detectableChange(
-                        spread: noise, centre: centre, rule: rule) ?? 0,
+                        spread: noise, centre: centre, rule: rule, logScale: logScale) ?? 0,
                     falseAlarmPct: Double(alarms) / Double(max(resamples, 1)) * 100,
                     falseWarningPct: Double(warnings) / Double(max(resamples, 1)) * 100,
                     quietMinZ: Self.minZGrid.indices.first { index in

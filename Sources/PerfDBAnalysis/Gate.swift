@@ -284,14 +284,23 @@ public struct Gate: Sendable {
         }
         // The noise from every run the baseline may draw from, when there are more of them.
         let sample = noiseSample.flatMap { $0.count > numbers.count ? $0 : nil } ?? numbers
-        let spread = spreadless ? nil : noise(sample, centre: centre, rule: rule)
         let delta = value - centre
         let changePct = centre != 0 ? delta / abs(centre) * 100 : (delta == 0 ? 0 : nil)
+        // Durations vary by factors, not by amounts: their noise and change are measured on
+        // the log scale, so a noisy endpoint's long right tail is not taken for a regression.
+        let logScale =
+            rule.family == .durations && value > 0 && centre > 0 && sample.allSatisfy { $0 > 0 }
+        var spread: Double?
         var z: Double?
-        if let spread {
+        if !spreadless {
+            let scaled = logScale ? sample.map { Foundation.log($0) } : sample
+            let noise = noise(scaled, centre: centre, rule: rule, logScale: logScale)
+            let change = logScale ? Foundation.log(value / centre) : delta
             z =
-                spread > 0
-                ? delta / spread : (delta == 0 ? 0 : (delta > 0 ? .infinity : -.infinity))
+                noise > 0
+                ? change / noise : (change == 0 ? 0 : (change > 0 ? .infinity : -.infinity))
+            // In the series' unit: one noise step up from the centre.
+            spread = logScale ? centre * Foundation.expm1(noise) : noise
         }
         verdict.baseline = centre
         verdict.spread = spread
@@ -300,7 +309,7 @@ public struct Gate: Sendable {
         verdict.z = z
         let worse = rule.direction.isWorse(change: delta)
         verdict.detectableChangePct = Self.detectableChange(
-            spread: spread, centre: centre, rule: rule)
+            spread: spread, centre: centre, rule: rule, logScale: logScale)
         let significant = z.map { abs($0) >= rule.minZ } ?? true
         let absolute = rule.minChangeAbs.map { abs(delta) >= $0 } ?? true
         func relative(_ threshold: Double?) -> Bool {
@@ -398,7 +407,9 @@ public struct Gate: Sendable {
     /// A series' run-to-run noise: measured from its own baseline runs (neighbour to neighbour,
     /// so a slow creep does not count as noise) once there are `noiseRuns` of them; before, at
     /// least the rule's `min_spread_pct` of the baseline, as too few runs cannot tell.
-    func noise(_ numbers: [Double], centre: Double, rule: ResolvedRule) -> Double {
+    func noise(_ numbers: [Double], centre: Double, rule: ResolvedRule, logScale: Bool = false)
+        -> Double
+    {
         let ownNoise = numbers.count >= config.noiseRuns
         var measured =
             (ownNoise ? Statistics.successiveNoise(numbers) : Statistics.robustSpread(numbers))
@@ -409,7 +420,8 @@ public struct Gate: Sendable {
             measured = Statistics.variance(numbers).map { $0.squareRoot() } ?? 0
         }
         let floorPct = ownNoise ? Self.measuredNoiseFloorPct : rule.minSpreadPct ?? 0
-        return max(measured, abs(centre) * floorPct / 100)
+        return max(
+            measured, logScale ? Foundation.log1p(floorPct / 100) : abs(centre) * floorPct / 100)
     }
 
     /// The least noise a measured series is credited with, in percent of its baseline: no run
@@ -418,10 +430,19 @@ public struct Gate: Sendable {
 
     /// The smallest change, in percent of the baseline, the gate calls a regression given the
     /// series' noise and the rule's minimum effects.
-    static func detectableChange(spread: Double?, centre: Double, rule: ResolvedRule) -> Double? {
+    static func detectableChange(
+        spread: Double?, centre: Double, rule: ResolvedRule, logScale: Bool = false
+    ) -> Double? {
         guard centre != 0 else { return nil }
         var pct = rule.minChangePct ?? 0
-        if let spread { pct = max(pct, rule.minZ * spread / abs(centre) * 100) }
+        if let spread {
+            // On the log scale the spread is one noise step up, centre × (e^σ − 1).
+            let needed =
+                logScale
+                ? Foundation.expm1(rule.minZ * Foundation.log1p(spread / abs(centre)))
+                : rule.minZ * spread / abs(centre)
+            pct = max(pct, needed * 100)
+        }
         if let absolute = rule.minChangeAbs { pct = max(pct, absolute / abs(centre) * 100) }
         return pct
     }

@@ -43,24 +43,55 @@ import Testing
         let verdict = try #require(report.verdict())
         #expect(verdict.verdict == expected, "\(verdict.reason)")
         #expect(verdict.baseline == 100)
-        // Ten baseline runs measure their own noise: the median step between neighbours (1 ms)
-        // ÷ 0.954.
-        #expect(abs((verdict.spread ?? 0) - 1 / (0.674_5 * 2.0.squareRoot())) < 1e-9)
+        // Ten baseline runs measure their own noise, on the log scale as durations vary by
+        // factors: the median step between neighbours' logarithms ÷ 0.954, shown as one noise
+        // step up from the centre (≈ 1 ms ÷ 0.954 on 100 ms).
+        #expect(abs((verdict.spread ?? 0) - 100 * Foundation.expm1(Self.logNoise)) < 1e-9)
+        #expect(abs((verdict.spread ?? 0) - 1 / (0.674_5 * 2.0.squareRoot())) < 0.01)
         #expect(verdict.baselineRuns == Array(1...10))
         #expect(report.verdict == overall)
         #expect(report.exitCode == exitCode)
         #expect(report.baseline.source == .automatic)
     }
 
+    /// The steady history's noise on the log scale: the median step between neighbours'
+    /// logarithms, scaled to a standard deviation.
+    static let logNoise: Double = {
+        let logs = steady.map { Foundation.log($0) }
+        let steps = zip(logs.dropFirst(), logs).map { abs($0 - $1) }
+        return (Statistics.median(steps) ?? 0) / (0.674_5 * 2.0.squareRoot())
+    }()
+
     @Test func tooFewRunsToMeasureNoiseKeepTheSpreadFloor() throws {
-        // Six baseline runs: the 5 % floor stands in for the noise, so +12 % has z = 2.4 < 3.
+        // Six baseline runs: the 5 % floor stands in for the noise (a factor of 1.05), so +12 %
+        // has z = ln 1.12 ÷ ln 1.05 = 2.3 < 3, and 1.05³ − 1 = 15.8 % is what it can detect.
         var history = History(p95s: Array(Self.steady.prefix(6)))
         history.add(p95: 112)
         let report = Gate(config: Self.config).judge(history.checkInputs())
         let verdict = try #require(report.verdict())
-        #expect(verdict.spread == 5)
+        #expect(abs((verdict.spread ?? 0) - 5) < 1e-9)
         #expect(verdict.verdict == .ok, "\(verdict.reason)")
-        #expect(verdict.detectableChangePct == 15)
+        #expect(abs((verdict.z ?? 0) - Foundation.log(1.12) / Foundation.log(1.05)) < 1e-9)
+        #expect(abs((verdict.detectableChangePct ?? 0) - (1.05 * 1.05 * 1.05 - 1) * 100) < 1e-9)
+    }
+
+    @Test func durationsAreJudgedOnTheLogScale() throws {
+        // A noisy endpoint whose runs swing by a factor of 1.2 (91 ms, 110 ms, …): 170 ms is
+        // z 2.6 on the log scale (within its noise) where the linear noise would make it 3.5.
+        let noisy: [Double] = [110, 91, 110, 91, 110, 91, 110, 91, 110, 91]
+        var history = History(p95s: noisy)
+        history.add(p95: 170)
+        let verdict = try #require(Gate(config: Self.config).judge(history.checkInputs()).verdict())
+        #expect(verdict.verdict == .ok, "\(verdict.reason)")
+        let logs = noisy.map { Foundation.log($0) }
+        let steps = zip(logs.dropFirst(), logs).map { abs($0 - $1) }.sorted()
+        let sigma = steps[steps.count / 2] / (0.674_5 * 2.0.squareRoot())
+        let centre = try #require(Statistics.median(noisy))
+        #expect(abs((verdict.z ?? 0) - Foundation.log(170 / centre) / sigma) < 1e-9)
+        let linear = zip(noisy.dropFirst(), noisy).map { abs($0 - $1) }.sorted()
+        let linearSigma = linear[linear.count / 2] / (0.674_5 * 2.0.squareRoot())
+        #expect((170 - centre) / linearSigma > 3)
+        #expect((verdict.z ?? 0) < 3)
     }
 
     @Test func aShiftPastTheWarningThresholdInThreeRunsIsARegression() throws {
@@ -332,8 +363,9 @@ import Testing
         let row = try #require(report.rows.first { $0.pair.statistic == "p95" })
         #expect(row.falseAlarmPct == 0)
         #expect(row.runs == 21)
-        // 1 ms of noise on 100 ms, and the 10 % minimum effect is what it can detect.
-        #expect(abs(row.noisePct - 1 / (0.674_5 * 2.0.squareRoot())) < 1e-9)
+        // About 1 ms of noise on 100 ms (on the log scale), and the 10 % minimum effect is what
+        // it can detect.
+        #expect(abs(row.noisePct - 1 / (0.674_5 * 2.0.squareRoot())) < 0.02)
         #expect(row.detectableChangePct == 10)
         #expect(report.suggestedMinZ[.durations] == 2)
         // The same seed gives the same figures.
