@@ -2,10 +2,6 @@ internal import CZlib
 import Foundation
 import PerfDBModel
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The bytes of one input file (or standard input), gunzipped when they start with gzip's
 /// magic bytes, whatever the file is called.
 public struct InputFile: Sendable {
@@ -31,44 +27,20 @@ public struct InputFile: Sendable {
         }
     }
 
-    /// Reads `path` (or standard input for `-`).
+    /// Bytes already decompressed (by ``ByteStream``).
+    init(name: String, decompressed: [UInt8], wasCompressed: Bool, modifiedAt: Date?) {
+        self.name = name
+        self.bytes = decompressed
+        self.wasCompressed = wasCompressed
+        self.modifiedAt = modifiedAt
+    }
+
+    /// Reads `path` (or standard input for `-`) whole, as ``ByteStream`` reads any input.
     public static func read(_ path: String) throws -> InputFile {
-        if path == "-" {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            return try InputFile(name: "-", bytes: [UInt8](data))
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw PerfDBError(.inputNotFound, "\(path): no such file")
-        }
-        if isDirectory.boolValue {
-            throw PerfDBError(.inputNotFound, "\(path): is a directory, not a results file")
-        }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw PerfDBError(.inputNotFound, "\(path): permission denied")
-        }
-        // Read with read(2): Foundation's whole-file read leaks its buffer for an empty file.
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw PerfDBError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var block = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let got = block.withUnsafeMutableBytes {
-                Glibc.read(descriptor, $0.baseAddress, $0.count)
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw PerfDBError(.io, "\(path): cannot read: \(String(cString: strerror(errno)))")
-            }
-            if got == 0 { break }
-            bytes.append(contentsOf: block[0..<got])
-        }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        return try InputFile(
-            name: path, bytes: bytes, modifiedAt: attributes?[.modificationDate] as? Date)
+        let stream = try ByteStream(path: path)
+        return InputFile(
+            name: path, decompressed: try stream.readToEnd(), wasCompressed: stream.isCompressed,
+            modifiedAt: stream.modifiedAt)
     }
 }
 

@@ -47,17 +47,9 @@ extension InputFormat {
                 modifiedAt: stream.modifiedAt)
         }
         // A document: read the rest and parse it whole.
-        var bytes = prefix
-        var block = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let got = try block.withUnsafeMutableBufferPointer { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return try stream.read(into: base, capacity: buffer.count)
-            }
-            if got == 0 { break }
-            bytes.append(contentsOf: block[0..<got])
-        }
-        let input = try InputFile(name: path, bytes: bytes, modifiedAt: stream.modifiedAt)
+        let input = InputFile(
+            name: path, decompressed: prefix + (try stream.readToEnd()),
+            wasCompressed: stream.isCompressed, modifiedAt: stream.modifiedAt)
         let batch = try read(input, as: format)
         return Loaded(
             batch: batch, digest: "sha256:" + SHA256.hex(of: input.bytes), legacyDigest: nil,

@@ -114,6 +114,20 @@ final class ByteStream {
         }
     }
 
+    /// Every decompressed byte not read yet.
+    func readToEnd() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let got = try block.withUnsafeMutableBufferPointer { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return try read(into: base, capacity: buffer.count)
+            }
+            if got == 0 { return bytes }
+            bytes.append(contentsOf: block[0..<got])
+        }
+    }
+
     /// Reads up to `capacity` decompressed bytes into `buffer`; 0 at the end.
     func read(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) throws -> Int {
         guard isCompressed else {
