@@ -95,7 +95,7 @@ struct LocustEntry {
         failures = try reader.count(fields["num_failures"], "\(path).num_failures")
         let range = 0...FieldReader.absurdMagnitude
         // Unix seconds up to the year 9999.
-        let times = 0.0...253_402_300_799
+        let times = 0.0...LocustFigures.lastUnixSecond
         totalResponseTime = try reader.number(
             fields["total_response_time"], "\(path).total_response_time", in: range)
         minResponseTime = try reader.optionalNumber(
@@ -272,15 +272,10 @@ struct LocustEntry {
             let start = Date(timeIntervalSince1970: Double(first + index * width))
             let count = counts[index]?.requests ?? 0
             let failures = counts[index]?.failures ?? 0
-            requests.append(
-                TimelineBucket(
-                    start: start, count: count, avg: nil, min: nil, max: nil, p50: nil, p95: nil,
-                    p99: nil, rate: Double(count) / Double(width), sum: Double(count)))
-            failed.append(
-                TimelineBucket(
-                    start: start, count: count, avg: nil, min: nil, max: nil, p50: nil, p95: nil,
-                    p99: nil, rate: count > 0 ? Double(failures) / Double(count) : nil,
-                    sum: nil))
+            let pair = LocustFigures.requestBuckets(
+                start: start, requests: count, failures: failures, seconds: width)
+            requests.append(pair.requests)
+            failed.append(pair.failed)
         }
         return [
             LocustFigures.timeline(
@@ -352,6 +347,25 @@ struct LocustFigures {
             unit: K6Catalogue.unit(metric: metric, type: type),
             direction: K6Catalogue.direction(metric: metric, type: type),
             statistics: statistics)
+    }
+
+    /// The last Unix second Locust's times are taken to be (the end of the year 9999).
+    static let lastUnixSecond = 253_402_300_799.0
+
+    /// One bucket's `http_reqs` (requests and their rate) and `http_req_failed` (the share
+    /// that failed) figures.
+    static func requestBuckets(start: Date, requests: Int, failures: Int, seconds: Int)
+        -> (requests: TimelineBucket, failed: TimelineBucket)
+    {
+        (
+            TimelineBucket(
+                start: start, count: requests, avg: nil, min: nil, max: nil, p50: nil, p95: nil,
+                p99: nil, rate: Double(requests) / Double(seconds), sum: Double(requests)),
+            TimelineBucket(
+                start: start, count: requests, avg: nil, min: nil, max: nil, p50: nil, p95: nil,
+                p99: nil, rate: requests > 0 ? Double(failures) / Double(requests) : nil,
+                sum: nil)
+        )
     }
 
     static func timeline(

@@ -185,7 +185,7 @@ enum LocustCSV {
                 let aggregated = type.isEmpty && name == "Aggregated"
                 if !aggregated { full = true }
                 let time = try table.count(row, "Timestamp")
-                guard time <= 253_402_300_799 else {
+                guard Double(time) <= LocustFigures.lastUnixSecond else {
                     throw table.fail(row, "Timestamp", "not a Unix time before the year 10000")
                 }
                 let point = Point(
@@ -207,7 +207,7 @@ enum LocustCSV {
                 rowsByEntry[id]?.points.append(point)
             }
             let times =
-                table.rows.isEmpty ? [] : rowsByEntry.values.flatMap { $0.points.map(\.time) }
+                rowsByEntry.values.flatMap { $0.points.map(\.time) }
             guard let low = times.min(), let high = times.max() else { return }
             first = Date(timeIntervalSince1970: Double(low))
             last = Date(timeIntervalSince1970: Double(high))
@@ -248,16 +248,10 @@ enum LocustCSV {
                         max: nil, p50: percentiles ? point.p50 : nil,
                         p95: percentiles ? point.p95 : nil, p99: percentiles ? point.p99 : nil,
                         rate: nil, sum: nil))
-                requests.append(
-                    TimelineBucket(
-                        start: start, count: count, avg: nil, min: nil, max: nil, p50: nil,
-                        p95: nil, p99: nil, rate: Double(count) / Double(seconds),
-                        sum: Double(count)))
-                failed.append(
-                    TimelineBucket(
-                        start: start, count: count, avg: nil, min: nil, max: nil, p50: nil,
-                        p95: nil, p99: nil,
-                        rate: count > 0 ? Double(failures) / Double(count) : nil, sum: nil))
+                let pair = LocustFigures.requestBuckets(
+                    start: start, requests: count, failures: failures, seconds: seconds)
+                requests.append(pair.requests)
+                failed.append(pair.failed)
                 previous = point
             }
             // Buckets are one second apart at most in Locust's files: the stored size is the
