@@ -72,8 +72,8 @@ public enum Baseline {
 
     /// The baseline values of `pair`, the runs after them that moved past the warning
     /// threshold in the bad direction (a shift that may be sustained; oldest first), and every
-    /// value the baseline may draw from, not only the newest `baselineWindow`: fifty runs
-    /// measure a series' noise far better than ten.
+    /// value the baseline may draw from and the shifted ones, not only the newest
+    /// `baselineWindow`: fifty runs measure a series' noise far better than ten.
     ///
     /// The shift starts at the first material change point in the bad direction; without one,
     /// it is the newest `confirmRuns − 1` runs when each is past the warning threshold and
@@ -120,7 +120,12 @@ public enum Baseline {
                 }
             }
         }
-        return (Array(column.suffix(config.baselineWindow)), shifted, column.map(\.value))
+        // The noise of the runs on both sides of a shift: a step between them is one
+        // neighbour's step of many, which the noise's median leaves out.
+        return (
+            Array(column.suffix(config.baselineWindow)), shifted,
+            column.map(\.value) + shifted.map(\.value)
+        )
     }
 
     /// The median of ``values(_:rule:choice:values:config:)``.

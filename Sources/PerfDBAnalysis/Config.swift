@@ -25,8 +25,8 @@ public struct Config: Sendable {
     public var confirmRuns = 3
     /// The gate's rules per metric family.
     public var durations = GateRule(
-        statistics: ["avg", "med", "p90", "p95", "p99"], minChangePct: 10, minChangeAbs: 2,
-        minZ: 3, warningChangePct: 5, minSpreadPct: 5, minTailSamples: 10)
+        statistics: ["avg", "med", "p90", "p95", "p99"], minChangePct: 10, minChangeAbs: 1,
+        minZ: 3, warningChangePct: 3, minSpreadPct: 5, minTailSamples: 10)
     public var rates = GateRule(
         statistics: ["rate"], minChangePct: nil, minChangeAbs: 0.01, minZ: 3,
         warningChangePct: nil, minSpreadPct: nil, minTailSamples: nil)

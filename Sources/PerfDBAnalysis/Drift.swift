@@ -49,12 +49,17 @@ public struct Drift: Sendable {
         let values = inputs.values
         let policy = GatePolicy(config: config)
         let latestValues = latest.id.flatMap { values[$0] } ?? [:]
+        let gate = Gate(config: config)
+        // As the gate: `min_z` is the false-alarm rate of the whole report, not of each series.
+        let judged = latestValues.keys.filter {
+            policy.rule(for: $0, catalog: inputs.series, values: latestValues) != nil
+        }.count
         var rows: [DriftRow] = []
         for pair in latestValues.keys.sorted() {
-            let baselineValues = Baseline.values(
+            let selection = Baseline.selection(
                 pair, rule: policy.rule(for: pair, catalog: inputs.series, values: latestValues),
-                choice: choice, values: values, config: config
-            ).map(\.value)
+                choice: choice, values: values, config: config)
+            let baselineValues = selection.values.map(\.value)
             guard let series = inputs.series[pair.series],
                 let rule = policy.rule(for: pair, catalog: inputs.series, values: latestValues),
                 let baseline = Statistics.median(baselineValues)
@@ -72,20 +77,41 @@ public struct Drift: Sendable {
             let driftPct = baseline != 0 ? (recent - baseline) / abs(baseline) * 100 : nil
             let bad = { rule.direction.isWorse(change: $0) }
             let absolute = rule.minChangeAbs.map { abs(recent - baseline) >= $0 } ?? true
+            // The recent median must also stand out of the series' noise, as a regression
+            // must: its distance from the baseline's median against both medians' standard
+            // errors (√(π/2) σ / √n each), durations on the log scale.
+            let sample = selection.noiseSample + recentColumn
+            let logScale =
+                rule.family == .durations && baseline > 0 && recent > 0
+                && sample.allSatisfy { $0 > 0 }
+            let scale: (Double) -> Double = logScale ? { Foundation.log($0) } : { $0 }
+            let measured = gate.measureNoise(
+                sample.map(scale), centre: baseline, rule: rule, logScale: logScale)
+            let standardError =
+                measured.value
+                * (Double.pi / 2
+                * (1 / Double(max(recentColumn.count, 1))
+                    + 1 / Double(max(baselineValues.count, 1))))
+                .squareRoot()
+            let zNeeded = Gate.threshold(
+                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged)
+            let standsOut = abs(scale(recent) - scale(baseline)) >= zNeeded * standardError
             let drifted =
                 enough && driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true
-                && absolute
+                && absolute && standsOut
             // A creep must also add up to the absolute floor over the slope's span.
             let spanWeeks = Self.spanWeeks(slopePoints.map(\.0))
             let creepTotal = slope.map { abs($0) / 100 * abs(baseline) * spanWeeks } ?? 0
             // A creep is judged against the series' noise: what it added over the slope's span
             // must stand out of the run-to-run noise as a regression must.
             let noise = Statistics.successiveNoise(slopePoints.map(\.1)) ?? 0
+            let creepZ = Gate.threshold(
+                minZ: rule.minZ, noiseRuns: slopePoints.count, judged: judged)
             let creeping =
                 enough && slopePoints.count >= choice.neededRuns(config)
                 && slope.map { bad($0) && abs($0) > settings.maxSlopePctPerWeek } == true
                 && (rule.minChangeAbs.map { creepTotal >= $0 } ?? true)
-                && creepTotal >= rule.minZ * noise
+                && creepTotal >= creepZ * noise
             rows.append(
                 DriftRow(
                     pair: pair, unit: series.unit, direction: rule.direction, baseline: baseline,

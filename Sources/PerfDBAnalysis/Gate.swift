@@ -30,6 +30,12 @@ public struct SeriesVerdict: Sendable, Equatable {
     /// The smallest change (percent of the baseline) this series' noise and rule let the gate
     /// call a regression.
     public var detectableChangePct: Double?
+    /// The z the change had to reach: `minZ`, widened for a noise measured from few runs and
+    /// for the number of series judged in the run.
+    public var threshold: Double?
+    /// The noise on the scale the change was judged on (logarithms for durations).
+    var scaledNoise: Double?
+    var logScale = false
     /// The rule applied.
     public var rule: ResolvedRule
     /// One sentence on why.
@@ -51,7 +57,7 @@ public struct SeriesVerdict: Sendable, Equatable {
             baselineInterval: baselineInterval,
             thresholds: ThresholdsEvidence(
                 family: rule.family.rawValue, minChangePct: rule.minChangePct,
-                minChangeAbs: rule.minChangeAbs, minZ: rule.minZ,
+                minChangeAbs: rule.minChangeAbs, minZ: rule.minZ, zNeeded: threshold,
                 warningChangePct: rule.warningChangePct),
             reason: reason)
     }
@@ -170,7 +176,8 @@ public struct Gate: Sendable {
             var verdict = judge(
                 pair, unit: series.unit, rule: rule, value: runValues[pair],
                 baseline: baseline, needed: needed,
-                spreadless: choice.source == .pinnedRun, noiseSample: selection.noiseSample)
+                spreadless: choice.source == .pinnedRun, noiseSample: selection.noiseSample,
+                judged: pairs.count)
             // The distributions are evidence only — a test of the whole distribution never vetoes
             // a change of one statistic (a slower tail moves p95 while the ranks of most
             // requests stay put) — so they are compared only for a verdict that names a
@@ -266,7 +273,7 @@ public struct Gate: Sendable {
     public func judge(
         _ pair: SeriesStatistic, unit: String, rule: ResolvedRule, value: Double?,
         baseline: [(run: Int64, value: Double)], needed: Int, spreadless: Bool,
-        noiseSample: [Double]? = nil
+        noiseSample: [Double]? = nil, judged: Int = 1
     ) -> SeriesVerdict {
         var verdict = SeriesVerdict(
             pair: pair, unit: unit, direction: rule.direction, verdict: .insufficientData,
@@ -292,9 +299,17 @@ public struct Gate: Sendable {
             rule.family == .durations && value > 0 && centre > 0 && sample.allSatisfy { $0 > 0 }
         var spread: Double?
         var z: Double?
+        var threshold = rule.minZ
+        var warningZ = rule.minZ
         if !spreadless {
             let scaled = logScale ? sample.map { Foundation.log($0) } : sample
-            let noise = noise(scaled, centre: centre, rule: rule, logScale: logScale)
+            let measured = measureNoise(scaled, centre: centre, rule: rule, logScale: logScale)
+            let noise = measured.value
+            verdict.scaledNoise = noise
+            verdict.logScale = logScale
+            threshold = Self.threshold(
+                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged)
+            warningZ = Self.threshold(minZ: rule.minZ, noiseRuns: measured.runs)
             let change = logScale ? Foundation.log(value / centre) : delta
             z =
                 noise > 0
@@ -309,8 +324,9 @@ public struct Gate: Sendable {
         verdict.z = z
         let worse = rule.direction.isWorse(change: delta)
         verdict.detectableChangePct = Self.detectableChange(
-            spread: spread, centre: centre, rule: rule, logScale: logScale)
-        let significant = z.map { abs($0) >= rule.minZ } ?? true
+            spread: spread, centre: centre, rule: rule, logScale: logScale, threshold: threshold)
+        verdict.threshold = threshold
+        let significant = z.map { abs($0) >= threshold } ?? true
         let absolute = rule.minChangeAbs.map { abs(delta) >= $0 } ?? true
         func relative(_ threshold: Double?) -> Bool {
             guard let threshold else { return true }
@@ -321,8 +337,10 @@ public struct Gate: Sendable {
         let describe = Self.describeChange(changePct: changePct, delta: delta, unit: unit, z: z)
         if delta != 0 && significant && effect {
             verdict.verdict = worse ? .regression : .improved
-            verdict.reason = "\(describe): past the thresholds" + Self.thresholds(rule)
-        } else if worse && significant && absolute && rule.warningChangePct != nil
+            verdict.reason =
+                "\(describe): past the thresholds" + Self.thresholds(rule, z: threshold)
+        } else if worse && z.map({ abs($0) >= warningZ }) ?? true && absolute
+            && rule.warningChangePct != nil
             && relative(rule.warningChangePct)
         {
             verdict.verdict = .warning
@@ -330,7 +348,7 @@ public struct Gate: Sendable {
                 "\(describe): past the warning threshold of \(Figure.format(rule.warningChangePct ?? 0)) %"
         } else {
             verdict.verdict = .ok
-            verdict.reason = "\(describe): within" + Self.thresholds(rule)
+            verdict.reason = "\(describe): within" + Self.thresholds(rule, z: threshold)
         }
         return verdict
     }
@@ -338,11 +356,14 @@ public struct Gate: Sendable {
     /// The baseline choice of `inputs`, released from an outlier: a held-back regression whose
     /// level did not persist.
     ///
-    /// When at least `confirmRuns − 1` runs followed the held-back run and every series it
-    /// moved past the regression threshold is back within the warning threshold in each of
-    /// them, the run was an outlier (a noisy host, a deploy in the middle): it leaves the
-    /// baseline and holds nothing back. When it moved most series at once, the environment is
-    /// suspected rather than the code. `perfdb accept` stays possible either way.
+    /// When at least `confirmRuns − 1` runs followed the held-back run and, for every series it
+    /// regressed, the median of the newest `baselineWindow` of them is no regression against
+    /// the runs before it (the same gate, with the series' own noise), the run was an outlier
+    /// (a noisy host, a deploy in the middle): it leaves the baseline and holds nothing back.
+    /// A median, not every later run, so that a noisy series' next high run does not read as
+    /// the level persisting; a run that, so judged, regressed no series is released as well.
+    /// When it moved most series at once, the environment is suspected
+    /// rather than the code. `perfdb accept` stays possible either way.
     func baselineChoice(_ inputs: CheckInputs) -> BaselineChoice {
         let held = BaselineChoice(inputs.baseline)
         guard held.source == .automatic, let outlier = held.heldBackAt, let outlierID = outlier.id
@@ -357,26 +378,28 @@ public struct Gate: Sendable {
                 let rule = policy.rule(for: pair, catalog: inputs.series, values: outlierValues)
             else { continue }
             gated.insert(pair.series)
-            let before = held.runs.suffix(config.baselineWindow).compactMap { run in
-                run.id.flatMap { id in inputs.values[id]?[pair].map { (id, $0) } }
+            let earlier = held.runs.compactMap { run in
+                run.id.flatMap { id in inputs.values[id]?[pair].map { (run: id, value: $0) } }
             }
-            let verdict = judge(
-                pair, unit: series.unit, rule: rule, value: value, baseline: before,
-                needed: config.minBaselineRuns, spreadless: false)
-            guard verdict.verdict == .regression, let centre = verdict.baseline, centre != 0
-            else { continue }
+            let before = Array(earlier.suffix(config.baselineWindow))
+            let level = later.suffix(config.baselineWindow).compactMap { run in
+                run.id.flatMap { inputs.values[$0]?[pair] }
+            }
+            // The noise of the runs on both sides: a few runs before an outlier tell too
+            // little about it, and a step between them is one neighbour's step of many.
+            let noiseSample = earlier.map(\.value) + level
+            func regressed(_ value: Double) -> Bool {
+                judge(
+                    pair, unit: series.unit, rule: rule, value: value, baseline: before,
+                    needed: config.minBaselineRuns, spreadless: false, noiseSample: noiseSample
+                ).verdict == .regression
+            }
+            guard regressed(value) else { continue }
             moved.insert(pair.series)
-            let warning = rule.warningChangePct ?? rule.minChangePct ?? 0
-            for run in later {
-                guard let id = run.id, let next = inputs.values[id]?[pair] else { continue }
-                if rule.direction.isWorse(change: next - centre),
-                    abs(next - centre) / abs(centre) * 100 >= warning
-                {
-                    return held
-                }
-            }
+            if let median = Statistics.median(level), regressed(median) { return held }
         }
-        guard !moved.isEmpty else { return held }
+        // Nothing moved (its series are within the noise of the runs on both sides): the
+        // regression that held the baseline was a false alarm, and holds nothing either.
         var released = inputs.baseline
         released.heldBackAt = nil
         released.history.removeAll { $0.id == outlierID }
@@ -388,17 +411,30 @@ public struct Gate: Sendable {
     }
 
     /// A warning that the runs just before this one share is a sustained shift: a regression
-    /// once `confirmRuns` runs in a row (this one included) are past the warning threshold.
+    /// once `confirmRuns` runs in a row (this one included) are past the warning threshold and
+    /// their mean change reaches the regression's z against the noise of a mean of k runs.
     func confirm(_ verdict: inout SeriesVerdict, shifted: [(run: Int64, value: Double)]) {
         let rule = verdict.rule
         guard verdict.verdict == .warning, let baseline = verdict.baseline,
+            let value = verdict.value,
             let warning = rule.warningChangePct, shifted.count + 1 >= config.confirmRuns
         else { return }
-        let past = shifted.suffix(config.confirmRuns - 1).allSatisfy { _, value in
+        let earlier = shifted.suffix(config.confirmRuns - 1)
+        let past = earlier.allSatisfy { _, value in
             baseline != 0 && rule.direction.isWorse(change: value - baseline)
                 && abs(value - baseline) / abs(baseline) * 100 >= warning
         }
-        guard past, let first = shifted.suffix(config.confirmRuns - 1).first else { return }
+        // Together the runs must stand out of the noise as one run must alone: their mean
+        // change is √k times surer than one run's.
+        let logScale = verdict.logScale && earlier.allSatisfy { $0.value > 0 }
+        let scale: (Double) -> Double = logScale ? { Foundation.log($0) } : { $0 }
+        let changes = (earlier.map(\.value) + [value]).map { scale($0) - scale(baseline) }
+        let meanChange = abs(changes.reduce(0, +) / Double(changes.count))
+        let standsOut =
+            verdict.scaledNoise.map { noise in
+                meanChange * Double(changes.count).squareRoot() >= (verdict.threshold ?? 0) * noise
+            } ?? true
+        guard past, standsOut, let first = earlier.first else { return }
         verdict.verdict = .regression
         verdict.reason +=
             "; sustained: \(config.confirmRuns) runs in a row past it since run \(first.run)"
@@ -410,6 +446,14 @@ public struct Gate: Sendable {
     func noise(_ numbers: [Double], centre: Double, rule: ResolvedRule, logScale: Bool = false)
         -> Double
     {
+        measureNoise(numbers, centre: centre, rule: rule, logScale: logScale).value
+    }
+
+    /// ``noise(_:centre:rule:logScale:)`` and the number of runs it was measured from; nil
+    /// when the floor, not the runs, set it.
+    func measureNoise(
+        _ numbers: [Double], centre: Double, rule: ResolvedRule, logScale: Bool = false
+    ) -> (value: Double, runs: Int?) {
         let ownNoise = numbers.count >= config.noiseRuns
         var measured =
             (ownNoise ? Statistics.successiveNoise(numbers) : Statistics.robustSpread(numbers))
@@ -420,27 +464,57 @@ public struct Gate: Sendable {
             measured = Statistics.variance(numbers).map { $0.squareRoot() } ?? 0
         }
         let floorPct = ownNoise ? Self.measuredNoiseFloorPct : rule.minSpreadPct ?? 0
-        return max(
-            measured, logScale ? Foundation.log1p(floorPct / 100) : abs(centre) * floorPct / 100)
+        let floor = logScale ? Foundation.log1p(floorPct / 100) : abs(centre) * floorPct / 100
+        return measured > floor ? (measured, numbers.count) : (floor, nil)
     }
 
     /// The least noise a measured series is credited with, in percent of its baseline: no run
     /// repeats to better than this.
     static let measuredNoiseFloorPct = 0.5
 
+    /// The z a change must reach for `minZ`'s false-alarm rate per run.
+    ///
+    /// Against noise measured from `noiseRuns` runs, the Student t quantile with the same
+    /// one-sided tail as `minZ` (a noise measured from ten runs is often too small by a third,
+    /// and a plain z ≥ 3 would alarm on 1.8 % of stable runs instead of 0.13 %); the normal
+    /// quantile against a floor. With `judged` series in the run, the tail is `judged` times
+    /// smaller (Bonferroni): `minZ` sets the false-alarm rate of a run, not of each series.
+    static func threshold(minZ: Double, noiseRuns: Int?, judged: Int = 1) -> Double {
+        guard minZ > 0 else { return minZ }
+        let tail = Statistics.normalUpperTail(minZ) / Double(max(judged, 1))
+        guard tail > 0 else { return minZ }
+        guard let noiseRuns else {
+            return judged <= 1 ? minZ : Statistics.normalUpperQuantile(tail: tail)
+        }
+        return max(
+            minZ,
+            Statistics.studentTUpperQuantile(
+                tail: tail, df: effectiveDegreesOfFreedom(noiseRuns: noiseRuns)))
+    }
+
+    /// The degrees of freedom the noise estimate of `noiseRuns` runs is worth: the median of
+    /// neighbours' steps uses about a quarter of what a standard deviation would (0.28 n + 1,
+    /// fitted by simulating normal runs: the t quantile at that df matches the simulated z's
+    /// 99.865th percentile for 5 to 40 runs).
+    static func effectiveDegreesOfFreedom(noiseRuns: Int) -> Double {
+        0.28 * Double(noiseRuns) + 1
+    }
+
     /// The smallest change, in percent of the baseline, the gate calls a regression given the
-    /// series' noise and the rule's minimum effects.
+    /// series' noise, the z it must reach and the rule's minimum effects.
     static func detectableChange(
-        spread: Double?, centre: Double, rule: ResolvedRule, logScale: Bool = false
+        spread: Double?, centre: Double, rule: ResolvedRule, logScale: Bool = false,
+        threshold: Double? = nil
     ) -> Double? {
         guard centre != 0 else { return nil }
+        let minZ = threshold ?? rule.minZ
         var pct = rule.minChangePct ?? 0
         if let spread {
             // On the log scale the spread is one noise step up, centre × (e^σ − 1).
             let needed =
                 logScale
-                ? Foundation.expm1(rule.minZ * Foundation.log1p(spread / abs(centre)))
-                : rule.minZ * spread / abs(centre)
+                ? Foundation.expm1(minZ * Foundation.log1p(spread / abs(centre)))
+                : minZ * spread / abs(centre)
             pct = max(pct, needed * 100)
         }
         if let absolute = rule.minChangeAbs { pct = max(pct, absolute / abs(centre) * 100) }
@@ -462,11 +536,13 @@ public struct Gate: Sendable {
         return parts.joined(separator: ", ")
     }
 
-    private static func thresholds(_ rule: ResolvedRule) -> String {
+    private static func thresholds(_ rule: ResolvedRule, z: Double) -> String {
         var parts: [String] = []
         if let pct = rule.minChangePct { parts.append("\(Figure.format(pct)) %") }
         if let abs = rule.minChangeAbs { parts.append(Figure.format(abs)) }
-        parts.append("z \(Figure.format(rule.minZ))")
+        parts.append(
+            "z \(Figure.format(z))"
+                + (z > rule.minZ ? " (\(Figure.format(rule.minZ)) for the runs' noise)" : ""))
         return " (" + parts.joined(separator: ", ") + ")"
     }
 

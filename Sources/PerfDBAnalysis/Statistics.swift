@@ -191,6 +191,37 @@ public enum Statistics {
         return min(1, max(0, regularizedIncompleteBeta(a: df / 2, b: 0.5, x: x)))
     }
 
+    /// The standard normal quantile above which `tail` of it lies (0 < tail < 0.5), by
+    /// bisection on ``normalUpperTail(_:)``.
+    public static func normalUpperQuantile(tail: Double) -> Double {
+        precondition(tail > 0 && tail < 0.5, "tail in (0, 0.5)")
+        var low = 0.0
+        var high = 40.0
+        for _ in 0..<80 {
+            let middle = (low + high) / 2
+            if normalUpperTail(middle) > tail { low = middle } else { high = middle }
+        }
+        return (low + high) / 2
+    }
+
+    /// The quantile of Student's t distribution with `df` degrees of freedom above which
+    /// `tail` of it lies: the t with P(T ≥ t) = tail (0 < tail < 0.5), by bisection.
+    public static func studentTUpperQuantile(tail: Double, df: Double) -> Double {
+        precondition(tail > 0 && tail < 0.5 && df > 0, "tail in (0, 0.5), df > 0")
+        var low = 0.0
+        var high = 1.0
+        while studentTTwoSidedP(t: high, df: df) / 2 > tail { high *= 2 }
+        for _ in 0..<60 {
+            let middle = (low + high) / 2
+            if studentTTwoSidedP(t: middle, df: df) / 2 > tail {
+                low = middle
+            } else {
+                high = middle
+            }
+        }
+        return (low + high) / 2
+    }
+
     /// The regularised incomplete beta function I_x(a, b), by Lentz's continued fraction.
     public static func regularizedIncompleteBeta(a: Double, b: Double, x: Double) -> Double {
         if x <= 0 { return 0 }

@@ -43,17 +43,20 @@ public struct ThresholdsEvidence: Codable, Sendable, Equatable {
     public var minChangePct: Double?
     public var minChangeAbs: Double?
     public var minZ: Double
+    /// The z the change had to reach: `minZ`, or more when the noise was measured from few runs.
+    public var zNeeded: Double?
     public var warningChangePct: Double?
 
     /// Creates the record of a rule's thresholds.
     public init(
         family: String, minChangePct: Double?, minChangeAbs: Double?, minZ: Double,
-        warningChangePct: Double?
+        zNeeded: Double? = nil, warningChangePct: Double?
     ) {
         self.family = family
         self.minChangePct = minChangePct
         self.minChangeAbs = minChangeAbs
         self.minZ = minZ
+        self.zNeeded = zNeeded
         self.warningChangePct = warningChangePct
     }
 }

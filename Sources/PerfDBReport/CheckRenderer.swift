@@ -194,7 +194,11 @@ public struct CheckView: JudgementView {
                 "median of up to \(report.verdicts.first?.baselineRuns.count ?? 0) of \(choice.runs.count) valid runs (automatic)"
         }
         if let entry = choice.entry { text += " — \(entry.reason)" }
-        if let outlier = choice.outlier {
+        if let outlier = choice.outlier, outlier.series == 0 {
+            text +=
+                "; run \(outlier.run)'s regression is within the noise of the runs around it:"
+                + " left out, holding nothing back"
+        } else if let outlier = choice.outlier {
             text +=
                 "; run \(outlier.run) was an outlier (\(outlier.series) series moved at once"
                 + (outlier.environmentSuspected ? ", environment suspected" : "")
