@@ -57,6 +57,22 @@ import Testing
         #expect((row.slopePctPerWeek ?? 0) > 5)
     }
 
+    @Test func aNoisySeriesRecentMedianMustStandOutOfItsNoiseToDrift() throws {
+        // An endpoint that swings ±8 % run to run: a five-run median 12 % up is within what two
+        // medians of such runs differ by; the same 12 % on a steady series is drift.
+        let noisy: [Double] = [100, 108, 93, 104, 97, 110, 92, 101, 107, 95, 103, 99]
+        var history = History(p95s: noisy)
+        for p95 in [112.0, 124, 104, 118, 101] { history.add(p95: p95) }
+        let report = Self.drift(history, pinned: Array(history.runs.prefix(12)))
+        let row = try #require(report.rows.first { $0.pair == Self.pair })
+        #expect((row.driftPct ?? 0) > 10)
+        #expect(!row.drifted)
+        var steady = History(p95s: GateTests.steady + [100, 101])
+        for p95 in [112.0, 113, 111, 112, 112] { steady.add(p95: p95) }
+        let flagged = Self.drift(steady, pinned: Array(steady.runs.prefix(12)))
+        #expect(try #require(flagged.rows.first { $0.pair == Self.pair }).drifted)
+    }
+
     @Test func improvementsNeverDrift() throws {
         var history = History(p95s: GateTests.steady)
         for p95 in [60.0, 61, 59, 60, 60] { history.add(p95: p95) }
