@@ -61,6 +61,10 @@ public struct Calibration: Sendable {
         let gate = Gate(config: config)
         var random = SplitMix(seed: seed)
         let newest = inputs.runs.last.flatMap { $0.id.flatMap { inputs.values[$0] } } ?? [:]
+        // As the gate: the z needed is the false-alarm rate of a run of this many series.
+        let judged = newest.keys.filter {
+            policy.rule(for: $0, catalog: catalog, values: newest) != nil
+        }.count
         var rows: [CalibrationRow] = []
         for pair in newest.keys.sorted() {
             guard let series = catalog[pair.series],
@@ -81,7 +85,7 @@ public struct Calibration: Sendable {
                 let value = column[random.below(column.count)].value
                 let verdict = gate.judge(
                     pair, unit: series.unit, rule: rule, value: value, baseline: baseline,
-                    needed: config.minBaselineRuns, spreadless: false)
+                    needed: config.minBaselineRuns, spreadless: false, judged: judged)
                 if verdict.verdict == .regression { alarms += 1 }
                 if verdict.verdict == .warning { warnings += 1 }
                 for (index, minZ) in Self.minZGrid.enumerated() {
@@ -89,7 +93,8 @@ public struct Calibration: Sendable {
                     stricter.minZ = minZ
                     let trial = gate.judge(
                         pair, unit: series.unit, rule: stricter, value: value,
-                        baseline: baseline, needed: config.minBaselineRuns, spreadless: false)
+                        baseline: baseline, needed: config.minBaselineRuns, spreadless: false,
+                        judged: judged)
                     if trial.verdict == .regression { alarmsAt[index] += 1 }
                 }
             }
@@ -97,16 +102,19 @@ public struct Calibration: Sendable {
             let values = column.map(\.value)
             let logScale =
                 rule.family == .durations && centre > 0 && values.allSatisfy { $0 > 0 }
-            let measured = gate.noise(
+            let measured = gate.measureNoise(
                 logScale ? values.map { Foundation.log($0) } : values, centre: centre, rule: rule,
                 logScale: logScale)
-            let noise = logScale ? centre * Foundation.expm1(measured) : measured
+            let noise = logScale ? centre * Foundation.expm1(measured.value) : measured.value
+            let zNeeded = Gate.threshold(
+                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged)
             rows.append(
                 CalibrationRow(
                     pair: pair, family: rule.family, runs: column.count, centre: centre,
                     noisePct: noise / abs(centre) * 100,
                     detectableChangePct: Gate.detectableChange(
-                        spread: noise, centre: centre, rule: rule, logScale: logScale) ?? 0,
+                        spread: noise, centre: centre, rule: rule, logScale: logScale,
+                        threshold: zNeeded) ?? 0,
                     falseAlarmPct: Double(alarms) / Double(max(resamples, 1)) * 100,
                     falseWarningPct: Double(warnings) / Double(max(resamples, 1)) * 100,
                     quietMinZ: Self.minZGrid.indices.first { index in

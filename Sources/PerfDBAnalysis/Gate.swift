@@ -440,17 +440,12 @@ public struct Gate: Sendable {
             "; sustained: \(config.confirmRuns) runs in a row past it since run \(first.run)"
     }
 
-    /// A series' run-to-run noise: measured from its own baseline runs (neighbour to neighbour,
-    /// so a slow creep does not count as noise) once there are `noiseRuns` of them; before, at
-    /// least the rule's `min_spread_pct` of the baseline, as too few runs cannot tell.
-    func noise(_ numbers: [Double], centre: Double, rule: ResolvedRule, logScale: Bool = false)
-        -> Double
-    {
-        measureNoise(numbers, centre: centre, rule: rule, logScale: logScale).value
-    }
-
-    /// ``noise(_:centre:rule:logScale:)`` and the number of runs it was measured from; nil
-    /// when the floor, not the runs, set it.
+    /// A series' run-to-run noise, and the number of runs it was measured from (nil when the
+    /// floor, not the runs, set it).
+    ///
+    /// Measured from its own baseline runs (neighbour to neighbour, so a slow creep does not
+    /// count as noise) once there are `noiseRuns` of them; before, at least the rule's
+    /// `min_spread_pct` of the baseline, as too few runs cannot tell.
     func measureNoise(
         _ numbers: [Double], centre: Double, rule: ResolvedRule, logScale: Bool = false
     ) -> (value: Double, runs: Int?) {
