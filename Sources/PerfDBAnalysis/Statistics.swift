@@ -91,10 +91,11 @@ public enum Statistics {
         let pairs = xs.count * (xs.count - 1) / 2 - tied
         guard pairs > 0, let low = ys.min(), let high = ys.max() else { return nil }
         let bound = (high - low) / gap + 1
+        var keys = [Double](repeating: 0, count: xs.count)
+        var scratch = keys
         /// The slopes below `s`.
         func below(_ s: Double) -> Int {
-            var keys = zip(xs, ys).map { $1 - s * $0 }
-            var scratch = keys
+            for index in xs.indices { keys[index] = ys[index] - s * xs[index] }
             return inversions(&keys, &scratch, 0, keys.count)
         }
         // A first guess from every `stride`-th point brackets the answer narrowly.
@@ -102,8 +103,9 @@ public enum Statistics {
         let sample = Swift.stride(from: 0, to: xs.count, by: stride)
         let guess =
             theilSenSlope(x: sample.map { xs[$0] }, y: sample.map { ys[$0] }) ?? 0
-        /// The k-th smallest slope (0-based): the least s with more than k slopes below it.
-        func smallest(_ k: Int) -> Double {
+        /// The k-th smallest slope (0-based): the least s with more than k slopes below it, and
+        /// the bracket it was narrowed to.
+        func smallest(_ k: Int) -> (slope: Double, upper: Double) {
             // Widen a bracket around the guess until it holds the k-th slope.
             var width = max(abs(guess) * 0.01, bound * 1e-9)
             var lower = guess - width
@@ -122,10 +124,14 @@ public enum Statistics {
                 let middle = (lower + upper) / 2
                 if below(middle) > k { upper = middle } else { lower = middle }
             }
-            return (lower + upper) / 2
+            return ((lower + upper) / 2, upper)
         }
         let a = smallest((pairs - 1) / 2)
-        return pairs % 2 == 1 ? a : (a + smallest(pairs / 2)) / 2
+        guard pairs % 2 == 0 else { return a.slope }
+        // The next slope is most often in the same narrow bracket (billions of slopes lie
+        // close together): then it is the same figure, and one count tells so.
+        if below(a.upper) > pairs / 2 { return a.slope }
+        return (a.slope + smallest(pairs / 2).slope) / 2
     }
 
     /// Up to this many points the Theil–Sen slope lists every pairwise slope.

@@ -159,6 +159,29 @@ import Testing
             "\(String(describing: fast)) vs \(String(describing: exact))")
     }
 
+    @Test func theilSenSlopeOfAnEvenCountIsTheMeanOfTheTwoMiddleSlopes() {
+        // 1,200 points with noise: the two middle of 719,400 slopes lie 4.8e-7 apart, more
+        // than the bisection's tolerance, so the median is their mean, not the lower one.
+        var state: UInt64 = 42
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let x = (0..<1_200).map(Double.init)
+        let y = x.map { 100 + 0.02 * $0 + next() * 10 }
+        var slopes: [Double] = []
+        for i in 0..<x.count {
+            for j in (i + 1)..<x.count { slopes.append((y[j] - y[i]) / (x[j] - x[i])) }
+        }
+        slopes.sort()
+        let middle = (slopes[slopes.count / 2 - 1] + slopes[slopes.count / 2]) / 2
+        let fast = Statistics.theilSenSlope(x: x, y: y)
+        #expect(slopes[slopes.count / 2 - 1] != slopes[slopes.count / 2])
+        #expect(
+            Self.close(fast, middle, relative: 1e-7),
+            "\(String(describing: fast)) vs \(middle)")
+    }
+
     @Test func mannWhitneyU() throws {
         for item in Self.cases("mann_whitney") {
             let result = try #require(
