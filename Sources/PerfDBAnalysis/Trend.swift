@@ -41,10 +41,13 @@ public struct Trend: Sendable {
     public func build(_ inputs: TrendInputs) throws -> TrendReport {
         let series = inputs.series
         let pair = SeriesStatistic(series: series.name, statistic: inputs.statistic)
-        let points: [(run: RunRecord, value: Double, verdict: Verdict?)] = inputs.runs.compactMap {
-            run in
-            guard let id = run.id, let value = inputs.values[id]?[pair] else { return nil }
-            return (run, value, inputs.verdicts[id])
+        // Reserved once: grown by doubling, a hundred thousand runs would briefly take twice
+        // their room.
+        var points: [(run: RunRecord, value: Double, verdict: Verdict?)] = []
+        points.reserveCapacity(inputs.runs.count)
+        for run in inputs.runs {
+            guard let id = run.id, let value = inputs.values[id]?[pair] else { continue }
+            points.append((run, value, inputs.verdicts[id]))
         }
         guard !points.isEmpty else {
             throw PerfDBError(
@@ -87,14 +90,20 @@ public struct Trend: Sendable {
         return TrendReport(
             series: series, statistic: inputs.statistic, scope: inputs.scope, points: points,
             baseline: baseline, baselineSource: source, changePoints: changePoints,
-            slopePctPerWeek: Self.slopePctPerWeek(points.map { ($0.run, $0.value) }),
+            slopePctPerWeek: Self.slopePctPerWeek(
+                times: points.map(\.run.startedAt), values: points.map(\.value)),
             merged: merged)
     }
 
     /// Theil–Sen slope of values over time, as percent of their median per week.
     public static func slopePctPerWeek(_ points: [(RunRecord, Double)]) -> Double? {
-        let dated = points.compactMap { run, value in
-            Timestamp.parse(run.startedAt).map { ($0.timeIntervalSince1970 / 604_800, value) }
+        slopePctPerWeek(times: points.map(\.0.startedAt), values: points.map(\.1))
+    }
+
+    /// ``slopePctPerWeek(_:)`` of values started at `times` (ISO 8601), without copying runs.
+    public static func slopePctPerWeek(times: [String], values: [Double]) -> Double? {
+        let dated = zip(times, values).compactMap { time, value in
+            Timestamp.parse(time).map { ($0.timeIntervalSince1970 / 604_800, value) }
         }
         guard dated.count >= 3, let median = Statistics.median(dated.map(\.1)), median != 0,
             let slope = Statistics.theilSenSlope(x: dated.map(\.0), y: dated.map(\.1))

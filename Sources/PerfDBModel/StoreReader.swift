@@ -243,10 +243,10 @@ extension StoreReader {
         }
         let pair = SeriesStatistic(series: series.name, statistic: stat)
         let shown = try measurements(of: runs, series: series.name, statistic: stat)
-        let points = runs.filter { $0.id.flatMap { shown[$0]?[pair] } != nil }
+        let hasValue = { (run: RunRecord) in run.id.flatMap { shown[$0]?[pair] } != nil }
         var baseline: BaselineInputs?
         var values = shown
-        if let newest = points.last {
+        if let newest = runs.last(where: hasValue) {
             let inputs = try baselineInputs(for: newest, scope: scope, settings: settings)
             values.merge(
                 try measurements(of: inputs.runs, series: series.name, statistic: stat)
@@ -259,7 +259,9 @@ extension StoreReader {
             scope: scope, series: series, statistic: stat, runs: runs, baseline: baseline,
             values: values, verdicts: try verdicts(of: pair, runs: runs),
             distributions: series.metricType == .trend
-                ? try distributions(series: series.name, runs: points.compactMap(\.id)) : [:])
+                ? try distributions(
+                    series: series.name, runs: runs.compactMap { hasValue($0) ? $0.id : nil })
+                : [:])
     }
 
     /// Everything `baseline drift` decides from: the newest valid runs of `scope` and the

@@ -70,7 +70,9 @@ public struct SQLiteReader: StoreReader {
         }
         sql += " ORDER BY started_at DESC, id DESC LIMIT ?"
         arguments += [limit]
-        var runs = Array(try RunRecord.fetchAll(db, sql: sql, arguments: arguments).reversed())
+        // Reversed in place: a long trend's hundred thousand runs are not copied.
+        var runs = try RunRecord.fetchAll(db, sql: sql, arguments: arguments)
+        runs.reverse()
         if including, let run { runs.append(run) }
         return runs
     }
