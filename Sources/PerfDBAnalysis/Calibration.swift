@@ -62,9 +62,7 @@ public struct Calibration: Sendable {
         var random = SplitMix(seed: seed)
         let newest = inputs.runs.last.flatMap { $0.id.flatMap { inputs.values[$0] } } ?? [:]
         // As the gate: the z needed is the false-alarm rate of a run of this many series.
-        let judged = newest.keys.filter {
-            policy.rule(for: $0, catalog: catalog, values: newest) != nil
-        }.count
+        let judged = policy.judgedCount(newest, catalog: catalog)
         var rows: [CalibrationRow] = []
         for pair in newest.keys.sorted() {
             guard let series = catalog[pair.series],

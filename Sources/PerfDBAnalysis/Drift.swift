@@ -51,9 +51,7 @@ public struct Drift: Sendable {
         let latestValues = latest.id.flatMap { values[$0] } ?? [:]
         let gate = Gate(config: config)
         // As the gate: `min_z` is the false-alarm rate of the whole report, not of each series.
-        let judged = latestValues.keys.filter {
-            policy.rule(for: $0, catalog: inputs.series, values: latestValues) != nil
-        }.count
+        let judged = policy.judgedCount(latestValues, catalog: inputs.series)
         var rows: [DriftRow] = []
         for pair in latestValues.keys.sorted() {
             let selection = Baseline.selection(

@@ -58,6 +58,14 @@ public struct GatePolicy: Sendable {
         return rule
     }
 
+    /// How many of a run's series and statistics the gate judges: what the z needed divides
+    /// its false-alarm rate by.
+    public func judgedCount(
+        _ values: [SeriesStatistic: Double], catalog: [String: SeriesRecord]
+    ) -> Int {
+        values.keys.filter { rule(for: $0, catalog: catalog, values: values) != nil }.count
+    }
+
     /// The rule for `series`, or nil when it is not gated.
     public func rule(for series: SeriesRecord) -> ResolvedRule? {
         let override = config.series[series.name] ?? config.series[series.metric]
