@@ -371,6 +371,8 @@ public struct Gate: Sendable {
         let later = inputs.baseline.history.filter { $0.startedAt > outlier.startedAt }
         guard later.count >= config.confirmRuns - 1 else { return held }
         let outlierValues = inputs.values[outlierID] ?? [:]
+        // Judged as the gate judged the run: with the z needed for this many series.
+        let judged = policy.judgedCount(outlierValues, catalog: inputs.series)
         var moved = Set<String>()
         var gated = Set<String>()
         for (pair, value) in outlierValues {
@@ -391,7 +393,8 @@ public struct Gate: Sendable {
             func regressed(_ value: Double) -> Bool {
                 judge(
                     pair, unit: series.unit, rule: rule, value: value, baseline: before,
-                    needed: config.minBaselineRuns, spreadless: false, noiseSample: noiseSample
+                    needed: config.minBaselineRuns, spreadless: false, noiseSample: noiseSample,
+                    judged: judged
                 ).verdict == .regression
             }
             guard regressed(value) else { continue }
