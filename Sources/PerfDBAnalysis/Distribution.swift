@@ -14,9 +14,17 @@ public struct Distribution: Sendable {
         histogram.autoResize = true
     }
 
+    /// An empty distribution with room for values up to `highest` (ns) from the start: grown
+    /// value by value, a histogram resizes a score of times through a slow generic append.
+    init(upTo highest: UInt64) {
+        histogram = Histogram<UInt64>(
+            highestTrackableValue: max(highest, 2), numberOfSignificantValueDigits: .three)
+        histogram.autoResize = true
+    }
+
     /// The distribution a run stored: each bucket's middle value.
     public init(_ buckets: DistributionBuckets) {
-        self.init()
+        self.init(upTo: buckets.highestMiddle)
         for bucket in buckets.buckets {
             _ = histogram.record(UInt64(HistogramLayout.middle(bucket.index)), count: bucket.count)
         }
@@ -134,5 +142,12 @@ public struct Distribution: Sendable {
         guard variance > 0 else { return (u1, 1, 0.5) }
         let z = (max(u1, u2) - mean - 0.5) / variance.squareRoot()
         return (u1, min(1, 2 * Statistics.normalUpperTail(z)), u1 / (n1 * n2))
+    }
+}
+
+extension DistributionBuckets {
+    /// The middle value (ns) of the highest bucket; 2 when there is none.
+    var highestMiddle: UInt64 {
+        buckets.last.map { UInt64(HistogramLayout.middle($0.index)) } ?? 2
     }
 }

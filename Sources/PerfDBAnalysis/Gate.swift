@@ -549,7 +549,8 @@ public struct Gate: Sendable {
         _ stored: [Int64: DistributionBuckets], run: Int64, baseline: [Int64]
     ) -> (run: Distribution, baseline: Distribution)? {
         guard let current = stored[run] else { return nil }
-        var merged = Distribution()
+        var merged = Distribution(
+            upTo: baseline.compactMap { stored[$0]?.highestMiddle }.max() ?? 2)
         for id in baseline {
             if let buckets = stored[id] { merged.merge(Distribution(buckets)) }
         }
