@@ -98,8 +98,7 @@ public struct Calibration: Sendable {
             }
             // As the gate measures it: durations on the log scale, as one noise step up.
             let values = column.map(\.value)
-            let logScale =
-                rule.family == .durations && centre > 0 && values.allSatisfy { $0 > 0 }
+            let logScale = Gate.judgesOnLogScale(rule, [centre] + values)
             let measured = gate.measureNoise(
                 logScale ? values.map { Foundation.log($0) } : values, centre: centre, rule: rule,
                 logScale: logScale)

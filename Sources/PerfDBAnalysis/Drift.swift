@@ -79,9 +79,7 @@ public struct Drift: Sendable {
             // must: its distance from the baseline's median against both medians' standard
             // errors (√(π/2) σ / √n each), durations on the log scale.
             let sample = selection.noiseSample + recentColumn
-            let logScale =
-                rule.family == .durations && baseline > 0 && recent > 0
-                && sample.allSatisfy { $0 > 0 }
+            let logScale = Gate.judgesOnLogScale(rule, [baseline, recent] + sample)
             let scale: (Double) -> Double = logScale ? { Foundation.log($0) } : { $0 }
             let measured = gate.measureNoise(
                 sample.map(scale), centre: baseline, rule: rule, logScale: logScale)

@@ -295,8 +295,7 @@ public struct Gate: Sendable {
         let changePct = centre != 0 ? delta / abs(centre) * 100 : (delta == 0 ? 0 : nil)
         // Durations vary by factors, not by amounts: their noise and change are measured on
         // the log scale, so a noisy endpoint's long right tail is not taken for a regression.
-        let logScale =
-            rule.family == .durations && value > 0 && centre > 0 && sample.allSatisfy { $0 > 0 }
+        let logScale = Self.judgesOnLogScale(rule, [value, centre] + sample)
         var spread: Double?
         var z: Double?
         var threshold = rule.minZ
@@ -464,6 +463,11 @@ public struct Gate: Sendable {
         let floorPct = ownNoise ? Self.measuredNoiseFloorPct : rule.minSpreadPct ?? 0
         let floor = logScale ? Foundation.log1p(floorPct / 100) : abs(centre) * floorPct / 100
         return measured > floor ? (measured, numbers.count) : (floor, nil)
+    }
+
+    /// True when `rule` judges these values on the log scale: durations, all of them positive.
+    static func judgesOnLogScale(_ rule: ResolvedRule, _ values: [Double]) -> Bool {
+        rule.family == .durations && values.allSatisfy { $0 > 0 }
     }
 
     /// The least noise a measured series is credited with, in percent of its baseline: no run
