@@ -7,7 +7,10 @@ public struct TrendReport: Sendable {
     public var series: SeriesRecord
     public var statistic: String
     public var scope: Scope
-    public var points: [(run: RunRecord, value: Double, verdict: Verdict?)]
+    /// The runs shown, oldest first (those without a value too).
+    public var runs: [RunRecord]
+    /// The runs with a value, oldest first.
+    public var points: [TrendPoint]
     /// The baseline centre for the newest run, and how it was chosen.
     public var baseline: Double?
     public var baselineSource: BaselineSource?
@@ -16,6 +19,19 @@ public struct TrendReport: Sendable {
     public var slopePctPerWeek: Double?
     /// The stored distributions of the shown runs merged into one (raw streams only).
     public var merged: MergedDistribution?
+
+    /// The run of a point.
+    public func run(of point: TrendPoint) -> RunRecord { runs[point.index] }
+}
+
+/// One run of a trend with its value: the run by its place in ``TrendReport/runs``, so a
+/// hundred thousand points do not each hold a copy of their run's row.
+public struct TrendPoint: Sendable, Equatable {
+    /// Where the run is in ``TrendReport/runs``.
+    public var index: Int
+    public var value: Double
+    /// The stored verdict of the series and statistic in the run.
+    public var verdict: Verdict?
 }
 
 /// Several runs' stored distributions of a series merged into one.
@@ -43,11 +59,11 @@ public struct Trend: Sendable {
         let pair = SeriesStatistic(series: series.name, statistic: inputs.statistic)
         // Reserved once: grown by doubling, a hundred thousand runs would briefly take twice
         // their room.
-        var points: [(run: RunRecord, value: Double, verdict: Verdict?)] = []
+        var points: [TrendPoint] = []
         points.reserveCapacity(inputs.runs.count)
-        for run in inputs.runs {
+        for (index, run) in inputs.runs.enumerated() {
             guard let id = run.id, let value = inputs.values[id]?[pair] else { continue }
-            points.append((run, value, inputs.verdicts[id]))
+            points.append(TrendPoint(index: index, value: value, verdict: inputs.verdicts[id]))
         }
         guard !points.isEmpty else {
             throw PerfDBError(
@@ -63,7 +79,7 @@ public struct Trend: Sendable {
         }
         let changePoints = detected.map { point in
             ChangePointReport(
-                pair: pair, run: points[point.index].run, before: point.meanBefore,
+                pair: pair, run: inputs.runs[points[point.index].index], before: point.meanBefore,
                 after: point.meanAfter, changePct: point.changePct, pValue: point.pValue,
                 isRegression: series.direction.isWorse(from: point.meanBefore, to: point.meanAfter))
         }
@@ -88,10 +104,11 @@ public struct Trend: Sendable {
                 p95: distribution.quantile(0.95), p99: distribution.quantile(0.99))
         }
         return TrendReport(
-            series: series, statistic: inputs.statistic, scope: inputs.scope, points: points,
+            series: series, statistic: inputs.statistic, scope: inputs.scope, runs: inputs.runs,
+            points: points,
             baseline: baseline, baselineSource: source, changePoints: changePoints,
             slopePctPerWeek: Self.slopePctPerWeek(
-                times: points.map(\.run.startedAt), values: points.map(\.value)),
+                times: points.map { inputs.runs[$0.index].startedAt }, values: points.map(\.value)),
             merged: merged)
     }
 

@@ -88,10 +88,11 @@ public struct TrendView: Renderable {
                     p99: $0.p99)
             },
             points: report.points.map { point in
-                Document.Point(
-                    runId: point.run.id, commit: point.run.commitId, build: point.run.buildId,
-                    startedAt: point.run.startedAt, value: point.value, verdict: point.verdict,
-                    changePoint: point.run.id.map(changePointRuns.contains) ?? false)
+                let run = report.run(of: point)
+                return Document.Point(
+                    runId: run.id, commit: run.commitId, build: run.buildId,
+                    startedAt: run.startedAt, value: point.value, verdict: point.verdict,
+                    changePoint: run.id.map(changePointRuns.contains) ?? false)
             },
             changePoints: report.changePoints.map { point in
                 Document.ChangePoint(
@@ -145,15 +146,16 @@ public struct TrendView: Renderable {
                 .init("vs baseline", alignRight: true), .init("verdict"), .init("change point"),
             ],
             rows: report.points.map { point in
+                let run = report.run(of: point)
                 let delta = report.baseline.flatMap { base -> String? in
                     guard base != 0 else { return nil }
                     return Figure.percent((point.value / base - 1) * 100)
                 }
                 return [
-                    point.run.id.map(String.init) ?? "?", point.run.startedAt,
-                    RunsListView.shortCommit(point.run.commitId), point.run.buildId ?? "-",
+                    run.id.map(String.init) ?? "?", run.startedAt,
+                    RunsListView.shortCommit(run.commitId), run.buildId ?? "-",
                     Figure.format(point.value), delta ?? "-", point.verdict?.rawValue ?? "-",
-                    point.run.id.map { changePointRuns.contains($0) ? "yes" : "" } ?? "",
+                    run.id.map { changePointRuns.contains($0) ? "yes" : "" } ?? "",
                 ]
             })
     }
@@ -192,8 +194,9 @@ public struct TrendView: Renderable {
         let unit = report.series.unit.isEmpty ? "" : " (\(report.series.unit))"
         let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
         let labels = report.points.map { point -> String in
-            let id = point.run.id.map(String.init) ?? "?"
-            return "\"" + (point.run.id.map(changePointRuns.contains) == true ? "▲" : "") + id
+            let run = report.run(of: point).id
+            let id = run.map(String.init) ?? "?"
+            return "\"" + (run.map(changePointRuns.contains) == true ? "▲" : "") + id
                 + "\""
         }
         let values = report.points.map { JSONWriter.formatNumber(Self.rounded($0.value)) }

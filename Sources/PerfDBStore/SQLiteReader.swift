@@ -58,20 +58,25 @@ public struct SQLiteReader: StoreReader {
     public func history(scope: Scope, before run: RunRecord?, including: Bool, limit: Int)
         throws -> [RunRecord]
     {
-        var sql = """
-            SELECT * FROM run
+        var condition = """
             WHERE kind = 'load' AND invalidated = 0 AND status <> 'aborted'
               AND scenario IS ? AND environment IS ? AND branch = ?
             """
         var arguments: StatementArguments = [scope.scenario, scope.environment, scope.branch]
         if let run, let id = run.id {
-            sql += " AND (started_at < ? OR (started_at = ? AND id < ?))"
+            condition += " AND (started_at < ? OR (started_at = ? AND id < ?))"
             arguments += [run.startedAt, run.startedAt, id]
         }
-        sql += " ORDER BY started_at DESC, id DESC LIMIT ?"
-        arguments += [limit]
-        // Reversed in place: a long trend's hundred thousand runs are not copied.
-        var runs = try RunRecord.fetchAll(db, sql: sql, arguments: arguments)
+        // Counted first and reserved once, then reversed in place: grown by doubling, a long
+        // trend's hundred thousand rows would briefly take half as much room again.
+        let count = try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM run " + condition, arguments: arguments) ?? 0
+        var runs: [RunRecord] = []
+        runs.reserveCapacity(min(count, limit) + 1)
+        let rows = try RunRecord.fetchCursor(
+            db, sql: "SELECT * FROM run " + condition + " ORDER BY started_at DESC, id DESC LIMIT ?",
+            arguments: arguments + [limit])
+        while let row = try rows.next() { runs.append(row) }
         runs.reverse()
         if including, let run { runs.append(run) }
         return runs
