@@ -69,12 +69,14 @@ public struct SQLiteReader: StoreReader {
         }
         // Counted first and reserved once, then reversed in place: grown by doubling, a long
         // trend's hundred thousand rows would briefly take half as much room again.
-        let count = try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM run " + condition, arguments: arguments) ?? 0
+        let count =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM run " + condition, arguments: arguments) ?? 0
         var runs: [RunRecord] = []
         runs.reserveCapacity(min(count, limit) + 1)
         let rows = try RunRecord.fetchCursor(
-            db, sql: "SELECT * FROM run " + condition + " ORDER BY started_at DESC, id DESC LIMIT ?",
+            db,
+            sql: "SELECT * FROM run " + condition + " ORDER BY started_at DESC, id DESC LIMIT ?",
             arguments: arguments + [limit])
         while let row = try rows.next() { runs.append(row) }
         runs.reverse()
