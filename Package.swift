@@ -32,16 +32,32 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        // Already under postgres-nio; named here for the HTTP client that pushes and alerts.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .executableTarget(
             name: "perfdb",
             dependencies: [
                 "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBPostgres", "PerfDBAnalysis",
-                "PerfDBReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PerfDBReport", "PerfDBDelivery",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings,
             plugins: ["EmbedMigrations"]
+        ),
+        // HTTP out: metrics to a Pushgateway, alerts to Alertmanager and webhooks.
+        .target(
+            name: "PerfDBDelivery",
+            dependencies: [
+                "PerfDBModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSettings
         ),
         // The vocabulary every layer shares; Foundation only.
         .target(
@@ -124,7 +140,7 @@ let package = Package(
             name: "PerfDBKitTests",
             dependencies: [
                 "PerfDBModel", "PerfDBIngest", "PerfDBStore", "PerfDBAnalysis", "PerfDBReport",
-                "PerfDBPostgres", "PerfDBCodec", "PerfDBTestSupport",
+                "PerfDBPostgres", "PerfDBCodec", "PerfDBDelivery", "PerfDBTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Renders docs/cli.md from docs/cli.template.md: every line `$ perfdb ARGS [| head -N]` inside a
+"""Renders docs/cli.md from docs/cli.template.md: every line `$ perfdb ARGS [| head -N]` (or
+`| grep -E 'PATTERN'`, the lines matching PATTERN as a Python regular expression) inside a
 ```console block is run against a fresh demo database (tools/demo-db.sh) and followed by its
 real output and exit code. When the template uses `$PG`, a throw-away PostgreSQL cluster
 (tools/pg-cluster.sh) serves an empty database `perf`; `$PG` stands for its URL (the password
@@ -75,11 +76,11 @@ try:
         env["PGPASSWORD"] = password
     out = []
     for line in io.StringIO(template):
-        match = re.match(r"^\$ perfdb (.*?)(?: \| head -(\d+))?$", line.rstrip("\n"))
+        match = re.match(r"^\$ perfdb (.*?)(?: \| head -(\d+)| \| grep -E '(.*)')?$", line.rstrip("\n"))
         if not match:
             out.append(line)
             continue
-        args, head = match.group(1), match.group(2)
+        args, head, pattern = match.group(1), match.group(2), match.group(3)
         argv = [perfdb] + [a.replace("FIXTURES", "Tests/Fixtures") for a in shlex.split(args)]
         if cluster:
             argv = [a.replace("$PG", pg_url) for a in argv]
@@ -90,9 +91,12 @@ try:
                 sys.exit(f"tools/make-cli-doc.py: the password is in the output of: $ perfdb {args}")
             text = text.replace(f"127.0.0.1:{port}", "127.0.0.1:5432")
         lines = text.rstrip("\n").split("\n") if text.strip() else []
+        if pattern:
+            lines = [l for l in lines if re.search(pattern, l)]
         if head and len(lines) > int(head):
             lines = lines[: int(head)] + ["…"]
-        out.append("$ perfdb " + args.replace("FIXTURES", "Tests/Fixtures") + "\n")
+        shown = args.replace("FIXTURES", "Tests/Fixtures")
+        out.append("$ perfdb " + shown + (f" | grep -E '{pattern}'" if pattern else "") + "\n")
         out.extend(l + "\n" for l in lines)
         if result.returncode != 0:
             out.append(f"[exit code {result.returncode}]\n")

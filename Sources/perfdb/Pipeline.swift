@@ -1,6 +1,7 @@
 import Foundation
 import PerfDBAnalysis
 import PerfDBModel
+import PerfDBReport
 
 /// The read side of perfdb, one pipeline per decision.
 ///
@@ -134,5 +135,20 @@ struct Pipeline {
                 run: run, last: last, settings: settings, mergeBase: selection.mergeBase)
         }
         return try ScopeReport(inputs, config: config)
+    }
+
+    /// `export`: the gate's judgement of the scope's latest run (nothing recorded), the SLO
+    /// compliance of its newest `last` runs and every chaos experiment, gathered in one read.
+    func export(_ selection: RunSelection, last: Int) throws -> MetricsExport {
+        let (check, runs, chaos) = try warehouse.reading { reader in
+            let check = try reader.checkInputs(.latest, settings: settings, selection: selection)
+            return (
+                check, try reader.runsInputs(scope: check.baseline.scope, last: last),
+                try reader.chaosEntries(ChaosFilter())
+            )
+        }
+        return MetricsExport(
+            check: Gate(config: config).judge(check), slo: SLOJudge(config: config).trend(runs),
+            chaos: ChaosTrends(config: config).build(chaos.reversed()))
     }
 }
