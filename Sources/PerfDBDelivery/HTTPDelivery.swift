@@ -268,3 +268,67 @@ extension HTTPDelivery {
         (try? Target(url).redacted) ?? "(not an http URL)"
     }
 }
+
+/// Alertmanager's v2 API, as `--alert alertmanager=URL` uses it.
+public struct Alertmanager: Sendable {
+    public var base: URL
+    public var delivery: HTTPDelivery
+
+    /// A client of the Alertmanager at `base` (`http://host:9093`).
+    public init(base: URL, delivery: HTTPDelivery) {
+        self.base = base
+        self.delivery = delivery
+    }
+
+    /// The label sets of the alerts Alertmanager holds as active (silenced and inhibited ones
+    /// too) whose labels match every one of `matching` (an empty value matches a missing label).
+    public func activeAlerts(matching: [(String, String)]) throws -> [[(String, String)]] {
+        let filters = matching.map { name, value in
+            "filter=" + Self.queryEncoded("\(name)=\"\(Self.escaped(value))\"")
+        }
+        let query =
+            "active=true&silenced=true&inhibited=true&unprocessed=true&"
+            + filters.joined(separator: "&")
+        let url = try endpoint("api/v2/alerts", query: query)
+        let response = try delivery.send(.GET, to: url, body: [], contentType: "application/json")
+        guard let alerts = (try? JSONParser.parse(Array(response.body.utf8)))?.arrayValue else {
+            throw PerfDBError(
+                .io, "\(HTTPDelivery.redacted(base)) answered with no list of alerts")
+        }
+        return alerts.compactMap { alert in
+            alert["labels"]?.objectValue.map { labels in
+                labels.members.compactMap { member in
+                    member.value.stringValue.map { (member.key, $0) }
+                }
+            }
+        }
+    }
+
+    /// Posts alerts (the JSON array of `POST /api/v2/alerts`).
+    public func post(_ body: String) throws {
+        try delivery.send(
+            .POST, to: try endpoint("api/v2/alerts", query: nil), body: Array(body.utf8),
+            contentType: "application/json")
+    }
+
+    private func endpoint(_ path: String, query: String?) throws -> URL {
+        var text = base.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        text += "/" + path + (query.map { "?" + $0 } ?? "")
+        guard let url = URL(string: text) else {
+            throw PerfDBError(.usage, "not an Alertmanager URL: \(HTTPDelivery.redacted(base))")
+        }
+        return url
+    }
+
+    private static func escaped(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+            of: "\"", with: "\\\"")
+    }
+
+    private static func queryEncoded(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}

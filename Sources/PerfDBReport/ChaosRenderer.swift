@@ -89,6 +89,11 @@ public struct ChaosTrendView: JudgementView {
 
     public var marker: String { "perfdb:chaos-trend" }
 
+    public var alertSet: AlertSet {
+        AlertSet(
+            chaos: reports, headline: headline, exitCode: reports.exitCode)
+    }
+
     public var annotations: [Annotation] {
         reports.flatMap { report in
             report.figures.compactMap { figure -> Annotation? in

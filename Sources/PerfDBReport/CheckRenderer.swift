@@ -14,6 +14,8 @@ public struct CheckView: JudgementView {
         Self.marker("check", scenario: report.run.scenario, environment: report.run.environment)
     }
 
+    public var alertSet: AlertSet { AlertSet(check: report, headline: headline) }
+
     public var annotations: [Annotation] {
         let found = report.verdicts.filter { $0.verdict == .regression || $0.verdict == .warning }
             .map { verdict in

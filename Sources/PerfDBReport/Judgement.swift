@@ -8,6 +8,8 @@ public enum JudgementFormat: String, Sendable, CaseIterable {
     case json
     case junit
     case csv
+    /// A Slack Block Kit message.
+    case slack
 }
 
 /// A report that gates a pipeline: besides the usual formats it renders as JUnit, carries a
@@ -20,6 +22,8 @@ public protocol JudgementView: Renderable {
     func junit() throws -> String
     /// What failed or warns, one annotation each.
     var annotations: [Annotation] { get }
+    /// What `--alert` sends: the regressions, CRITICAL SLOs or missed chaos targets.
+    var alertSet: AlertSet { get }
 }
 
 /// A finding a CI system shows beside the job (GitHub's `::error title=…::message`).
@@ -66,6 +70,7 @@ extension JudgementView {
         case .table: try render(OutputFormat.table)
         case .junit: try junit()
         case .markdown: markdown(limit: limit)
+        case .slack: SlackMessage.render(headline: alertSet.headline, blocks: blocks)
         }
     }
 

@@ -23,6 +23,10 @@ public struct SLOCheckView: JudgementView {
 
     public var annotations: [Annotation] { Self.annotations(evaluation) }
 
+    public var alertSet: AlertSet {
+        AlertSet(run: run, evaluation: evaluation, headline: headline)
+    }
+
     /// One annotation per SLO that did not pass: an error when it failed, else a warning.
     static func annotations(_ evaluation: SLOEvaluationValue) -> [Annotation] {
         evaluation.results.filter { $0.status != .pass }.map { result in
@@ -84,11 +88,14 @@ public struct SLOCheckView: JudgementView {
 
     public var csv: TextTable { Self.table(evaluation) }
 
-    public var blocks: [Block] {
-        let headline =
-            "SLOs of run \(run.id.map(String.init) ?? "?"): \(evaluation.overallStatus.rawValue) "
+    /// The first line: the overall status, exit code and score.
+    var headline: String {
+        "SLOs of run \(run.id.map(String.init) ?? "?"): \(evaluation.overallStatus.rawValue) "
             + "(exit code \(evaluation.exitCode)"
             + (evaluation.score.map { ", score \(Figure.format($0))" } ?? "") + ")"
+    }
+
+    public var blocks: [Block] {
         var blocks: [Block] = [.line(.strong(headline)), .table(Self.table(evaluation))]
         let advice = evaluation.results.filter { $0.status != .pass }.map { result -> [Inline] in
             [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PerfDBDelivery
 import PerfDBModel
 import PerfDBReport
 
@@ -8,8 +9,9 @@ import PerfDBReport
 /// of GitHub Actions, and annotations on the job.
 struct JudgementOutputOptions: ParsableArguments {
     @Option(
-        help: "Output format of standard output (or --output): table, markdown, json, junit or csv."
-    )
+        help: ArgumentHelp(
+            "Output format of standard output (or --output): table, markdown, json, junit, csv "
+                + "or slack (a Block Kit message)."))
     var format: JudgementFormat = .table
 
     @Option(
@@ -47,16 +49,58 @@ struct JudgementOutputOptions: ParsableArguments {
         help: "Do not append the Markdown to $GITHUB_STEP_SUMMARY (GitHub Actions).")
     var noStepSummary = false
 
+    @Option(
+        name: .customLong("alert"),
+        help: ArgumentHelp(
+            "Send the alerts (regressions, CRITICAL SLOs, missed chaos targets): "
+                + "alertmanager=URL (fires them, resolves the scope's earlier ones) or "
+                + "webhook=URL (reports/alert.schema.json). Repeatable; a failed delivery is a "
+                + "warning and leaves the exit code as it is.",
+            valueName: "kind=url"))
+    var alert: [String] = []
+
+    @Option(
+        name: .customLong("alert-timeout"),
+        help: ArgumentHelp(
+            "Seconds one delivery attempt may take (three attempts in all).",
+            valueName: "seconds"))
+    var alertTimeout: Int = 10
+
     func validate() throws {
         if maxChars < 1_000 { throw ValidationError("--max-chars must be at least 1000") }
+        _ = try alertTargets()
+    }
+
+    /// The kinds of `--alert`.
+    enum AlertKind: String, CaseIterable {
+        case alertmanager
+        case webhook
+    }
+
+    /// `--alert` as kinds and URLs; a malformed one is refused without echoing its URL, which
+    /// may hold a token.
+    func alertTargets() throws -> [(kind: AlertKind, url: URL)] {
+        try alert.map { text in
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = AlertKind(rawValue: parts[0]) else {
+                throw ValidationError(
+                    "--alert takes alertmanager=URL or webhook=URL, not \"\(parts[0])=…\"")
+            }
+            guard let url = URL(string: parts[1]),
+                ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil
+            else {
+                throw ValidationError("--alert \(kind.rawValue)=…: not an http:// or https:// URL")
+            }
+            return (kind, url)
+        }
     }
 
     /// The largest job summary GitHub Actions accepts from one step.
     static let stepSummaryLimit = 1_048_576
 
     /// Writes every output the flags ask for; annotations go to standard error on GitHub
-    /// Actions.
-    func emit(_ view: some JudgementView) throws {
+    /// Actions; then sends the alerts `--alert` asks for.
+    func emit(_ view: some JudgementView, global: GlobalOptions) throws {
         try Report.write(try view.render(format, limit: maxChars), to: output)
         let environment = ProcessInfo.processInfo.environment
         if let markdown {
@@ -72,7 +116,48 @@ struct JudgementOutputOptions: ParsableArguments {
                 FileHandle.standardError.write(Data((annotation.workflowCommand + "\n").utf8))
             }
         }
+        deliver(view.alertSet, global: global)
     }
+
+    /// Sends the alerts to every `--alert` target; a failure is a warning on standard error.
+    func deliver(_ alerts: AlertSet, global: GlobalOptions, now: Date = Date()) {
+        let delivery = HTTPDelivery(timeout: .seconds(max(alertTimeout, 1)))
+        for (kind, url) in (try? alertTargets()) ?? [] {
+            do {
+                switch kind {
+                case .alertmanager:
+                    let alertmanager = Alertmanager(base: url, delivery: delivery)
+                    let earlier = try alertmanager.activeAlerts(
+                        matching: alerts.group.map { ($0.name, $0.value) }
+                    ).map { $0.map { AlertSet.Pair($0.0, $0.1) } }
+                    let resolved = alerts.resolved(from: earlier)
+                    try alertmanager.post(
+                        alerts.alertmanagerBody(
+                            now: now, until: now.addingTimeInterval(Self.firingFor),
+                            resolved: resolved))
+                    global.note(
+                        "alerts: \(alerts.alerts.count) firing, \(resolved.count) resolved, sent to "
+                            + HTTPDelivery.redacted(url))
+                case .webhook:
+                    try delivery.send(
+                        .POST, to: url, body: Array(try alerts.webhookJSON.utf8),
+                        contentType: "application/json")
+                    global.note(
+                        "alerts: \(alerts.webhookDocument.status) (\(alerts.alerts.count)), sent to "
+                            + HTTPDelivery.redacted(url))
+                }
+            } catch {
+                let reason = (error as? PerfDBError)?.message ?? String(describing: error)
+                FileHandle.standardError.write(
+                    Data(
+                        ("perfdb: warning: alerts not delivered to \(HTTPDelivery.redacted(url)): "
+                            + reason + "\n").utf8))
+            }
+        }
+    }
+
+    /// How long a firing alert lasts unless a later judgement sends it again or resolves it.
+    static let firingFor: TimeInterval = 7 * 86_400
 
     /// Appends the Markdown to the step summary file, within what the step has left of 1 MiB.
     static func append(_ view: some JudgementView, toStepSummary path: String) throws {

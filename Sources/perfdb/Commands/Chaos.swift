@@ -88,7 +88,7 @@ extension PerfDB {
                 warehouse: try global.open(.readOnly),
                 config: try settings.load()
             ).chaosTrends(filter.filter())
-            try outputs.emit(ChaosTrendView(reports))
+            try outputs.emit(ChaosTrendView(reports), global: global)
             if reports.exitCode != 0 { throw ExitCode(reports.exitCode) }
         }
     }

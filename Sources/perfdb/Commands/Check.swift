@@ -83,7 +83,7 @@ struct GateOptions: ParsableArguments {
             reference, selection: selection,
             failOn: failOn == .warning ? .warning : .regression, onMissing: onMissing)
         // Print first: a verdict that cannot be stored is still shown.
-        try outputs.emit(CheckView(report))
+        try outputs.emit(CheckView(report), global: global)
         if !noStore { try pipeline.record(report) }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

@@ -47,7 +47,8 @@ extension PerfDB {
                 try RunReference(parsing: runReference), selection: selection)
             // Print first: an evaluation that cannot be stored is still shown.
             try outputs.emit(
-                SLOCheckView(run: result.run, evaluation: result.evaluation, source: config.source))
+                SLOCheckView(run: result.run, evaluation: result.evaluation, source: config.source),
+                global: global)
             if !noStore { try pipeline.record(result.evaluation, of: result.run) }
             if result.evaluation.exitCode != 0 { throw ExitCode(Int32(result.evaluation.exitCode)) }
         }
