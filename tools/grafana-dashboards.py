@@ -214,19 +214,20 @@ def dashboard(engine, uid, title, description, variables, panels, annotations=()
     }
 
 
-def load_scope_variables(engine, view):
+def load_scope_variables(engine, view, condition):
     """scenario, environment and branch of the runs in a view, each narrowed by the ones before."""
     return [
         variable(
             "scenario", "Scenario",
-            f"SELECT DISTINCT scenario FROM {view} WHERE scenario IS NOT NULL ORDER BY 1", engine),
+            f"SELECT DISTINCT scenario FROM {view} WHERE {condition} AND scenario IS NOT NULL"
+            " ORDER BY 1", engine),
         variable(
             "environment", "Environment",
-            f"SELECT DISTINCT environment FROM {view} WHERE environment IS NOT NULL"
-            f" AND {scope('scenario')} ORDER BY 1", engine),
+            f"SELECT DISTINCT environment FROM {view} WHERE {condition}"
+            f" AND environment IS NOT NULL AND {scope('scenario')} ORDER BY 1", engine),
         variable(
             "branch", "Branch",
-            f"SELECT DISTINCT branch FROM {view} WHERE branch IS NOT NULL"
+            f"SELECT DISTINCT branch FROM {view} WHERE {condition} AND branch IS NOT NULL"
             f" AND {scope('scenario', 'environment')} ORDER BY 1", engine),
     ]
 
@@ -269,7 +270,7 @@ def trends(engine):
     return dashboard(
         engine, "perfdb-trends", "perfdb: performance trends",
         "p95, p99 and error rate of each endpoint, run by run (view v_measurement).",
-        [*load_scope_variables(engine, "v_measurement"), latency_series_variable(engine)],
+        [*load_scope_variables(engine, "v_run", "kind = 'load'"), latency_series_variable(engine)],
         [
             panel(engine, 1, "p95 latency", "timeseries", [(latency("p95"), "time_series")],
                   grid(0, 0), "p95 of each chosen latency series per run (v_measurement).", "ms"),
@@ -305,7 +306,7 @@ def slo(engine):
         engine, "perfdb-slo", "perfdb: SLO compliance",
         "How often each SLO was met, evaluation by evaluation (view v_slo).",
         [
-            *load_scope_variables(engine, "v_slo"),
+            *load_scope_variables(engine, "v_slo", "slo IS NOT NULL"),
             variable("slo", "SLO",
                      f"SELECT DISTINCT slo FROM v_slo WHERE {scope('scenario', 'environment', 'branch')}"
                      " ORDER BY 1", engine),
@@ -416,7 +417,8 @@ def verdicts(engine):
         engine, "perfdb-verdicts", "perfdb: gate verdicts",
         "The verdicts `perfdb check` stored, regressions marked on the latency they judged "
         "(views v_verdict and v_measurement).",
-        [*load_scope_variables(engine, "v_verdict"), latency_series_variable(engine)],
+        [*load_scope_variables(engine, "v_verdict", "level = 'run'"),
+         latency_series_variable(engine)],
         [
             panel(engine, 1, "p95 latency with regressions", "timeseries",
                   [(latency, "time_series")], grid(0, 0, 24, 9),

@@ -105,6 +105,8 @@ import Testing
         for dashboard in try GrafanaDashboard.all(.sqlite) {
             try dashboard.runEveryQuery { sql in try Self.sqliteRows(cli, copy, sql) }
         }
+        let folder = URL(fileURLWithPath: copy).deletingLastPathComponent().path
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["perfdb.sqlite"])
     }
 
     @Test func bothEnginesHaveTheSameDashboards() throws {
@@ -200,6 +202,9 @@ import Testing
         let refused = try cli.run(
             [walCopy, sql], launcher: Self.unprivileged + ["sqlite3", "-readonly"])
         #expect(refused.status != 0, "a WAL copy opened read-only: \(refused.stdout)")
+        // What Grafana's SQLite data source reports then.
+        #expect(
+            refused.stderr.contains("attempt to write a readonly database"), "\(refused.stderr)")
     }
 
     @Test func anUnknownJournalModeIsAUsageError() throws {

@@ -339,6 +339,23 @@ CREATE VIEW public.v_measurement AS
      JOIN public.v_series s ON ((s.series_id = m.series_id)))
   WHERE ((r.kind = 'load'::text) AND (r.invalidated = 0));
 
+CREATE VIEW public.v_run AS
+ SELECT (r.started_at)::timestamp with time zone AS "time",
+    r.started_at,
+    r.id AS run_id,
+    r.kind,
+    r.tool,
+    r.scenario,
+    r.environment,
+    r.branch,
+    r.commit_id,
+    r.build_id,
+    r.build_url,
+    r.status,
+    r.duration_ms
+   FROM public.run r
+  WHERE (r.invalidated = 0);
+
 CREATE VIEW public.v_slo AS
  SELECT (COALESCE(j.started_at, r.started_at))::timestamp with time zone AS "time",
     COALESCE(j.started_at, r.started_at) AS started_at,

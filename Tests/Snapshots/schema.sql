@@ -294,6 +294,24 @@ JOIN run r ON r.id = m.run_id
 JOIN v_series s ON s.series_id = m.series_id
 WHERE r.kind = 'load' AND r.invalidated = 0;
 
+CREATE VIEW v_run AS
+SELECT
+    CAST(strftime('%s', r.started_at) AS INTEGER) AS time,
+    r.started_at,
+    r.id AS run_id,
+    r.kind,
+    r.tool,
+    r.scenario,
+    r.environment,
+    r.branch,
+    r.commit_id,
+    r.build_id,
+    r.build_url,
+    r.status,
+    r.duration_ms
+FROM run r
+WHERE r.invalidated = 0;
+
 CREATE VIEW v_series AS
 SELECT
     s.id AS series_id,

@@ -6,6 +6,25 @@
 -- and its $__timeFilter(time) macro; `started_at` keeps the ISO 8601 text. (On SQLite `time` is
 -- epoch seconds.) Every view leaves invalidated runs out, as baselines do.
 
+-- One valid run of any kind with its CI context (what a dashboard's scope variables list).
+CREATE VIEW v_run AS
+SELECT
+    r.started_at::timestamptz AS time,
+    r.started_at,
+    r.id AS run_id,
+    r.kind,
+    r.tool,
+    r.scenario,
+    r.environment,
+    r.branch,
+    r.commit_id,
+    r.build_id,
+    r.build_url,
+    r.status,
+    r.duration_ms
+FROM run r
+WHERE r.invalidated = 0;
+
 -- A series with the endpoint it measures: its `endpoint` tag, else its `name` tag (k6's URL
 -- name, Locust's request name), else NULL (the series of all requests).
 CREATE VIEW v_series AS

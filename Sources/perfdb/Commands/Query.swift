@@ -18,7 +18,7 @@ extension PerfDB {
                 run_label, series, series_tag, measurement, threshold_result, check_result, \
                 slo_evaluation, slo_result, chaos_experiment, chaos_activity, distribution, \
                 timeline, run_error, baseline, verdict; views for dashboards: v_measurement, \
-                v_verdict, v_slo, v_chaos, v_series (docs/schema.md, docs/grafana.md).
+                v_verdict, v_slo, v_chaos, v_run, v_series (docs/schema.md, docs/grafana.md).
                 """)
 
         @OptionGroup var global: GlobalOptions
