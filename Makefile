@@ -13,7 +13,7 @@ DIST_NAME := perfdb-$(VERSION)
 DIST_STAGE := $(BUILD_DIR)/dist/$(DIST_NAME)
 DIST_TARBALL := dist/$(DIST_NAME)-linux-$(shell uname -m).tar.gz
 
-.PHONY: all build test test-deps demo reports bench bench-pg judge-bench reliability fuzz lint format install clean deps fixtures demo-history locust-fixtures locust-history ci-recipes release man completions dist dist-check
+.PHONY: all build test test-deps demo reports dashboards bench bench-pg judge-bench reliability fuzz lint format install clean deps fixtures demo-history locust-fixtures locust-history ci-recipes release man completions dist dist-check
 
 all: build
 
@@ -69,6 +69,10 @@ FUZZ_RUNS ?= 5000
 fuzz: deps
 	PERFDB_FUZZ=1 $(SWIFT) build --build-path .build-fuzz --product perfdb-fuzz
 	tools/fuzz.sh .build-fuzz/debug/perfdb-fuzz $(FUZZ_RUNS)
+
+# The Grafana dashboards of dashboards/ for both data sources, from one description (docs/grafana.md).
+dashboards:
+	tools/grafana-dashboards.py
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Plugins Tests Fuzz Package.swift

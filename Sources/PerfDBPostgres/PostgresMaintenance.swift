@@ -67,8 +67,9 @@ extension PostgresWarehouse {
         }
     }
 
-    /// A cell as JSON: numbers, text and flags as themselves; bytes by their size; any other
-    /// type as its text when it has one.
+    /// A cell as JSON: numbers, text and flags as themselves; a timestamp (the `time` of the
+    /// dashboard views) in perfdb's stored form, `2026-11-10T09:00:00.000Z`; bytes by their
+    /// size; any other type as its text when it has one.
     static func value(_ cell: PostgresCell) -> JSONValue {
         guard let bytes = cell.bytes else { return .null }
         switch cell.dataType {
@@ -82,6 +83,8 @@ extension PostgresWarehouse {
             } ?? .null
         case .bool:
             return (try? cell.decode(Bool.self)).map(JSONValue.bool) ?? .null
+        case .timestamptz, .timestamp:
+            return (try? cell.decode(Date.self)).map { .string(Timestamp.format($0)) } ?? .null
         case .bytea:
             return .string("<blob \(bytes.readableBytes) bytes>")
         default:

@@ -46,7 +46,7 @@ extension Warehouse {
     /// go on.
     ///
     /// The destination must not exist.
-    public func backup(to destination: String) throws {
+    public func backup(to destination: String, journalMode: JournalMode = .wal) throws {
         if FileManager.default.fileExists(atPath: destination) {
             throw PerfDBError(.usage, "\(destination) exists; perfdb backup writes a new file")
         }
@@ -54,11 +54,39 @@ extension Warehouse {
             let target = try DatabaseQueue(path: destination)
             try pool.backup(to: target)
             try target.close()
+            if journalMode != .wal { try Self.setJournalMode(journalMode, of: destination) }
         } catch let error as PerfDBError {
             throw error
         } catch {
-            try? FileManager.default.removeItem(atPath: destination)
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: destination + suffix)
+            }
             throw Self.translate(error, path: destination)
         }
     }
+
+    /// Puts a closed database file in `mode`.
+    ///
+    /// In `delete` mode the file is complete in itself:
+    /// a reader that may not write (a read-only mount, Grafana's SQLite data source) opens it
+    /// without the `-wal` and `-shm` files a WAL database needs beside it.
+    public static func setJournalMode(_ mode: JournalMode, of path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        let now = try queue.writeWithoutTransaction { db in
+            try String.fetchOne(db, sql: "PRAGMA journal_mode = \(mode.rawValue)")
+        }
+        try queue.close()
+        guard now?.lowercased() == mode.rawValue else {
+            throw PerfDBError(
+                .io, "\(path): SQLite kept journal mode \(now ?? "?") instead of \(mode.rawValue)")
+        }
+    }
+}
+
+/// How a backup's copy keeps its journal: `wal` as perfdb's own files (readers beside one
+/// writer, but a reader needs to create `-wal`/`-shm` files next to it), `delete` SQLite's
+/// rollback journal (one file that a read-only consumer can open as it is).
+public enum JournalMode: String, CaseIterable, Sendable {
+    case wal
+    case delete
 }

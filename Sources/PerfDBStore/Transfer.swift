@@ -32,7 +32,8 @@ extension Warehouse {
     ///
     /// `produce` calls its argument with batches of rows in `TableRows.insertionOrder`.
     public static func restore(
-        to destination: String, _ produce: ((TableRows) throws -> Void) throws -> Void
+        to destination: String, journalMode: JournalMode = .wal,
+        _ produce: ((TableRows) throws -> Void) throws -> Void
     ) throws {
         if FileManager.default.fileExists(atPath: destination) {
             throw PerfDBError(.usage, "\(destination) exists; perfdb backup writes a new file")
@@ -64,6 +65,7 @@ extension Warehouse {
                 }
             }
             try warehouse.pool.close()
+            if journalMode != .wal { try setJournalMode(journalMode, of: destination) }
         } catch {
             for suffix in ["", "-wal", "-shm"] {
                 try? FileManager.default.removeItem(atPath: destination + suffix)

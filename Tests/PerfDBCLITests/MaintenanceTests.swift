@@ -33,6 +33,7 @@ import Testing
                 0004_drop_empty_tags_from_series
                 0005_rename_slo_result_metric_to_series
                 0006_add_run_errors
+                0007_create_grafana_views
 
                 """)
         #expect(try cli.run(["doctor"]).status == 0)

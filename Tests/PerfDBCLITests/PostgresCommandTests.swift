@@ -264,6 +264,8 @@ import Testing
             ["runs", "list"], ["check", "latest", "--no-store"], ["report"],
             ["trend", "--series", "http_req_duration"], ["query", "SELECT count(*) FROM run"],
             ["doctor"],
+            // Grafana's data source reads the dashboard views as this role (docs/grafana.md).
+            ["query", "SELECT count(*) FROM v_measurement"], ["query", "SELECT * FROM v_run"],
         ] {
             let result = try cli.run(arguments, environment: asReader)
             #expect(result.status < 64, "reader \(arguments): \(result.stderr)")

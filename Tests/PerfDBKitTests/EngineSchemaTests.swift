@@ -94,6 +94,14 @@ extension SchemaShape {
                 lines.append("\(table) check (\(columnsNamed(in: check, among: names)))")
             }
         }
+        let views = try String.fetchAll(
+            db, sql: "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
+        for view in views {
+            for column in try Row.fetchAll(db, sql: "PRAGMA table_info(\(view))") {
+                lines.append(
+                    "view \(view) column \(column["cid"] as Int) \(column["name"] as String)")
+            }
+        }
         return SchemaShape(lines: lines.sorted())
     }
 
@@ -112,7 +120,10 @@ extension SchemaShape {
                     ORDER BY c.ordinal_position) - 1,
                 c.column_name, c.data_type, c.is_nullable, coalesce(c.column_default, '-')
             FROM information_schema.columns c
+            JOIN information_schema.tables t
+                ON t.table_schema = c.table_schema AND t.table_name = c.table_name
             WHERE c.table_schema = 'public' AND c.table_name <> 'schema_migration'
+                AND t.table_type = 'BASE TABLE'
             """)
         {
             let nullable = row[4] == "YES" ? "null" : "not null"
@@ -120,6 +131,18 @@ extension SchemaShape {
             lines.append(
                 "\(row[0]) column \(row[1]) \(row[2]) \(family(row[3])) \(nullable) default \(fallback)"
             )
+        }
+        // A view's columns by name, in order: their types differ by design (`time`).
+        for row in try rows(
+            """
+            SELECT c.table_name, c.ordinal_position - 1, c.column_name
+            FROM information_schema.columns c
+            JOIN information_schema.tables t
+                ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE c.table_schema = 'public' AND t.table_type = 'VIEW'
+            """)
+        {
+            lines.append("view \(row[0]) column \(row[1]) \(row[2])")
         }
         let constraintColumns = """
             (SELECT string_agg(a.attname, ', ' ORDER BY k.n)
@@ -250,6 +273,7 @@ func migratedPostgresDatabase(_ cluster: PostgresCluster, prefix: String = "sche
         _ = try Warehouse(path: path)
         let sqlite = try DatabaseQueue(path: path).read { try SchemaShape.sqlite($0) }
         #expect(sqlite.lines.count > 100)
+        #expect(sqlite.lines.contains("view v_measurement column 0 time"))
         let differences = sqlite.differences(from: postgresql)
         #expect(
             differences.isEmpty,

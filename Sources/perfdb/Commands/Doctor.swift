@@ -31,21 +31,41 @@ extension PerfDB {
     struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Copy the database to a new file, consistent while other perfdb processes write.")
+                "Copy the database to a new file, consistent while other perfdb processes write.",
+            discussion: """
+                From a PostgreSQL --db the copy is a SQLite file of the same history. \
+                --journal-mode wal keeps the copy in write-ahead-log mode, as perfdb's own files: \
+                a reader must be able to create its -wal and -shm files beside it. \
+                --journal-mode delete switches the copy to SQLite's rollback journal: one \
+                self-contained file that a read-only reader (Grafana's SQLite data source, a \
+                read-only mount) opens as it is (docs/grafana.md).
+                """)
 
         @OptionGroup var global: GlobalOptions
 
         @Argument(help: "The new file.", completion: .file(extensions: ["sqlite", "db"]))
         var destination: String
 
+        @Option(
+            help: ArgumentHelp(
+                "The copy's journal: wal (default) as perfdb's own files; delete for a single "
+                    + "file that a read-only reader (Grafana's SQLite data source, a read-only "
+                    + "mount) can open, no -wal/-shm files beside it.",
+                valueName: "mode"))
+        var journalMode: JournalMode = .wal
+
         func run() throws {
             let store = try global.open(.existing)
             if let server = store as? PostgresStore {
-                try Warehouse.restore(to: destination) { sink in try server.export(into: sink) }
+                try Warehouse.restore(to: destination, journalMode: journalMode) { sink in
+                    try server.export(into: sink)
+                }
             } else if let file = store as? Warehouse {
-                try file.backup(to: destination)
+                try file.backup(to: destination, journalMode: journalMode)
             }
             global.note("backed up \(store.location) to \(destination)")
         }
     }
 }
+
+extension JournalMode: ExpressibleByArgument {}

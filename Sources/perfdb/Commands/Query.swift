@@ -17,7 +17,8 @@ extension PerfDB {
                 attach files, change pragmas or load extensions are refused with exit 64. Tables: run, \
                 run_label, series, series_tag, measurement, threshold_result, check_result, \
                 slo_evaluation, slo_result, chaos_experiment, chaos_activity, distribution, \
-                timeline, run_error, baseline, verdict (docs/schema.md).
+                timeline, run_error, baseline, verdict; views for dashboards: v_measurement, \
+                v_verdict, v_slo, v_chaos, v_run, v_series (docs/schema.md, docs/grafana.md).
                 """)
 
         @OptionGroup var global: GlobalOptions
