@@ -8,6 +8,7 @@ public enum JudgementFormat: String, Sendable, CaseIterable {
     case json
     case junit
     case csv
+    case html
 }
 
 /// A report that gates a pipeline: besides the usual formats it renders as JUnit, carries a
@@ -64,6 +65,7 @@ extension JudgementView {
         case .json: try render(OutputFormat.json)
         case .csv: try render(OutputFormat.csv)
         case .table: try render(OutputFormat.table)
+        case .html: try render(OutputFormat.html)
         case .junit: try junit()
         case .markdown: markdown(limit: limit)
         }

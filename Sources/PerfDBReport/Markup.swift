@@ -15,8 +15,8 @@ public enum Inline: Sendable, ExpressibleByStringLiteral {
     public static func strong(_ text: String) -> Inline { .strong([.text(text)]) }
 }
 
-/// One block of a report as people read it; ``Markup`` renders a list of them as Markdown or
-/// aligned plain text, so a report is written once for both.
+/// One block of a report as people read it; ``Markup`` renders a list of them as Markdown,
+/// aligned plain text or HTML, so a report is written once for all three.
 public enum Block: Sendable {
     /// A title: `### text` in Markdown, the line alone in plain text.
     case heading(Int, [Inline])
@@ -31,6 +31,8 @@ public enum Block: Sendable {
     case details(summary: String, [Block])
     /// A Mermaid chart; only Markdown shows it.
     case chart(String)
+    /// A chart drawn as SVG with its numbers in a table; only HTML shows it.
+    case figure(SVGChart)
     /// A hidden comment (`<!-- text -->`) only Markdown carries: a marker for tools.
     case comment(String)
 
@@ -38,13 +40,13 @@ public enum Block: Sendable {
     public static func line(_ inlines: Inline...) -> Block { .lines([inlines]) }
 }
 
-/// Renders blocks: GitHub-flavoured Markdown, or aligned plain text.
+/// Renders blocks: GitHub-flavoured Markdown, aligned plain text, or HTML (HTML.swift).
 ///
 /// Blocks are separated by a blank line.
 public enum Markup {
     /// The blocks as Markdown.
     public static func markdown(_ blocks: [Block]) -> String {
-        blocks.map(markdown).joined(separator: "\n")
+        blocks.compactMap(markdown).joined(separator: "\n")
     }
 
     /// The blocks as plain text.
@@ -52,7 +54,7 @@ public enum Markup {
         blocks.compactMap(plain).joined(separator: "\n")
     }
 
-    private static func markdown(_ block: Block) -> String {
+    private static func markdown(_ block: Block) -> String? {
         switch block {
         case .heading(let level, let text):
             return String(repeating: "#", count: level) + " " + markdown(text) + "\n"
@@ -67,6 +69,8 @@ public enum Markup {
                 + markdown(blocks) + "\n</details>\n"
         case .chart(let source):
             return "```mermaid\n" + source + "```\n"
+        case .figure:
+            return nil
         case .comment(let text):
             return "<!-- " + text.replacingOccurrences(of: "--", with: "- -") + " -->\n"
         }
@@ -84,7 +88,7 @@ public enum Markup {
             return items.map { "- " + plain($0) }.joined(separator: "\n") + "\n"
         case .details(let summary, let blocks):
             return ([summary + "\n"] + blocks.compactMap(plain)).joined(separator: "\n")
-        case .chart, .comment:
+        case .chart, .figure, .comment:
             return nil
         }
     }

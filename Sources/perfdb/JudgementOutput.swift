@@ -8,7 +8,8 @@ import PerfDBReport
 /// of GitHub Actions, and annotations on the job.
 struct JudgementOutputOptions: ParsableArguments {
     @Option(
-        help: "Output format of standard output (or --output): table, markdown, json, junit or csv."
+        help:
+            "Output format of standard output (or --output): table, markdown, json, junit, csv or html."
     )
     var format: JudgementFormat = .table
 
