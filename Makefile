@@ -29,12 +29,16 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# What the tests start for real: a PostgreSQL server (a throw-away cluster per test run).
+# What the tests start for real: a PostgreSQL server (a throw-away cluster per test run), and
+# headless Chromium, which renders the HTML report (docs/html-report.md).
 test-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
-		echo "installing postgresql"; \
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
 build: deps
@@ -69,7 +73,8 @@ format:
 
 # Ingest the bundled history (real k6 runs and chaos experiments, each with a CI context) into
 # a fresh demo.sqlite, then show the runs, the latest run, the trend of the regressed endpoint
-# with its change point, and the gate's verdict on the latest run and on the latest Locust run.
+# with its change point, the gate's verdict on the latest run and on the latest Locust run, and
+# the whole report as one HTML page (demo-report.html).
 demo: build
 	@tools/demo-db.sh $(PERFDB) $(DEMO_DB)
 	@echo "\$$ perfdb runs list --kind load"
@@ -89,6 +94,10 @@ demo: build
 	@echo
 	@echo "\$$ perfdb check latest --scenario locust"
 	@$(PERFDB) check latest --db $(DEMO_DB) --config demo/perfdb.yml --scenario locust; echo "exit code: $$?"
+	@echo
+	@echo "\$$ perfdb report --format html --output demo-report.html"
+	@$(PERFDB) report --db $(DEMO_DB) --config demo/perfdb.yml --format html --output demo-report.html
+	@echo "demo-report.html: $$(wc -c <demo-report.html) bytes, open it in a browser"
 
 # Re-render reports/examples/ from the demo data (a test fails when they are stale).
 reports: build

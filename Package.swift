@@ -116,7 +116,7 @@ let package = Package(
         ),
         .target(
             name: "PerfDBTestSupport",
-            dependencies: ["PerfDBModel"],
+            dependencies: ["PerfDBModel", "CZlib"],
             path: "Tests/PerfDBTestSupport",
             swiftSettings: strictSettings
         ),
