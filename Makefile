@@ -74,7 +74,8 @@ format:
 # Ingest the bundled history (real k6 runs and chaos experiments, each with a CI context) into
 # a fresh demo.sqlite, then show the runs, the latest run, the trend of the regressed endpoint
 # with its change point, the gate's verdict on the latest run and on the latest Locust run, and
-# the whole report as one HTML page (demo-report.html).
+# the whole report as one HTML page (demo-report.html), and the whole warehouse as a static site
+# (demo-site/).
 demo: build
 	@tools/demo-db.sh $(PERFDB) $(DEMO_DB)
 	@echo "\$$ perfdb runs list --kind load"
@@ -98,6 +99,10 @@ demo: build
 	@echo "\$$ perfdb report --format html --output demo-report.html"
 	@$(PERFDB) report --db $(DEMO_DB) --config demo/perfdb.yml --format html --output demo-report.html
 	@echo "demo-report.html: $$(wc -c <demo-report.html) bytes, open it in a browser"
+	@echo
+	@echo "\$$ perfdb site demo-site"
+	@rm -rf demo-site
+	@$(PERFDB) site --db $(DEMO_DB) --config demo/perfdb.yml demo-site
 
 # Re-render reports/examples/ from the demo data (a test fails when they are stale).
 reports: build

@@ -127,6 +127,9 @@ public enum HTML {
                 "<code>" + escape(TextTable.truncated(text, to: Markup.maximumInlineLength))
                     + "</code>"
             case .strong(let inner): "<strong>" + self.inline(inner) + "</strong>"
+            case .link(let text, let href):
+                "<a href=\"" + escape(href) + "\">"
+                    + escape(TextTable.truncated(text, to: Markup.maximumInlineLength)) + "</a>"
             }
         }.joined()
     }
@@ -134,7 +137,7 @@ public enum HTML {
     private static func plain(_ inlines: [Inline]) -> String {
         inlines.map { inline in
             switch inline {
-            case .text(let text), .code(let text): text
+            case .text(let text), .code(let text), .link(let text, _): text
             case .strong(let inner): plain(inner)
             }
         }.joined()
@@ -159,6 +162,8 @@ public enum HTML {
         h2 { font-size: 1.3em; border-bottom: 1px solid var(--rule); padding-bottom: 4px;
           margin-top: 32px; }
         h3 { font-size: 1.1em; margin-top: 24px; }
+        a { color: var(--s1); }
+        nav { margin-bottom: 16px; }
         code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.9em;
           background: var(--panel); padding: 1px 4px; border-radius: 4px; }
         .table { overflow-x: auto; }

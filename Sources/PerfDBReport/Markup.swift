@@ -1,13 +1,15 @@
 import Foundation
 import PerfDBModel
 
-/// Inline text: plain words, code and strong emphasis.
+/// Inline text: plain words, code, strong emphasis and links.
 ///
 /// Markdown escapes the words and marks the rest; plain text prints them as they are.
 public enum Inline: Sendable, ExpressibleByStringLiteral {
     case text(String)
     case code(String)
     case strong([Inline])
+    /// Text that links to a relative address (a page of a static site).
+    case link(String, href: String)
 
     public init(stringLiteral value: String) { self = .text(value) }
 
@@ -100,6 +102,10 @@ public enum Markup {
             case .code(let text):
                 "`" + TextTable.flat(bounded(text)).replacingOccurrences(of: "`", with: "'") + "`"
             case .strong(let inner): "**" + markdown(inner) + "**"
+            case .link(let text, let href):
+                "[" + TextTable.markdownText(bounded(text)) + "]("
+                    + href.replacingOccurrences(of: ")", with: "%29").replacingOccurrences(
+                        of: " ", with: "%20") + ")"
             }
         }.joined()
     }
@@ -114,7 +120,8 @@ public enum Markup {
     private static func plain(_ inlines: [Inline]) -> String {
         inlines.map { inline in
             switch inline {
-            case .text(let text), .code(let text): TextTable.flat(bounded(text))
+            case .text(let text), .code(let text), .link(let text, _):
+                TextTable.flat(bounded(text))
             case .strong(let inner): plain(inner)
             }
         }.joined()

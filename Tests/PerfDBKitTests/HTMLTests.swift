@@ -86,6 +86,13 @@ import Testing
         #expect(SVGChart.scale([]).ticks == [0, 1])
     }
 
+    @Test func aLinkIsEscapedInEveryFormat() {
+        let blocks: [Block] = [.line(.link("a<b", href: "x y\".html"))]
+        #expect(HTML.document(blocks).contains("<p><a href=\"x y&quot;.html\">a&lt;b</a></p>"))
+        #expect(Markup.markdown(blocks) == "[a&lt;b](x%20y\".html)\n")
+        #expect(Markup.plain(blocks) == "a<b\n")
+    }
+
     @Test func markdownAndPlainTextLeaveFiguresOut() {
         let blocks: [Block] = [
             .line("before"), .figure(Self.chart("c", values: [1])), .line("after"),
