@@ -137,14 +137,14 @@ public struct SVGChart: Sendable {
                 "<line class=\"grid\" x1=\"\(Self.n(Self.left))\" x2=\"\(Self.n(Self.width - Self.right))\" y1=\"\(at)\" y2=\"\(at)\"/>"
                 + "<text class=\"tick\" x=\"\(Self.n(Self.left - 6))\" y=\"\(at)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(HTML.escape(Figure.format(tick)))</text>\n"
         }
-        if let band {
+        if let band, band.low.isFinite, band.high.isFinite {
             let top = y(min(band.high, high))
             let bottom = y(max(band.low, low))
             out +=
                 "<rect class=\"band\" x=\"\(Self.n(Self.left))\" y=\"\(Self.n(top))\" width=\"\(Self.n(plotWidth))\" height=\"\(Self.n(max(bottom - top, 1)))\">"
                 + "<title>\(HTML.escape(band.label))</title></rect>\n"
         }
-        for rule in rules {
+        for rule in rules where rule.value.isFinite {
             let at = Self.n(y(rule.value))
             out +=
                 "<line class=\"rule\" x1=\"\(Self.n(Self.left))\" x2=\"\(Self.n(Self.width - Self.right))\" y1=\"\(at)\" y2=\"\(at)\"><title>\(HTML.escape(rule.label))</title></line>"
@@ -196,13 +196,15 @@ public struct SVGChart: Sendable {
             guard line.dots else { continue }
             for (index, value) in line.values.enumerated() {
                 guard let value, value.isFinite else { continue }
-                let note = pointNotes.indices.contains(index) ? pointNotes[index] : xLabels[index]
+                let note =
+                    pointNotes.indices.contains(index)
+                    ? pointNotes[index] : xLabels.indices.contains(index) ? xLabels[index] : ""
                 out +=
                     "<circle class=\"dot s\(number % 4 + 1)\" cx=\"\(Self.n(x(index)))\" cy=\"\(Self.n(y(value)))\" r=\"3.5\">"
                     + "<title>\(HTML.escape(note))</title></circle>\n"
             }
         }
-        for marker in markers {
+        for marker in markers where marker.value.isFinite {
             let cx = x(marker.index)
             let cy = y(marker.value)
             out +=

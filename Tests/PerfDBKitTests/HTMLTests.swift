@@ -73,6 +73,19 @@ import Testing
         #expect(svg.components(separatedBy: "<circle").count == 5)
     }
 
+    @Test func numbersThatAreNotFiniteAreLeftOut() {
+        var chart = Self.chart("odd", values: [1, .nan, .infinity, 2, 3])
+        chart.xLabels = ["1"]
+        chart.markers = [SVGChart.Marker(index: 2, value: .infinity, kind: .regression, note: "")]
+        chart.rules = [SVGChart.Rule(.nan, label: "target")]
+        chart.band = (-.infinity, 1, "band")
+        let svg = chart.svg(id: "c")
+        #expect(
+            svg.range(of: #"\b(nan|inf)\b"#, options: [.regularExpression, .caseInsensitive]) == nil
+        )
+        #expect(svg.components(separatedBy: "<circle").count == 4)
+    }
+
     @Test func theScaleHasRoundTicksCoveringEveryValue() {
         let (low, high, ticks) = SVGChart.scale([43.2, 118.95])
         #expect(low <= 43.2 && high >= 118.95)
