@@ -30,11 +30,13 @@ deps:
 	fi
 
 # What the tests start for real, each from Debian's packages when missing: a PostgreSQL server
-# (a throw-away cluster per test run), Prometheus with promtool, a Pushgateway, Alertmanager;
-# curl reads their HTTP APIs.
+# (a throw-away cluster per test run), headless Chromium (renders the HTML report:
+# docs/html-report.md), Prometheus with promtool, a Pushgateway, Alertmanager; curl reads their
+# HTTP APIs.
 test-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] || missing="$$missing prometheus"; \
 	[ -x /usr/bin/prometheus-pushgateway ] || missing="$$missing prometheus-pushgateway"; \
 	[ -x /usr/bin/prometheus-alertmanager ] || missing="$$missing prometheus-alertmanager"; \
@@ -82,7 +84,9 @@ format:
 
 # Ingest the bundled history (real k6 runs and chaos experiments, each with a CI context) into
 # a fresh demo.sqlite, then show the runs, the latest run, the trend of the regressed endpoint
-# with its change point, and the gate's verdict on the latest run and on the latest Locust run.
+# with its change point, the gate's verdict on the latest run and on the latest Locust run, and
+# the whole report as one HTML page (demo-report.html), and the whole warehouse as a static site
+# (demo-site/).
 demo: build
 	@tools/demo-db.sh $(PERFDB) $(DEMO_DB)
 	@echo "\$$ perfdb runs list --kind load"
@@ -102,6 +106,14 @@ demo: build
 	@echo
 	@echo "\$$ perfdb check latest --scenario locust"
 	@$(PERFDB) check latest --db $(DEMO_DB) --config demo/perfdb.yml --scenario locust; echo "exit code: $$?"
+	@echo
+	@echo "\$$ perfdb report --format html --output demo-report.html"
+	@$(PERFDB) report --db $(DEMO_DB) --config demo/perfdb.yml --format html --output demo-report.html
+	@echo "demo-report.html: $$(wc -c <demo-report.html) bytes, open it in a browser"
+	@echo
+	@echo "\$$ perfdb site demo-site"
+	@rm -rf demo-site
+	@$(PERFDB) site --db $(DEMO_DB) --config demo/perfdb.yml demo-site
 
 # Re-render reports/examples/ from the demo data (a test fails when they are stale).
 reports: build

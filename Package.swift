@@ -132,7 +132,7 @@ let package = Package(
         ),
         .target(
             name: "PerfDBTestSupport",
-            dependencies: ["PerfDBModel"],
+            dependencies: ["PerfDBModel", "CZlib"],
             path: "Tests/PerfDBTestSupport",
             swiftSettings: strictSettings
         ),

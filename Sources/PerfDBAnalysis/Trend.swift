@@ -14,6 +14,10 @@ public struct TrendReport: Sendable {
     /// The baseline centre for the newest run, and how it was chosen.
     public var baseline: Double?
     public var baselineSource: BaselineSource?
+    /// How far a value may stray from the baseline before the gate calls the change material
+    /// (the rule's larger of its relative and absolute minimum), in the series' unit; nil when
+    /// the gate does not judge the series or there is no baseline.
+    public var tolerance: Double?
     public var changePoints: [ChangePointReport]
     /// Theil–Sen slope over the points, in percent of the median per week.
     public var slopePctPerWeek: Double?
@@ -92,6 +96,12 @@ public struct Trend: Sendable {
                 values: inputs.values, config: config)
             source = choice.source
         }
+        let tolerance = baseline.flatMap { centre -> Double? in
+            guard let rule else { return nil }
+            let relative = rule.minChangePct.map { abs(centre) * $0 / 100 }
+            let widest = [relative, rule.minChangeAbs].compactMap { $0 }.max()
+            return widest.flatMap { $0 > 0 ? $0 : nil }
+        }
         var merged: MergedDistribution?
         if series.metricType == .trend, !inputs.distributions.isEmpty {
             var distribution = Distribution()
@@ -106,7 +116,8 @@ public struct Trend: Sendable {
         return TrendReport(
             series: series, statistic: inputs.statistic, scope: inputs.scope, runs: inputs.runs,
             points: points,
-            baseline: baseline, baselineSource: source, changePoints: changePoints,
+            baseline: baseline, baselineSource: source, tolerance: tolerance,
+            changePoints: changePoints,
             slopePctPerWeek: Self.slopePctPerWeek(
                 times: points.map { inputs.runs[$0.index].startedAt }, values: points.map(\.value)),
             merged: merged)

@@ -223,8 +223,68 @@ public struct ChaosTrendView: JudgementView {
     var body: [Block] {
         [.table(summary)]
             + reports.flatMap { report in
-                [.heading(4, [.text(report.name)]), .table(runs(report))]
+                [.heading(4, [.text(report.name)])]
+                    + report.figures.filter { Self.charted.keys.contains($0.figure) }
+                    .filter { !$0.values.isEmpty }.map { .figure(Self.figure(report, $0)) }
+                    + [.table(runs(report))]
             }
+    }
+
+    /// The figures the HTML report draws, and what their axis says.
+    static let charted = ["mttr_s": "MTTR (s)", "availability_pct": "availability (%)"]
+
+    /// One figure of an experiment run by run against its target, with the newest value marked
+    /// when it missed the target or regressed.
+    static func figure(_ report: ChaosTrendReport, _ figure: ChaosFigureTrend) -> SVGChart {
+        let axis = charted[figure.figure] ?? figure.figure
+        let labels = figure.values.map { $0.run.id.map(String.init) ?? "?" }
+        var summary =
+            "\(axis) of \(report.name) over \(figure.values.count) runs, newest "
+            + Figure.format(figure.values.last?.value)
+        if let target = figure.target {
+            summary +=
+                "; target \(comparator(figure)) \(Figure.format(target))"
+                + (figure.meetsTarget == false ? ", missed" : "")
+        }
+        var chart = SVGChart(
+            title: "\(report.name): \(axis) run by run", summary: summary + ".", xTitle: "run",
+            yTitle: axis, xLabels: labels,
+            series: [SVGChart.Series(axis, values: figure.values.map(\.value), dots: true)],
+            table: TextTable(
+                columns: [
+                    .init("run", alignRight: true), .init("commit"),
+                    .init(axis, alignRight: true),
+                ],
+                rows: figure.values.map { run, value in
+                    [
+                        run.id.map(String.init) ?? "?", RunsListView.shortCommit(run.commitId),
+                        Figure.format(value),
+                    ]
+                }))
+        chart.pointNotes = figure.values.map { run, value in
+            "run \(run.id.map(String.init) ?? "?") · commit \(RunsListView.shortCommit(run.commitId))"
+                + " · \(axis) \(Figure.format(value))"
+        }
+        if let target = figure.target {
+            chart.rules.append(
+                SVGChart.Rule(
+                    target, label: "target \(comparator(figure)) \(Figure.format(target))"))
+        }
+        if let last = figure.values.last {
+            let note = chart.pointNotes[figure.values.count - 1]
+            if figure.meetsTarget == false {
+                chart.markers.append(
+                    SVGChart.Marker(
+                        index: figure.values.count - 1, value: last.value, kind: .failed,
+                        note: "missed its target: " + note))
+            } else if figure.verdict?.verdict == .regression {
+                chart.markers.append(
+                    SVGChart.Marker(
+                        index: figure.values.count - 1, value: last.value, kind: .regression,
+                        note: "regression: " + note))
+            }
+        }
+        return chart
     }
 
     private var summary: TextTable {

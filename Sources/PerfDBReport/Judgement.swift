@@ -8,6 +8,7 @@ public enum JudgementFormat: String, Sendable, CaseIterable {
     case json
     case junit
     case csv
+    case html
     /// A Slack Block Kit message.
     case slack
 }
@@ -68,6 +69,7 @@ extension JudgementView {
         case .json: try render(OutputFormat.json)
         case .csv: try render(OutputFormat.csv)
         case .table: try render(OutputFormat.table)
+        case .html: try render(OutputFormat.html)
         case .junit: try junit()
         case .markdown: markdown(limit: limit)
         case .slack: SlackMessage.render(headline: alertSet.headline, blocks: blocks)

@@ -1,13 +1,15 @@
 import Foundation
 import PerfDBModel
 
-/// Inline text: plain words, code and strong emphasis.
+/// Inline text: plain words, code, strong emphasis and links.
 ///
 /// Markdown escapes the words and marks the rest; plain text prints them as they are.
 public enum Inline: Sendable, ExpressibleByStringLiteral {
     case text(String)
     case code(String)
     case strong([Inline])
+    /// Text that links to a relative address (a page of a static site).
+    case link(String, href: String)
 
     public init(stringLiteral value: String) { self = .text(value) }
 
@@ -15,8 +17,8 @@ public enum Inline: Sendable, ExpressibleByStringLiteral {
     public static func strong(_ text: String) -> Inline { .strong([.text(text)]) }
 }
 
-/// One block of a report as people read it; ``Markup`` renders a list of them as Markdown or
-/// aligned plain text, so a report is written once for both.
+/// One block of a report as people read it; ``Markup`` renders a list of them as Markdown,
+/// aligned plain text or HTML, so a report is written once for all three.
 public enum Block: Sendable {
     /// A title: `### text` in Markdown, the line alone in plain text.
     case heading(Int, [Inline])
@@ -31,6 +33,8 @@ public enum Block: Sendable {
     case details(summary: String, [Block])
     /// A Mermaid chart; only Markdown shows it.
     case chart(String)
+    /// A chart drawn as SVG with its numbers in a table; only HTML shows it.
+    case figure(SVGChart)
     /// A hidden comment (`<!-- text -->`) only Markdown carries: a marker for tools.
     case comment(String)
 
@@ -38,13 +42,13 @@ public enum Block: Sendable {
     public static func line(_ inlines: Inline...) -> Block { .lines([inlines]) }
 }
 
-/// Renders blocks: GitHub-flavoured Markdown, or aligned plain text.
+/// Renders blocks: GitHub-flavoured Markdown, aligned plain text, or HTML (HTML.swift).
 ///
 /// Blocks are separated by a blank line.
 public enum Markup {
     /// The blocks as Markdown.
     public static func markdown(_ blocks: [Block]) -> String {
-        blocks.map(markdown).joined(separator: "\n")
+        blocks.compactMap(markdown).joined(separator: "\n")
     }
 
     /// The blocks as plain text.
@@ -52,7 +56,7 @@ public enum Markup {
         blocks.compactMap(plain).joined(separator: "\n")
     }
 
-    private static func markdown(_ block: Block) -> String {
+    private static func markdown(_ block: Block) -> String? {
         switch block {
         case .heading(let level, let text):
             return String(repeating: "#", count: level) + " " + markdown(text) + "\n"
@@ -67,6 +71,8 @@ public enum Markup {
                 + markdown(blocks) + "\n</details>\n"
         case .chart(let source):
             return "```mermaid\n" + source + "```\n"
+        case .figure:
+            return nil
         case .comment(let text):
             return "<!-- " + text.replacingOccurrences(of: "--", with: "- -") + " -->\n"
         }
@@ -84,7 +90,7 @@ public enum Markup {
             return items.map { "- " + plain($0) }.joined(separator: "\n") + "\n"
         case .details(let summary, let blocks):
             return ([summary + "\n"] + blocks.compactMap(plain)).joined(separator: "\n")
-        case .chart, .comment:
+        case .chart, .figure, .comment:
             return nil
         }
     }
@@ -96,6 +102,10 @@ public enum Markup {
             case .code(let text):
                 "`" + TextTable.flat(bounded(text)).replacingOccurrences(of: "`", with: "'") + "`"
             case .strong(let inner): "**" + markdown(inner) + "**"
+            case .link(let text, let href):
+                "[" + TextTable.markdownText(bounded(text)) + "]("
+                    + href.replacingOccurrences(of: ")", with: "%29").replacingOccurrences(
+                        of: " ", with: "%20") + ")"
             }
         }.joined()
     }
@@ -110,7 +120,8 @@ public enum Markup {
     private static func plain(_ inlines: [Inline]) -> String {
         inlines.map { inline in
             switch inline {
-            case .text(let text), .code(let text): TextTable.flat(bounded(text))
+            case .text(let text), .code(let text), .link(let text, _):
+                TextTable.flat(bounded(text))
             case .strong(let inner): plain(inner)
             }
         }.joined()

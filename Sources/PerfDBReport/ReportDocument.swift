@@ -1,12 +1,14 @@
 import Foundation
 import PerfDBModel
 
-/// The formats reading commands print: aligned text, Markdown, JSON, CSV.
+/// The formats reading commands print: aligned text, Markdown, JSON, CSV, a self-contained
+/// HTML page.
 public enum OutputFormat: String, Sendable, CaseIterable {
     case table
     case markdown
     case json
     case csv
+    case html
 }
 
 /// Version of the JSON documents perfdb prints; raised when a field changes meaning or goes
@@ -14,7 +16,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 public let reportSchemaVersion = 2
 
 /// A report in every format it is printed in: a typed JSON document, the blocks people read
-/// (Markdown and plain text alike), and a table for CSV.
+/// (Markdown, plain text and HTML alike), and a table for CSV.
 public protocol Renderable {
     associatedtype JSONDocument: Encodable
     /// The JSON document (its contract is a schema in reports/).
@@ -33,6 +35,7 @@ extension Renderable {
         case .csv: csv.csv()
         case .markdown: Markup.markdown(blocks)
         case .table: Markup.plain(blocks)
+        case .html: HTML.document(blocks)
         }
     }
 }

@@ -208,7 +208,65 @@ public struct SLOTrendView: Renderable {
                                 ?? "-",
                         ]
                     })),
+            .figure(figure),
             .details(summary: "\(trend.rows.count) runs", [.table(runsTable)]),
         ]
+    }
+
+    /// The chart of the HTML report: per run, the share of SLOs met and the weighted score,
+    /// with the runs that failed or warned marked.
+    var figure: SVGChart {
+        let runs = trend.rows.map(\.run)
+        let met = trend.rows.map { row -> Double? in
+            guard !row.evaluation.results.isEmpty else { return nil }
+            let passed = row.evaluation.results.filter { $0.status == .pass }.count
+            return 100 * Double(passed) / Double(row.evaluation.results.count)
+        }
+        var series = [SVGChart.Series("SLOs met (%)", values: met, dots: true)]
+        let scores = trend.rows.map { $0.evaluation.score.map { $0 * 100 } }
+        if scores.contains(where: { $0 != nil }) {
+            series.append(SVGChart.Series("score (%)", values: scores))
+        }
+        let labels = runs.map { $0.id.map(String.init) ?? "?" }
+        var chart = SVGChart(
+            title: "SLO compliance run by run · \(trend.scope)",
+            summary:
+                "The share of \(trend.definitions.count) SLOs each of \(trend.rows.count) runs met; "
+                + "\(trend.rows.filter { $0.evaluation.overallStatus != .pass }.count) runs did not "
+                + "pass.",
+            xTitle: "run", yTitle: "percent", xLabels: labels, series: series,
+            table: TextTable(
+                columns: [
+                    .init("run", alignRight: true), .init("commit"),
+                    .init("SLOs met", alignRight: true), .init("score", alignRight: true),
+                    .init("overall"),
+                ],
+                rows: trend.rows.enumerated().map { index, row in
+                    [
+                        labels[index], RunsListView.shortCommit(row.run.commitId),
+                        met[index].map { Figure.format($0) + " %" } ?? "-",
+                        scores[index].map { Figure.format($0) + " %" } ?? "-",
+                        row.evaluation.overallStatus.rawValue,
+                    ]
+                }))
+        chart.pointNotes = trend.rows.enumerated().map { index, row in
+            "run \(labels[index]) · commit \(RunsListView.shortCommit(row.run.commitId)) · "
+                + "\(met[index].map { Figure.format($0) } ?? "-") % of SLOs met · "
+                + row.evaluation.overallStatus.rawValue
+        }
+        for (index, row) in trend.rows.enumerated() {
+            guard let value = met[index] else { continue }
+            let kind: SVGChart.MarkerKind? =
+                switch row.evaluation.overallStatus {
+                case .fail, .critical: .failed
+                case .warning: .warning
+                case .pass: nil
+                }
+            guard let kind else { continue }
+            chart.markers.append(
+                SVGChart.Marker(
+                    index: index, value: value, kind: kind, note: chart.pointNotes[index]))
+        }
+        return chart
     }
 }

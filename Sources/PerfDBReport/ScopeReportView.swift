@@ -54,6 +54,20 @@ public struct ScopeReportView: Renderable {
             })
     }
 
+    /// The trend with the gate's verdict of this report on the latest run, when no verdict of
+    /// it is stored, so the chart marks what the gate section says.
+    private func withGateVerdict(_ trend: TrendReport) -> TrendReport {
+        guard let last = trend.points.indices.last, trend.points[last].verdict == nil,
+            let id = report.check.run.id, trend.run(of: trend.points[last]).id == id,
+            let judged = report.check.verdicts.first(where: {
+                $0.pair == SeriesStatistic(series: trend.series.name, statistic: trend.statistic)
+            })
+        else { return trend }
+        var marked = trend
+        marked.points[last].verdict = judged.verdict
+        return marked
+    }
+
     public var blocks: [Block] {
         let run = report.check.run
         var blocks: [Block] = [
@@ -68,6 +82,8 @@ public struct ScopeReportView: Renderable {
         blocks += CheckView(report.check).blocks
         blocks += [.heading(2, ["Key series (p95)"]), .table(keySeries)]
         if let worst = report.trends.first { blocks.append(.chart(TrendView(worst).chart)) }
+        // HTML draws every key series; Markdown keeps to the one Mermaid chart.
+        blocks += report.trends.map { .figure(TrendView(withGateVerdict($0)).figure) }
         blocks.append(.heading(2, ["Drift"]))
         let flagged = report.drift.rows.filter { $0.drifted || $0.creeping }
         blocks.append(

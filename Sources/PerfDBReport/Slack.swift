@@ -56,7 +56,7 @@ public enum SlackMessage {
             return [section(items.map { "• " + mrkdwn($0) }.joined(separator: "\n"))]
         case .details(let summary, _):
             return [context(escaped(summary) + ": see the job's report")]
-        case .chart, .comment:
+        case .chart, .figure, .comment:
             return []
         }
     }
@@ -103,7 +103,7 @@ public enum SlackMessage {
     private static func mrkdwn(_ inlines: [Inline]) -> String {
         inlines.map { inline in
             switch inline {
-            case .text(let text): escaped(TextTable.flat(text))
+            case .text(let text), .link(let text, _): escaped(TextTable.flat(text))
             case .code(let text):
                 "`" + escaped(TextTable.flat(text)).replacingOccurrences(of: "`", with: "'") + "`"
             case .strong(let inner): "*" + mrkdwn(inner) + "*"
@@ -114,7 +114,7 @@ public enum SlackMessage {
     private static func plain(_ inlines: [Inline]) -> String {
         inlines.map { inline in
             switch inline {
-            case .text(let text), .code(let text): TextTable.flat(text)
+            case .text(let text), .code(let text), .link(let text, _): TextTable.flat(text)
             case .strong(let inner): plain(inner)
             }
         }.joined()

@@ -119,6 +119,7 @@ public struct TimelineReport: Renderable {
                                 + Sparkline.of(timeline.buckets.compactMap(\.p95))),
                     ]),
                 .chart(Self.chart(timeline.series.name, timeline.buckets)),
+                .figure(Self.latencyFigure(timeline.series, timeline.buckets)),
                 .table(
                     TextTable(
                         columns: [
@@ -150,7 +151,26 @@ public struct TimelineReport: Renderable {
         let failedRate = Dictionary(
             (failed?.buckets ?? []).map { ($0.start, $0.rate) }, uniquingKeysWith: { one, _ in one }
         )
-        return [
+        let offsets = requests.buckets.map { Self.offset($0, from: requests.buckets.first) }
+        let failedPct = requests.buckets.map { bucket in
+            failedRate[bucket.start].flatMap { $0 }.map { $0 * 100 }
+        }
+        var figures: [Block] = [
+            .figure(
+                Self.bucketFigure(
+                    title: "Requests per second per bucket of run \(runLabel)", axis: "req/s",
+                    name: "http_reqs rate", offsets: offsets,
+                    values: requests.buckets.map(\.rate)))
+        ]
+        if failedPct.contains(where: { $0 != nil }) {
+            figures.append(
+                .figure(
+                    Self.bucketFigure(
+                        title: "Failed requests per bucket of run \(runLabel)",
+                        axis: "failed (%)", name: "http_req_failed", offsets: offsets,
+                        values: failedPct)))
+        }
+        return figures + [
             .heading(
                 4,
                 [
@@ -174,6 +194,64 @@ public struct TimelineReport: Renderable {
                         ]
                     })),
         ]
+    }
+
+    private var runLabel: String { run.id.map(String.init) ?? "?" }
+
+    /// p95 and average of a latency series per bucket, for the HTML report.
+    private static func latencyFigure(_ series: SeriesRecord, _ buckets: [TimelineRow])
+        -> SVGChart
+    {
+        let offsets = buckets.map { offset($0, from: buckets.first) }
+        let unit = series.unit.isEmpty ? "" : " (\(series.unit))"
+        var chart = SVGChart(
+            title: "\(series.name) p95 and avg per bucket",
+            summary:
+                "p95 and average of \(series.name) in \(buckets.count) buckets: p95 from "
+                + "\(Figure.format(buckets.first?.p95)) to \(Figure.format(buckets.last?.p95))"
+                + "\(unit), highest \(Figure.format(buckets.compactMap(\.p95).max())).",
+            xTitle: "seconds into the run", yTitle: "latency" + unit, xLabels: offsets,
+            series: [
+                SVGChart.Series("p95", values: buckets.map(\.p95), dots: true),
+                SVGChart.Series("avg", values: buckets.map(\.avg)),
+            ],
+            table: TextTable(
+                columns: [
+                    .init("t (s)", alignRight: true), .init("p95", alignRight: true),
+                    .init("avg", alignRight: true),
+                ],
+                rows: buckets.indices.map { index in
+                    [
+                        offsets[index], Figure.format(buckets[index].p95),
+                        Figure.format(buckets[index].avg),
+                    ]
+                }))
+        chart.pointNotes = buckets.indices.map { index in
+            "\(offsets[index]) s · p95 \(Figure.format(buckets[index].p95))\(unit) · "
+                + "\(buckets[index].count) samples"
+        }
+        return chart
+    }
+
+    /// One figure per bucket, for the HTML report.
+    private static func bucketFigure(
+        title: String, axis: String, name: String, offsets: [String], values: [Double?]
+    ) -> SVGChart {
+        let present = values.compactMap { $0 }
+        var chart = SVGChart(
+            title: title,
+            summary:
+                "\(axis) in \(values.count) buckets: lowest \(Figure.format(present.min())), "
+                + "highest \(Figure.format(present.max())).",
+            xTitle: "seconds into the run", yTitle: axis, xLabels: offsets,
+            series: [SVGChart.Series(name, values: values, dots: true)],
+            table: TextTable(
+                columns: [.init("t (s)", alignRight: true), .init(axis, alignRight: true)],
+                rows: offsets.indices.map { [offsets[$0], Figure.format(values[$0])] }))
+        chart.pointNotes = offsets.indices.map {
+            "\(offsets[$0]) s · \(axis) \(Figure.format(values[$0]))"
+        }
+        return chart
     }
 
     private static func number(_ value: Double?) -> String {

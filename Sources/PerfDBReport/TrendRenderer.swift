@@ -164,7 +164,7 @@ public struct TrendView: Renderable {
         var blocks: [Block] = [
             .heading(
                 3, [.text("Trend of "), .code(report.series.name), .text(" \(report.statistic)")]),
-            .lines(headline), .chart(chart),
+            .lines(headline), .chart(chart), .figure(figure),
         ]
         if report.changePoints.isEmpty {
             blocks.append(.line("no change points"))
@@ -213,6 +213,79 @@ public struct TrendView: Renderable {
             lines.append("    line [\(flat.joined(separator: ", "))]")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The chart of the HTML report: the values with a dot per run (run, commit, value and
+    /// verdict on hover), the baseline and the gate's tolerance band around it, regressions and
+    /// warnings marked, change points as vertical lines.
+    var figure: SVGChart {
+        let unit = report.series.unit
+        let values = report.points.map(\.value)
+        let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
+        let runs = report.points.map { report.run(of: $0) }
+        var series = [SVGChart.Series(report.statistic, values: values, dots: true)]
+        if let baseline = report.baseline {
+            series.append(
+                SVGChart.Series(
+                    "baseline", values: Array(repeating: baseline, count: values.count)))
+        }
+        var summary =
+            "\(report.statistic) of \(report.series.name) over \(values.count) runs of "
+            + "\(report.scope), from \(Figure.format(values.first)) to "
+            + "\(Figure.format(values.last)) \(unit)"
+        if let baseline = report.baseline {
+            summary += "; baseline \(Figure.format(baseline)) \(unit)"
+            if let tolerance = report.tolerance {
+                summary += " ± \(Figure.format(tolerance))"
+            }
+        }
+        summary +=
+            "; \(report.changePoints.count) change "
+            + (report.changePoints.count == 1 ? "point" : "points") + "."
+        var chart = SVGChart(
+            title: "\(report.series.name) \(report.statistic) run by run",
+            summary: summary, xTitle: "run",
+            yTitle: report.statistic + (unit.isEmpty ? "" : " (\(unit))"),
+            xLabels: runs.map { $0.id.map(String.init) ?? "?" }, series: series, table: table)
+        chart.pointNotes = zip(runs, report.points).map { run, point in
+            "run \(run.id.map(String.init) ?? "?") · commit \(RunsListView.shortCommit(run.commitId))"
+                + " · \(Figure.format(point.value)) \(unit)"
+                + (point.verdict.map { " · \($0.rawValue)" } ?? "")
+        }
+        if let baseline = report.baseline, let tolerance = report.tolerance {
+            chart.band = (
+                baseline - tolerance, baseline + tolerance,
+                "baseline \(Figure.format(baseline)) ± \(Figure.format(tolerance)) \(unit): "
+                    + "a change inside is not material"
+            )
+        }
+        for (index, point) in report.points.enumerated() {
+            let kind: SVGChart.MarkerKind? =
+                switch point.verdict {
+                case .regression: .regression
+                case .warning: .warning
+                case .improved: .improvement
+                default: nil
+                }
+            guard let kind, let verdict = point.verdict else { continue }
+            chart.markers.append(
+                SVGChart.Marker(
+                    index: index, value: point.value, kind: kind,
+                    note: "\(verdict.rawValue): " + chart.pointNotes[index]))
+        }
+        for (index, run) in runs.enumerated() {
+            guard let id = run.id, changePointRuns.contains(id),
+                let point = report.changePoints.first(where: { $0.run.id == id })
+            else { continue }
+            chart.events.append(
+                SVGChart.Event(
+                    index: index,
+                    note:
+                        "change point at run \(id) (commit \(RunsListView.shortCommit(run.commitId))): "
+                        + "\(Figure.format(point.before)) → \(Figure.format(point.after)) \(unit)"
+                        + (point.changePct.map { " (\(Figure.percent($0)))" } ?? "")))
+        }
+        return chart
     }
 
     private static func rounded(_ value: Double) -> Double {

@@ -10,8 +10,8 @@ import PerfDBReport
 struct JudgementOutputOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Output format of standard output (or --output): table, markdown, json, junit, csv "
-                + "or slack (a Block Kit message)."))
+            "Output format of standard output (or --output): table, markdown, json, junit, csv, "
+                + "html or slack (a Block Kit message)."))
     var format: JudgementFormat = .table
 
     @Option(

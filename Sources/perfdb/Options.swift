@@ -72,7 +72,7 @@ struct GlobalOptions: ParsableArguments {
 
 /// The flags of every reading command: the format and where the report goes.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: table, markdown, json or csv.")
+    @Option(name: .long, help: "Output format: table, markdown, json, csv or html.")
     var format: OutputFormat = .table
 
     @Option(

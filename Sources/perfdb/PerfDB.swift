@@ -25,9 +25,8 @@ struct PerfDB: ParsableCommand {
         subcommands: [
             Ingest.self, Runs.self, Check.self, Gate.self, Trend.self, Baseline.self, Accept.self,
             SLO.self,
-            Chaos.self, ReportCommand.self, Export.self, Calibrate.self, Doctor.self, Backup.self,
-            Merge.self,
-            Query.self,
+            Chaos.self, ReportCommand.self, Export.self, Site.self, Calibrate.self, Doctor.self,
+            Backup.self, Merge.self, Query.self,
         ]
     )
 

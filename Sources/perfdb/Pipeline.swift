@@ -124,6 +124,48 @@ struct Pipeline {
         return ChaosTrends(config: config).build(entries.reversed())
     }
 
+    /// `site`: every scope of the warehouse, every run and the chaos trends; nothing is recorded.
+    ///
+    /// A scope is a scenario and environment of the load runs, on the base branch; each has its
+    /// report, the gate on each of its newest `last` runs, and its SLOs.
+    func site(last: Int) throws -> SiteView {
+        let gathered = try warehouse.reading { reader in
+            let runs = try reader.runs(matching: RunFilter())
+            var scopes: [Scope] = []
+            for run in runs.reversed() where run.kind == .load {
+                let scope = Scope(
+                    scenario: run.scenario, environment: run.environment,
+                    branch: settings.baseBranch)
+                if !scopes.contains(scope) { scopes.append(scope) }
+            }
+            let pages = try scopes.compactMap {
+                scope -> (ScopeInputs, [CheckInputs], RunsInputs)? in
+                let history = try reader.history(
+                    scope: scope, before: nil, including: false, limit: last)
+                guard !history.isEmpty else { return nil }
+                return (
+                    try reader.scopeInputs(scope: scope, last: last, settings: settings),
+                    try history.compactMap(\.id).map {
+                        try reader.checkInputs(.id($0), settings: settings, distributions: false)
+                    },
+                    RunsInputs(
+                        scope: scope, runs: history, values: try reader.measurements(of: history))
+                )
+            }
+            return (runs, pages, try reader.chaosEntries(ChaosFilter()))
+        }
+        let gate = Gate(config: config)
+        return SiteView(
+            scopes: try gathered.1.map { inputs, checks, runs in
+                SiteView.ScopePage(
+                    report: try ScopeReport(inputs, config: config),
+                    gateHistory: checks.map { gate.judge($0) },
+                    slo: SLOJudge(config: config).trend(runs))
+            },
+            runs: gathered.0,
+            chaos: ChaosTrends(config: config).build(gathered.2.reversed()))
+    }
+
     /// `report`: the whole picture of a scope; nothing is recorded.
     func report(_ selection: RunSelection, last: Int) throws -> ScopeReport {
         let inputs = try warehouse.reading { reader in

@@ -155,7 +155,7 @@ import Testing
         ["trend", "--metric", "http_req_duration"], ["baseline", "drift"],
         ["baseline", "set", "1", "--reason", "r"], ["accept", "1", "--reason", "r"],
         ["runs", "invalidate", "1", "--reason", "r"], ["runs", "delete", "1"], ["report"],
-        ["chaos", "trend"], ["backup", "copy.sqlite"],
+        ["chaos", "trend"], ["backup", "copy.sqlite"], ["site", "public"],
     ])
     func commandsThatDoNotIngestNeverCreateADatabase(arguments: [String]) throws {
         let cli = try CLI()

@@ -182,6 +182,7 @@ import Testing
         let report = try #require(try Self.cases.first { $0.name == name })
         for (format, ext) in [
             (OutputFormat.table, "txt"), (.markdown, "md"), (.json, "json"), (.csv, "csv"),
+            (.html, "html"),
         ] {
             let text = try report.render(format)
             #expect(Snapshot.mismatch(text, named: "render/\(report.name).\(ext)") == nil)

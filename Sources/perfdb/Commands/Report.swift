@@ -11,7 +11,7 @@ extension PerfDB {
         static let configuration = CommandConfiguration(
             commandName: "report",
             abstract:
-                "One Markdown (or JSON) document: latest run, gate, SLOs, trends, drift, chaos.",
+                "One Markdown, HTML or JSON document: latest run, gate, SLOs, trends, drift, chaos.",
             discussion:
                 "Nothing is stored; the gate section is what 'perfdb check latest' would say.")
 
@@ -19,7 +19,9 @@ extension PerfDB {
         @OptionGroup var settings: ConfigOptions
         @OptionGroup var scope: JobScopeOptions
 
-        @Option(help: "Output format: markdown or json.")
+        @Option(
+            help:
+                "Output format: markdown, json, or html (one self-contained page with SVG charts).")
         var format: DocumentFormat = .markdown
 
         @Option(help: "Write the report to this file instead of standard output (- for stdout).")
@@ -34,9 +36,7 @@ extension PerfDB {
             let report = try Pipeline(
                 warehouse: try global.open(.readOnly), config: config
             ).report(selection, last: last)
-            try Report.write(
-                try ScopeReportView(report).render(format == .json ? .json : .markdown),
-                to: output)
+            try Report.write(try ScopeReportView(report).render(format.output), to: output)
         }
     }
 
@@ -44,5 +44,15 @@ extension PerfDB {
     enum DocumentFormat: String, ExpressibleByArgument, CaseIterable {
         case markdown
         case json
+        case html
+
+        /// The renderer's format.
+        var output: OutputFormat {
+            switch self {
+            case .markdown: .markdown
+            case .json: .json
+            case .html: .html
+            }
+        }
     }
 }
