@@ -101,6 +101,8 @@ public struct CheckReport: Sendable {
     public var neededRuns = 1
     /// The file the SLOs came from; nil for the built-in ones.
     public var sloSource: String?
+    /// The chaos run the judged run ran under: its changes are the fault's, not regressions.
+    public var underChaos: ChaosLink?
 
     /// What the store records: one row per verdict, then the run's.
     public var records: [VerdictRecord] {
@@ -234,10 +236,23 @@ public struct Gate: Sendable {
         if verdict < .warning, missing || tooShort || verdicts.isEmpty {
             verdict = .insufficientData
         }
+        // A run made under a fault is measured against the normal baseline, but its
+        // degradation is what the fault did, not a regression of the code.
+        if let link = inputs.underChaos {
+            verdict = .ok
+            for index in verdicts.indices
+            where verdicts[index].verdict == .regression || verdicts[index].verdict == .warning {
+                verdicts[index].reason =
+                    "under fault (chaos run \(link.chaosRunId)), not gated: "
+                    + verdicts[index].reason
+                verdicts[index].verdict = .ok
+            }
+        }
         var report = CheckReport(
             run: run, scope: inputs.baseline.scope, baseline: choice, verdicts: verdicts, slo: slo,
             changePoints: changePoints, verdict: verdict,
             exitCode: Self.exitCode(verdict, failOn: failOn, onMissing: onMissing))
+        report.underChaos = inputs.underChaos
         report.neededRuns = choice.neededRuns(config)
         report.sloSource = config.source
         return report

@@ -63,6 +63,8 @@ public struct CheckInputs: Sendable {
     /// Stored distributions of the run's duration series: by series name, then run id (the run
     /// and the runs its baseline may draw from).
     public var distributions: [String: [Int64: DistributionBuckets]]
+    /// The chaos run the judged run ran under, when it is a load run under fault.
+    public var underChaos: ChaosLink?
 
     /// Creates the inputs.
     public init(

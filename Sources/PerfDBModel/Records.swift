@@ -323,6 +323,8 @@ public struct RunDetail: Sendable {
     public var chaos: (experiment: ChaosExperimentRecord, activities: [ChaosActivityRecord])?
     /// The kinds of error the run counted, in stored order.
     public var errors: [ErrorKindValue] = []
+    /// For a load run made under a fault: the chaos experiment run it is tied to.
+    public var chaosLink: ChaosLink?
 
     /// Creates a run's details.
     public init(
@@ -340,5 +342,35 @@ public struct RunDetail: Sendable {
         self.checks = checks
         self.slo = slo
         self.chaos = chaos
+    }
+}
+
+/// A load run tied to the chaos experiment run it ran under (table `chaos_link`): such a run
+/// never enters the normal baseline, trends or drift of its scope.
+public struct ChaosLink: Sendable, Equatable {
+    /// How the link was made.
+    public enum LinkedBy: String, Sendable, Equatable {
+        /// `ingest --chaos-run`.
+        case explicit
+        /// The load run's span lies within the experiment run's, in the same environment.
+        case time
+    }
+
+    public var runId: Int64
+    public var chaosRunId: Int64
+    public var linkedBy: LinkedBy
+    public var linkedAt: String
+    /// The experiment's name.
+    public var experiment: String
+
+    /// Creates a link.
+    public init(
+        runId: Int64, chaosRunId: Int64, linkedBy: LinkedBy, linkedAt: String, experiment: String
+    ) {
+        self.runId = runId
+        self.chaosRunId = chaosRunId
+        self.linkedBy = linkedBy
+        self.linkedAt = linkedAt
+        self.experiment = experiment
     }
 }

@@ -35,3 +35,36 @@ public enum SQLText {
             + "(only SELECT, WITH and EXPLAIN are run; the database is unchanged)"
     }
 }
+
+/// The SQL both engines use to find the chaos run a load run ran under (placeholders are
+/// SQLite's `?`; PostgreSQL's writer numbers them).
+public enum ChaosLinkSQL {
+    /// Every stored chaos experiment run, as `c` (the run) and `e` (the experiment).
+    public static let candidates = """
+        SELECT c.id FROM run c JOIN chaos_experiment e ON e.run_id = c.id
+        WHERE c.kind = 'chaos'
+        """
+    /// Those `--chaos-run` names: its id, digest, a digest prefix of 8+ characters (with or
+    /// without `sha256:`), its experiment's name or id (seven times the reference).
+    public static let named = """
+         AND (CAST(c.id AS TEXT) = ? OR c.content_digest = ?
+              OR (length(?) >= 8 AND (c.content_digest LIKE ? || '%'
+                  OR c.content_digest LIKE 'sha256:' || ? || '%'))
+              OR e.name = ? OR e.experiment_id = ?)
+        """
+    /// The run whose span holds the load run's start and end first, then the newest that
+    /// started before the load run ended (the load run's start, end, end).
+    public static let order = """
+         ORDER BY (c.started_at <= ? AND coalesce(c.ended_at, c.started_at) >= ?) DESC,
+            (c.started_at <= ?) DESC, c.started_at DESC, c.id DESC
+        LIMIT 1
+        """
+
+    /// `--chaos-run` names no stored chaos run.
+    public static func notFound(_ reference: String, input: String) -> PerfDBError {
+        PerfDBError(
+            .inputNotFound,
+            "\(input): --chaos-run \(reference): no stored chaos run has that id, digest or "
+                + "experiment name")
+    }
+}

@@ -25,6 +25,8 @@ public protocol Store: AnyObject, Sendable {
     func invalidate(_ reference: RunReference, reason: String, now: Date) throws -> RunRecord
     /// Deletes a run and everything stored with it; a pinned baseline run is refused.
     func delete(_ reference: RunReference) throws -> RunRecord
+    /// Unties a load run from the chaos run it ran under; it is a normal run again.
+    func unlink(_ reference: RunReference) throws -> ChaosLink
     /// Runs one read-only SQL statement.
     func query(_ sql: String) throws -> QueryResult
     /// Checks the warehouse and counts what it holds; problems are listed, not repaired.

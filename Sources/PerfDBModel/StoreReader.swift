@@ -45,6 +45,8 @@ public protocol StoreReader {
     func runDetail(_ reference: RunReference) throws -> RunDetail
     /// The timelines stored with a run, by series name, buckets in time order.
     func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])]
+    /// The chaos run a load run ran under, if it is linked to one.
+    func chaosLink(of run: Int64) throws -> ChaosLink?
 }
 
 /// Which chaos experiments to read.
@@ -208,8 +210,10 @@ extension StoreReader {
                 stored[name] = try self.distributions(series: name, runs: ids)
             }
         }
-        return CheckInputs(
+        var inputs = CheckInputs(
             baseline: baseline, values: values, series: catalog, distributions: stored)
+        inputs.underChaos = try run.id.flatMap(chaosLink(of:))
+        return inputs
     }
 
     /// The scope of the newest load run, with the given values where given.

@@ -19,6 +19,12 @@ public struct RunSubmission: Sendable {
     public var fileModifiedAt: Date?
     /// True when no flag, CI variable or git named the branch: the run is on the base branch.
     public var branchAssumed: Bool
+    /// The chaos experiment run a load run ran under, as `--chaos-run` names it.
+    ///
+    /// Its id, its content digest (or a prefix of 8+ characters), or its experiment's name
+    /// (the run of it whose span holds the load run, else the newest before it). Nil: found by
+    /// time, if any.
+    public var chaosRun: String?
 
     /// Creates a submission.
     public init(

@@ -41,7 +41,7 @@ public struct TableRows: Sendable {
     public static let insertionOrder = [
         "run", "run_label", "series", "series_tag", "measurement", "threshold_result",
         "check_result", "slo_evaluation", "slo_result", "chaos_experiment", "chaos_activity",
-        "distribution", "timeline", "run_error", "baseline", "verdict",
+        "chaos_link", "distribution", "timeline", "run_error", "baseline", "verdict",
     ]
 }
 

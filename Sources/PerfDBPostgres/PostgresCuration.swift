@@ -79,6 +79,19 @@ extension PostgresWarehouse {
         }
     }
 
+    /// Unties a load run from the chaos run it was linked to: it is a normal run again.
+    public func unlink(_ reference: RunReference) throws -> ChaosLink {
+        try transaction {
+            let run = try reader.run(reference)
+            guard let id = run.id else { throw PerfDBError(.internal, "run without id") }
+            guard let link = try reader.chaosLink(of: id) else {
+                throw PerfDBError(.usage, "run \(id) is not linked to a chaos run")
+            }
+            try execute("DELETE FROM chaos_link WHERE run_id = \(id)")
+            return link
+        }
+    }
+
     /// Deletes a run and everything stored with it; a pinned baseline run is refused.
     public func delete(_ reference: RunReference) throws -> RunRecord {
         try transaction {

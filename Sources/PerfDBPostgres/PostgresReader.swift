@@ -77,6 +77,7 @@ public struct PostgresReader: StoreReader {
               AND (scenario = \(scope.scenario) OR (scenario IS NULL AND \(scope.scenario)::text IS NULL))
               AND (environment = \(scope.environment) OR (environment IS NULL AND \(scope.environment)::text IS NULL))
               AND branch = \(scope.branch)
+              AND NOT EXISTS (SELECT 1 FROM chaos_link l WHERE l.run_id = run.id)
               AND (\(id)::bigint IS NULL OR started_at < \(startedAt)
                    OR (started_at = \(startedAt) AND id < \(id)))
             ORDER BY started_at DESC, id DESC LIMIT \(Int64(limit))
@@ -345,7 +346,23 @@ public struct PostgresReader: StoreReader {
                 lastSeen: try $0[6].decode(String?.self).flatMap(Timestamp.parse),
                 detail: try $0[7].decode(String?.self))
         }
+        detail.chaosLink = try chaosLink(of: id)
         return detail
+    }
+
+    public func chaosLink(of run: Int64) throws -> ChaosLink? {
+        try rows(
+            """
+            SELECT l.chaos_run_id, l.linked_by, l.linked_at, e.name
+            FROM chaos_link l JOIN chaos_experiment e ON e.run_id = l.chaos_run_id
+            WHERE l.run_id = \(run)
+            """
+        ).first.map {
+            ChaosLink(
+                runId: run, chaosRunId: try $0[0].decode(Int64.self),
+                linkedBy: ChaosLink.LinkedBy(rawValue: try $0[1].decode(String.self)) ?? .explicit,
+                linkedAt: try $0[2].decode(String.self), experiment: try $0[3].decode(String.self))
+        }
     }
 
     public func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])] {

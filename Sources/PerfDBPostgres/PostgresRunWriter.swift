@@ -29,10 +29,12 @@ extension PostgresWarehouse {
                     try execute("DELETE FROM run WHERE id = \(existing)")
                     replaced = existing
                 }
-                guard let runID = try insertRunRow(submission.runRecord(now: now)) else {
-                    throw StoredMeanwhile()
-                }
+                let run = submission.runRecord(now: now)
+                guard let runID = try insertRunRow(run) else { throw StoredMeanwhile() }
                 try insertContents(submission, runID: runID, now: now)
+                try linkChaos(
+                    run, runID: runID, named: submission.chaosRun, input: submission.inputName,
+                    now: now)
                 if let replaced { return .replaced(oldRunID: replaced, runID: runID) }
                 return .stored(runID: runID)
             }
@@ -321,6 +323,73 @@ extension PostgresWarehouse {
                     \(result.recommendation))
                 """)
         }
+    }
+
+    /// Ties a load run to the chaos run it ran under, and a chaos run to the unlinked load runs
+    /// its span holds, as the SQLite engine's writer does.
+    private func linkChaos(
+        _ run: RunRecord, runID: Int64, named reference: String?, input: String, now: Date
+    ) throws {
+        let end = run.endedAt ?? run.startedAt
+        let linkedAt = Timestamp.format(now)
+        switch run.kind {
+        case .load:
+            var sql = ChaosLinkSQL.candidates
+            var values: [String?] = []
+            if let reference {
+                sql += ChaosLinkSQL.named
+                values += Array(repeating: reference, count: 7)
+            } else {
+                sql +=
+                    " AND c.environment IS NOT DISTINCT FROM ? AND c.started_at <= ?"
+                    + " AND c.ended_at >= ?"
+                values += [run.environment, run.startedAt, end]
+            }
+            sql += ChaosLinkSQL.order
+            values += [run.startedAt, end, end]
+            var binds = PostgresBindings(capacity: values.count)
+            for value in values { (value.map(StoredValue.text) ?? .null).bind(to: &binds) }
+            guard
+                let chaos = try single(
+                    PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), as: Int64.self)
+            else {
+                if let reference { throw ChaosLinkSQL.notFound(reference, input: input) }
+                return
+            }
+            let linkedBy = reference == nil ? "time" : "explicit"
+            try execute(
+                """
+                INSERT INTO chaos_link (run_id, chaos_run_id, linked_by, linked_at)
+                VALUES (\(runID), \(chaos), \(linkedBy), \(linkedAt))
+                """)
+        case .chaos:
+            try execute(
+                """
+                INSERT INTO chaos_link (run_id, chaos_run_id, linked_by, linked_at)
+                SELECT r.id, \(runID), 'time', \(linkedAt) FROM run r
+                WHERE r.kind = 'load' AND r.environment IS NOT DISTINCT FROM \(run.environment)
+                  AND r.started_at >= \(run.startedAt)
+                  AND coalesce(r.ended_at, r.started_at) <= \(end)
+                  AND NOT EXISTS (SELECT 1 FROM chaos_link l WHERE l.run_id = r.id)
+                """)
+        case .slo:
+            return
+        }
+    }
+
+    /// SQLite's `?` placeholders as PostgreSQL's `$1::text`, `$2::text`, … in order.
+    static func numbered(_ sql: String) -> String {
+        var out = ""
+        var index = 0
+        for character in sql {
+            if character == "?" {
+                index += 1
+                out += "$\(index)::text"
+            } else {
+                out.append(character)
+            }
+        }
+        return out
     }
 
     private func insertChaos(_ chaos: ChaosExperimentValue, runID: Int64) throws {

@@ -118,6 +118,10 @@ public final class PostgresStore: Store, @unchecked Sendable {
         try perform(repeatable: false) { try $0.delete(reference) }
     }
 
+    public func unlink(_ reference: RunReference) throws -> ChaosLink {
+        try perform(repeatable: false) { try $0.unlink(reference) }
+    }
+
     public func query(_ sql: String) throws -> QueryResult {
         try perform(repeatable: true) { try $0.query(sql, timeout: statementTimeout) }
     }

@@ -112,6 +112,7 @@ struct PostgresMerger {
         try mergeRuns()
         try mapSeries()
         for table in Self.runTables { try copyRows(table) }
+        try mergeChaosLinks()
         try copyEvaluations()
         try mergeBaselines()
         try mergeVerdicts()
@@ -300,6 +301,25 @@ struct PostgresMerger {
             }
         }
         try warehouse.insert("slo_result", columns: results.columns, rows: resultRows)
+    }
+
+    /// The other database's links of load runs to chaos runs, both ids mapped; a run linked
+    /// here already keeps its link.
+    private func mergeChaosLinks() throws {
+        guard let table = source.tables["chaos_link"] else { return }
+        for row in table.rows {
+            let value = { (name: String) in table.index(of: name).map { row[$0] } ?? .null }
+            guard let run = value("run_id").integer.flatMap({ runs[$0] }),
+                let chaos = value("chaos_run_id").integer.flatMap({ runs[$0] })
+            else { continue }
+            try warehouse.execute(
+                """
+                INSERT INTO chaos_link (run_id, chaos_run_id, linked_by, linked_at)
+                VALUES (\(run), \(chaos), \(value("linked_by").text ?? "time"),
+                    \(value("linked_at").text ?? ""))
+                ON CONFLICT (run_id) DO NOTHING
+                """)
+        }
     }
 
     // MARK: Baselines

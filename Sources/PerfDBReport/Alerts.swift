@@ -64,6 +64,8 @@ public struct AlertSet: Sendable, Equatable {
                         + Figure.percent(verdict.changePct),
                     description: verdict.reason)
             } + Self.sloAlerts(report.slo)
+        // A run under a fault raises nothing: what moved is the fault's doing.
+        if report.underChaos != nil { alerts = [] }
     }
 
     /// The set of an SLO evaluation: its CRITICAL SLOs.

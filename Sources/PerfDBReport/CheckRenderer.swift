@@ -17,6 +17,8 @@ public struct CheckView: JudgementView {
     public var alertSet: AlertSet { AlertSet(check: report, headline: headline) }
 
     public var annotations: [Annotation] {
+        // A run under a fault fails nothing: what moved is the fault's doing.
+        guard report.underChaos == nil else { return [] }
         let found = report.verdicts.filter { $0.verdict == .regression || $0.verdict == .warning }
             .map { verdict in
                 Annotation(
@@ -152,6 +154,11 @@ public struct CheckView: JudgementView {
             "\(count(.regression)) regressed, \(count(.warning)) warnings, \(count(.improved)) improved of \(report.verdicts.count) series"
         )
         if let slo = report.slo { parts.append("SLOs \(slo.overallStatus.rawValue)") }
+        if let link = report.underChaos {
+            return "perfdb check: UNDER FAULT (chaos run \(link.chaosRunId), \(link.experiment): "
+                + "measured against the normal baseline, not gated) — "
+                + parts.joined(separator: " · ")
+        }
         let cause = causes.isEmpty ? "" : " (" + causes.joined(separator: "; ") + ")"
         return "perfdb check: \(word)\(cause) — " + parts.joined(separator: " · ")
     }

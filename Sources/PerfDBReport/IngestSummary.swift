@@ -3,6 +3,13 @@ import PerfDBModel
 
 /// The one line `perfdb ingest` prints per file.
 public enum IngestSummary {
+    /// The note of a load run tied to a chaos run.
+    public static func line(for link: ChaosLink) -> String {
+        "run \(link.runId) ran under chaos run \(link.chaosRunId) (\(link.experiment)), linked "
+            + (link.linkedBy == .explicit ? "by --chaos-run" : "by time")
+            + ": kept out of the normal baseline"
+    }
+
     /// Says what was stored from a file, or that it was already there.
     public static func line(for result: IngestResult) -> String {
         let batch = result.batch

@@ -112,6 +112,7 @@ public struct RunShowView: Renderable {
         public var slo: SLODocument?
         public var chaos: Chaos?
         public var errors: [ErrorKind]
+        public var underChaos: UnderChaos?
 
         public struct Threshold: Encodable {
             public var series: String
@@ -185,10 +186,27 @@ public struct RunShowView: Renderable {
             if let slo { try container.encode(slo, forKey: .slo) }
             if let chaos { try container.encode(chaos, forKey: .chaos) }
             try container.encode(errors, forKey: .errors)
+            if let underChaos { try container.encode(underChaos, forKey: .underChaos) }
         }
 
         private enum CodingKeys: String, CodingKey {
             case labels, metrics, thresholds, checks, slo, chaos, errors
+            case underChaos = "under_chaos"
+        }
+
+        /// The chaos run a load run ran under.
+        public struct UnderChaos: Encodable {
+            public var chaosRunId: Int64
+            public var experiment: String
+            public var linkedBy: String
+            public var linkedAt: String
+
+            enum CodingKeys: String, CodingKey {
+                case chaosRunId = "chaos_run_id"
+                case experiment
+                case linkedBy = "linked_by"
+                case linkedAt = "linked_at"
+            }
         }
     }
 
@@ -249,6 +267,11 @@ public struct RunShowView: Renderable {
                         kind: $0.kind, method: $0.method, name: $0.name, message: $0.message,
                         occurrences: $0.occurrences, firstSeen: $0.firstSeen.map(Timestamp.format),
                         lastSeen: $0.lastSeen.map(Timestamp.format), detail: $0.detail)
+                },
+                underChaos: detail.chaosLink.map {
+                    Document.UnderChaos(
+                        chaosRunId: $0.chaosRunId, experiment: $0.experiment,
+                        linkedBy: $0.linkedBy.rawValue, linkedAt: $0.linkedAt)
                 }))
     }
 
@@ -290,6 +313,15 @@ public struct RunShowView: Renderable {
             ("exit code", run.exitCode.map(String.init) ?? "-"),
         ]
         if run.invalidated { facts.append(("invalidated", run.invalidatedReason ?? "yes")) }
+        if let link = detail.chaosLink {
+            facts.append(
+                (
+                    "under chaos",
+                    "chaos run \(link.chaosRunId) (\(link.experiment)), linked "
+                        + (link.linkedBy == .explicit ? "by --chaos-run" : "by time")
+                        + "; not in the normal baseline (perfdb runs unlink \(link.runId))"
+                ))
+        }
         if !detail.labels.isEmpty {
             facts.append(
                 ("labels", detail.labels.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))

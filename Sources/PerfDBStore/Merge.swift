@@ -137,7 +137,7 @@ struct Merger {
     /// never left behind.
     static let handledTables: Set<String> = Set(runTables).union([
         "run", "series", "series_tag", "slo_evaluation", "slo_result", "baseline", "verdict",
-        "schema_migration",
+        "schema_migration", "chaos_link",
     ])
 
     let source: MergeSource
@@ -166,6 +166,7 @@ struct Merger {
             // One snapshot of the other file, even while something writes to it.
             try other.inTransaction(.deferred) {
                 try mergeRuns(other)
+                try mergeChaosLinks(other)
                 try mergeBaselines(other)
                 try mergeVerdicts(other)
                 return .commit
@@ -220,6 +221,25 @@ struct Merger {
                 try copyRows(table, of: otherID, as: id, other)
             }
             try copyEvaluations(of: otherID, as: id, other)
+        }
+    }
+
+    /// The other file's links of load runs to chaos runs, both ids mapped; a run linked here
+    /// already keeps its link.
+    private func mergeChaosLinks(_ other: Database) throws {
+        guard try other.tableExists("chaos_link") else { return }
+        let rows = try Row.fetchCursor(
+            other,
+            sql: "SELECT run_id, chaos_run_id, linked_by, linked_at FROM chaos_link ORDER BY run_id"
+        )
+        while let row = try rows.next() {
+            guard let run = runs[row[0]], let chaos = runs[row[1]] else { continue }
+            try db.execute(
+                sql: """
+                    INSERT INTO chaos_link (run_id, chaos_run_id, linked_by, linked_at)
+                    VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING
+                    """,
+                arguments: [run, chaos, row[2] as String, row[3] as String])
         }
     }
 

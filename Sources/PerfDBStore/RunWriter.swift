@@ -41,7 +41,8 @@ extension Warehouse {
     }
 
     private func insert(_ submission: RunSubmission, now: Date, in db: Database) throws -> Int64 {
-        let runID = try insertRunRow(submission, now: now, in: db)
+        let run = try insertRunRow(submission, now: now, in: db)
+        guard let runID = run.id else { throw PerfDBError(.internal, "run inserted without id") }
         let batch = submission.batch
         let labels = batch.labels.merging(submission.context.labels) { _, flag in flag }
         for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
@@ -74,16 +75,65 @@ extension Warehouse {
                 try ChaosActivityRecord(activity, runId: runID, seq: index + 1).insert(db)
             }
         }
+        try linkChaos(
+            run, named: submission.chaosRun, input: submission.inputName, now: now, in: db)
         return runID
     }
 
     private func insertRunRow(
         _ submission: RunSubmission, now: Date, in db: Database
-    ) throws -> Int64 {
+    ) throws -> RunRecord {
         var run = submission.runRecord(now: now)
         try run.insert(db)
-        guard let runID = run.id else { throw PerfDBError(.internal, "run inserted without id") }
-        return runID
+        return run
+    }
+
+    /// Ties a load run to the chaos run it ran under — the one `--chaos-run` names, else one
+    /// whose span holds it in the same environment — and a chaos run to the unlinked load runs
+    /// its span holds.
+    private func linkChaos(
+        _ run: RunRecord, named reference: String?, input: String, now: Date, in db: Database
+    ) throws {
+        guard let id = run.id else { return }
+        let end = run.endedAt ?? run.startedAt
+        switch run.kind {
+        case .load:
+            var sql = ChaosLinkSQL.candidates
+            var arguments: StatementArguments = []
+            if let reference {
+                sql += ChaosLinkSQL.named
+                arguments += StatementArguments(Array(repeating: reference, count: 7))
+            } else {
+                sql += " AND c.environment IS ? AND c.started_at <= ? AND c.ended_at >= ?"
+                arguments += [run.environment, run.startedAt, end]
+            }
+            sql += ChaosLinkSQL.order
+            arguments += [run.startedAt, end, end]
+            guard let chaos = try Int64.fetchOne(db, sql: sql, arguments: arguments) else {
+                if let reference { throw ChaosLinkSQL.notFound(reference, input: input) }
+                return
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO chaos_link (run_id, chaos_run_id, linked_by, linked_at)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, chaos, reference == nil ? "time" : "explicit", Timestamp.format(now),
+                ])
+        case .chaos:
+            try db.execute(
+                sql: """
+                    INSERT INTO chaos_link (run_id, chaos_run_id, linked_by, linked_at)
+                    SELECT r.id, ?, 'time', ? FROM run r
+                    WHERE r.kind = 'load' AND r.environment IS ? AND r.started_at >= ?
+                      AND coalesce(r.ended_at, r.started_at) <= ?
+                      AND NOT EXISTS (SELECT 1 FROM chaos_link l WHERE l.run_id = r.id)
+                    """,
+                arguments: [id, Timestamp.format(now), run.environment, run.startedAt, end])
+        case .slo:
+            return
+        }
     }
 
     /// Summary statistics and the distributions behind them.

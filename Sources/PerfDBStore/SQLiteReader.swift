@@ -61,6 +61,7 @@ public struct SQLiteReader: StoreReader {
         var condition = """
             WHERE kind = 'load' AND invalidated = 0 AND status <> 'aborted'
               AND scenario IS ? AND environment IS ? AND branch = ?
+              AND NOT EXISTS (SELECT 1 FROM chaos_link l WHERE l.run_id = run.id)
             """
         var arguments: StatementArguments = [scope.scenario, scope.environment, scope.branch]
         if let run, let id = run.id {
@@ -377,7 +378,24 @@ public struct SQLiteReader: StoreReader {
                 lastSeen: (row["last_seen"] as String?).flatMap(Timestamp.parse),
                 detail: row["detail"])
         }
+        detail.chaosLink = try chaosLink(of: id)
         return detail
+    }
+
+    public func chaosLink(of run: Int64) throws -> ChaosLink? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT l.chaos_run_id, l.linked_by, l.linked_at, e.name
+                FROM chaos_link l JOIN chaos_experiment e ON e.run_id = l.chaos_run_id
+                WHERE l.run_id = ?
+                """, arguments: [run]
+        ).map { row in
+            ChaosLink(
+                runId: run, chaosRunId: row[0],
+                linkedBy: ChaosLink.LinkedBy(rawValue: row[1]) ?? .explicit, linkedAt: row[2],
+                experiment: row[3])
+        }
     }
 
     public func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])] {

@@ -9,7 +9,8 @@ extension MergeSource {
     public func contents() throws -> MergeContents {
         let tables = try queue.read { db in
             var tables: [String: TableRows] = [:]
-            for table in TableRows.insertionOrder {
+            // A file of an older schema lacks the newer tables.
+            for table in TableRows.insertionOrder where try db.tableExists(table) {
                 let columns = try db.columns(in: table).map(\.name)
                 var rows = TableRows(table: table, columns: columns)
                 let order = columns.contains("id") ? " ORDER BY id" : ""

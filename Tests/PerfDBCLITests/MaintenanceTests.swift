@@ -34,6 +34,7 @@ import Testing
                 0005_rename_slo_result_metric_to_series
                 0006_add_run_errors
                 0007_create_grafana_views
+                0008_link_load_runs_to_chaos_runs
 
                 """)
         #expect(try cli.run(["doctor"]).status == 0)

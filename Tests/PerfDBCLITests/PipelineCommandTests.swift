@@ -190,7 +190,7 @@ import Testing
         #expect(before.stdout.split(separator: "\n").count == 4)
         let version = try cli.run(["--version"])
         #expect(version.stdout.hasPrefix("perfdb 0.1.0 (commit "))
-        #expect(version.stdout.contains(", schema 0007_"))
+        #expect(version.stdout.contains(", schema 0008_"))
         #expect(version.stdout.contains(", SQLite 3."))
         // The input format has its own name; the earlier one still works, unlisted.
         let named = try cli.run([

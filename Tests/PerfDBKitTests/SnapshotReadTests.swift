@@ -84,6 +84,9 @@ import Testing
         func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])] {
             try after { try base.timelines(run: run) }
         }
+        func chaosLink(of run: Int64) throws -> ChaosLink? {
+            try after { try base.chaosLink(of: run) }
+        }
     }
 
     static func submission(_ index: Int, p95: Double, day: Int? = nil) -> RunSubmission {

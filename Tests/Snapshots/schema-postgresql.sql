@@ -81,6 +81,14 @@ CREATE TABLE public.chaos_experiment (
     CONSTRAINT chaos_experiment_steady_state_before_check CHECK ((steady_state_before = ANY (ARRAY[(0)::bigint, (1)::bigint])))
 );
 
+CREATE TABLE public.chaos_link (
+    run_id bigint NOT NULL,
+    chaos_run_id bigint NOT NULL,
+    linked_by text NOT NULL,
+    linked_at text NOT NULL,
+    CONSTRAINT chaos_link_linked_by_check CHECK ((linked_by = ANY (ARRAY['explicit'::text, 'time'::text])))
+);
+
 CREATE TABLE public.check_result (
     run_id bigint NOT NULL,
     group_path text NOT NULL,
@@ -337,7 +345,9 @@ CREATE VIEW public.v_measurement AS
    FROM ((public.measurement m
      JOIN public.run r ON ((r.id = m.run_id)))
      JOIN public.v_series s ON ((s.series_id = m.series_id)))
-  WHERE ((r.kind = 'load'::text) AND (r.invalidated = 0));
+  WHERE ((r.kind = 'load'::text) AND (r.invalidated = 0) AND (NOT (EXISTS ( SELECT 1
+           FROM public.chaos_link l
+          WHERE (l.run_id = r.id)))));
 
 CREATE VIEW public.v_run AS
  SELECT (r.started_at)::timestamp with time zone AS "time",
@@ -449,6 +459,9 @@ ALTER TABLE ONLY public.chaos_activity
 ALTER TABLE ONLY public.chaos_experiment
     ADD CONSTRAINT chaos_experiment_pkey PRIMARY KEY (run_id);
 
+ALTER TABLE ONLY public.chaos_link
+    ADD CONSTRAINT chaos_link_pkey PRIMARY KEY (run_id);
+
 ALTER TABLE ONLY public.check_result
     ADD CONSTRAINT check_result_pkey PRIMARY KEY (run_id, group_path, name);
 
@@ -496,6 +509,8 @@ ALTER TABLE ONLY public.verdict
 
 CREATE INDEX baseline_by_scope ON public.baseline USING btree (scenario, environment, branch, id);
 
+CREATE INDEX chaos_link_by_chaos_run ON public.chaos_link USING btree (chaos_run_id);
+
 CREATE INDEX measurement_by_run ON public.measurement USING btree (run_id);
 
 CREATE INDEX run_by_scope ON public.run USING btree (kind, scenario, environment, branch, started_at);
@@ -525,6 +540,12 @@ ALTER TABLE ONLY public.chaos_activity
 
 ALTER TABLE ONLY public.chaos_experiment
     ADD CONSTRAINT chaos_experiment_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.run(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.chaos_link
+    ADD CONSTRAINT chaos_link_chaos_run_id_fkey FOREIGN KEY (chaos_run_id) REFERENCES public.chaos_experiment(run_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.chaos_link
+    ADD CONSTRAINT chaos_link_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.run(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.check_result
     ADD CONSTRAINT check_result_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.run(id) ON DELETE CASCADE;

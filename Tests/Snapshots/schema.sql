@@ -57,6 +57,13 @@ CREATE TABLE chaos_experiment (
     duration_s REAL CHECK (duration_s >= 0)
 ) STRICT;
 
+CREATE TABLE chaos_link (
+    run_id INTEGER PRIMARY KEY REFERENCES run (id) ON DELETE CASCADE,
+    chaos_run_id INTEGER NOT NULL REFERENCES chaos_experiment (run_id) ON DELETE CASCADE,
+    linked_by TEXT NOT NULL CHECK (linked_by IN ('explicit', 'time')),
+    linked_at TEXT NOT NULL
+) STRICT;
+
 CREATE TABLE check_result (
     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
     group_path TEXT NOT NULL,
@@ -230,6 +237,8 @@ CREATE TABLE verdict (
 
 CREATE INDEX baseline_by_scope ON baseline (scenario, environment, branch, id);
 
+CREATE INDEX chaos_link_by_chaos_run ON chaos_link (chaos_run_id);
+
 CREATE INDEX measurement_by_run ON measurement (run_id);
 
 CREATE INDEX run_by_scope ON run (kind, scenario, environment, branch, started_at);
@@ -292,7 +301,8 @@ SELECT
 FROM measurement m
 JOIN run r ON r.id = m.run_id
 JOIN v_series s ON s.series_id = m.series_id
-WHERE r.kind = 'load' AND r.invalidated = 0;
+WHERE r.kind = 'load' AND r.invalidated = 0
+  AND NOT EXISTS (SELECT 1 FROM chaos_link l WHERE l.run_id = r.id);
 
 CREATE VIEW v_run AS
 SELECT

@@ -109,6 +109,14 @@ struct IngestOptions: ParsableArguments {
     @Flag(help: "Replace a run stored earlier with the same content.")
     var replace = false
 
+    @Option(
+        name: .customLong("chaos-run"),
+        help: ArgumentHelp(
+            "The chaos experiment run the load runs ran under: its id, digest (8+ characters) "
+                + "or experiment name (default: one whose span holds the load run, in its "
+                + "environment).", valueName: "run"))
+    var chaosRun: String?
+
     @Flag(
         name: .customLong("one-run"),
         help: """
@@ -184,7 +192,15 @@ struct IngestOptions: ParsableArguments {
         options.stream.legacyDigest =
             try server?.holdsLegacyStreamDigests()
             ?? Warehouse.holdsLegacyStreamDigests(at: global.databasePath)
-        let submissions = try Ingestor.prepare(files, options: options)
+        let submissions = try Ingestor.prepare(files, options: options).map { submission in
+            var submission = submission
+            submission.chaosRun = chaosRun
+            return submission
+        }
+        if let chaosRun, !submissions.contains(where: { $0.batch.kind == .load }) {
+            throw PerfDBError(
+                .usage, "--chaos-run \(chaosRun): none of the files is a load run to link")
+        }
         try accept(submissions)
         let warehouse = try server ?? global.open()
         let results = try submissions.map { submission in
@@ -193,6 +209,11 @@ struct IngestOptions: ParsableArguments {
         ProgressLine.finish()
         for result in results {
             global.note(IngestSummary.line(for: result))
+            if result.batch.kind == .load, result.isNew,
+                let link = try warehouse.reading({ try $0.chaosLink(of: result.runID) })
+            {
+                global.note(IngestSummary.line(for: link))
+            }
             if result.branchAssumed, let branch = result.context.branch {
                 global.note(
                     "note: no branch from --branch, the CI system or git: run \(result.runID) "

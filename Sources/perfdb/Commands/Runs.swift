@@ -5,7 +5,9 @@ extension PerfDB {
     struct Runs: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Browse and curate stored runs.",
-            subcommands: [RunsList.self, RunsShow.self, RunsInvalidate.self, RunsDelete.self],
+            subcommands: [
+                RunsList.self, RunsShow.self, RunsInvalidate.self, RunsUnlink.self, RunsDelete.self,
+            ],
             defaultSubcommand: RunsList.self)
     }
 }
