@@ -246,3 +246,32 @@ public struct GatherSettings: Sendable {
         self.driftRuns = driftRuns
     }
 }
+
+/// Everything `chaos impact` decides from: a chaos experiment run and the load runs made under
+/// it, each gathered as its check would be (its normal baseline), with its timelines.
+public struct ChaosImpactInputs: Sendable {
+    public var chaos: ChaosEntry
+    public var loads: [LoadUnderFault]
+
+    /// One load run made under the fault.
+    public struct LoadUnderFault: Sendable {
+        /// The run against its normal baseline (runs under fault left out).
+        public var check: CheckInputs
+        /// Its `http_req_duration` and `http_req_failed` timelines (raw streams), in time order.
+        public var timelines: [(series: SeriesRecord, buckets: [TimelineRow])]
+
+        /// Creates a load run's inputs.
+        public init(
+            check: CheckInputs, timelines: [(series: SeriesRecord, buckets: [TimelineRow])]
+        ) {
+            self.check = check
+            self.timelines = timelines
+        }
+    }
+
+    /// Creates the inputs.
+    public init(chaos: ChaosEntry, loads: [LoadUnderFault]) {
+        self.chaos = chaos
+        self.loads = loads
+    }
+}

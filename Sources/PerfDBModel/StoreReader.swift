@@ -47,6 +47,8 @@ public protocol StoreReader {
     func timelines(run: Int64) throws -> [(series: SeriesRecord, buckets: [TimelineRow])]
     /// The chaos run a load run ran under, if it is linked to one.
     func chaosLink(of run: Int64) throws -> ChaosLink?
+    /// The load runs linked to a chaos run, oldest first.
+    func loadRuns(underChaosRun chaosRun: Int64) throws -> [Int64]
 }
 
 /// Which chaos experiments to read.
@@ -266,6 +268,43 @@ extension StoreReader {
                 ? try distributions(
                     series: series.name, runs: runs.compactMap { hasValue($0) ? $0.id : nil })
                 : [:])
+    }
+
+    /// Everything `chaos impact` decides from: each chaos run the filter (or `chaosRun`) names
+    /// that has load runs linked to it, newest first, each load run with its normal baseline in
+    /// its scenario and environment on the base branch.
+    public func chaosImpactInputs(
+        _ filter: ChaosFilter, chaosRun: Int64?, settings: GatherSettings
+    ) throws -> [ChaosImpactInputs] {
+        var unlimited = filter
+        unlimited.limit = nil
+        var entries = try chaosEntries(unlimited)
+        if let chaosRun {
+            entries = entries.filter { $0.run.id == chaosRun }
+            guard !entries.isEmpty else {
+                throw PerfDBError(.inputNotFound, "run \(chaosRun) is not a stored chaos run")
+            }
+        }
+        let impacts = try entries.compactMap { entry -> ChaosImpactInputs? in
+            guard let id = entry.run.id else { return nil }
+            let loads = try loadRuns(underChaosRun: id).map { loadID in
+                let run = try run(.id(loadID))
+                let check = try checkInputs(
+                    run: run,
+                    scope: Scope(
+                        scenario: run.scenario, environment: run.environment,
+                        branch: settings.baseBranch),
+                    settings: settings, distributions: false)
+                let wanted: Set<String> = ["http_req_duration", "http_req_failed"]
+                return ChaosImpactInputs.LoadUnderFault(
+                    check: check,
+                    timelines: try timelines(run: loadID).filter { wanted.contains($0.series.name) }
+                )
+            }
+            guard chaosRun != nil || !loads.isEmpty else { return nil }
+            return ChaosImpactInputs(chaos: entry, loads: loads)
+        }
+        return Array(impacts.prefix(filter.limit ?? impacts.count))
     }
 
     /// Everything `baseline drift` decides from: the newest valid runs of `scope` and the

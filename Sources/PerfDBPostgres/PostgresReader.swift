@@ -350,6 +350,15 @@ public struct PostgresReader: StoreReader {
         return detail
     }
 
+    public func loadRuns(underChaosRun chaosRun: Int64) throws -> [Int64] {
+        try rows(
+            """
+            SELECT l.run_id FROM chaos_link l JOIN run r ON r.id = l.run_id
+            WHERE l.chaos_run_id = \(chaosRun) ORDER BY r.started_at, r.id
+            """
+        ).map { try $0[0].decode(Int64.self) }
+    }
+
     public func chaosLink(of run: Int64) throws -> ChaosLink? {
         try rows(
             """

@@ -33,22 +33,11 @@ extension Warehouse {
         try write { db in
             let run = try self.run(reference, in: db)
             guard let id = run.id else { throw PerfDBError(.internal, "run without id") }
-            guard
-                let link = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT l.chaos_run_id, l.linked_by, l.linked_at, e.name
-                        FROM chaos_link l JOIN chaos_experiment e ON e.run_id = l.chaos_run_id
-                        WHERE l.run_id = ?
-                        """, arguments: [id])
-            else {
+            guard let link = try SQLiteReader(db: db, path: path).chaosLink(of: id) else {
                 throw PerfDBError(.usage, "run \(id) is not linked to a chaos run")
             }
             try db.execute(sql: "DELETE FROM chaos_link WHERE run_id = ?", arguments: [id])
-            return ChaosLink(
-                runId: id, chaosRunId: link[0],
-                linkedBy: ChaosLink.LinkedBy(rawValue: link[1]) ?? .explicit, linkedAt: link[2],
-                experiment: link[3])
+            return link
         }
     }
 }

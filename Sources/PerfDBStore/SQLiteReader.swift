@@ -382,6 +382,15 @@ public struct SQLiteReader: StoreReader {
         return detail
     }
 
+    public func loadRuns(underChaosRun chaosRun: Int64) throws -> [Int64] {
+        try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT l.run_id FROM chaos_link l JOIN run r ON r.id = l.run_id
+                WHERE l.chaos_run_id = ? ORDER BY r.started_at, r.id
+                """, arguments: [chaosRun])
+    }
+
     public func chaosLink(of run: Int64) throws -> ChaosLink? {
         try Row.fetchOne(
             db,

@@ -166,6 +166,14 @@ struct Pipeline {
             chaos: ChaosTrends(config: config).build(gathered.2.reversed()))
     }
 
+    /// `chaos impact`: each chaos run's load runs under the fault against the normal baseline.
+    func chaosImpact(_ filter: ChaosFilter, chaosRun: Int64?) throws -> [ChaosImpactReport] {
+        let inputs = try warehouse.reading {
+            try $0.chaosImpactInputs(filter, chaosRun: chaosRun, settings: settings)
+        }
+        return ChaosImpact(config: config).build(inputs)
+    }
+
     /// `report`: the whole picture of a scope; nothing is recorded.
     func report(_ selection: RunSelection, last: Int) throws -> ScopeReport {
         let inputs = try warehouse.reading { reader in

@@ -87,6 +87,9 @@ import Testing
         func chaosLink(of run: Int64) throws -> ChaosLink? {
             try after { try base.chaosLink(of: run) }
         }
+        func loadRuns(underChaosRun chaosRun: Int64) throws -> [Int64] {
+            try after { try base.loadRuns(underChaosRun: chaosRun) }
+        }
     }
 
     static func submission(_ index: Int, p95: Double, day: Int? = nil) -> RunSubmission {

@@ -11,7 +11,8 @@ extension PerfDB {
         static let configuration = CommandConfiguration(
             abstract:
                 "List chaos experiments, or show MTTR, availability and error rate over time.",
-            subcommands: [ChaosList.self, ChaosTrend.self], defaultSubcommand: ChaosList.self)
+            subcommands: [ChaosList.self, ChaosTrend.self, ChaosImpactCommand.self],
+            defaultSubcommand: ChaosList.self)
     }
 
     /// Filters shared by the chaos commands.
