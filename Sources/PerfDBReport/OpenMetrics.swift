@@ -26,13 +26,18 @@ public struct MetricsExport: Sendable {
         self.chaos = chaos
     }
 
-    /// The families, in the order they are written.
-    public var families: [MetricFamily] {
-        let scope = [
+    /// The scope's labels: on every load sample, and a Pushgateway's grouping key.
+    public var scopeLabels: [(String, String)] {
+        [
             ("scenario", check.scope.scenario ?? ""),
             ("environment", check.scope.environment ?? ""),
             ("branch", check.scope.branch),
         ]
+    }
+
+    /// The families, in the order they are written.
+    public var families: [MetricFamily] {
+        let scope = scopeLabels
         return
             (runFamilies(scope) + seriesFamilies(scope) + sloFamilies(scope)
             + chaosFamilies).filter { !$0.samples.isEmpty }

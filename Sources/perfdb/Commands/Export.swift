@@ -63,13 +63,10 @@ extension PerfDB {
             guard let base = URL(string: push) else {
                 throw PerfDBError(.usage, "--push: not a URL")
             }
-            let grouping = [
-                ("scenario", export.check.scope.scenario ?? ""),
-                ("environment", export.check.scope.environment ?? ""),
-                ("branch", export.check.scope.branch),
-            ]
+            let group = try Pushgateway.groupURL(
+                base: base, job: job, grouping: export.scopeLabels)
             try HTTPDelivery(timeout: .seconds(max(timeout, 1))).send(
-                .PUT, to: try Pushgateway.groupURL(base: base, job: job, grouping: grouping),
+                .PUT, to: group,
                 body: Array(text.utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
             let samples = export.families.reduce(0) { $0 + $1.samples.count }
             global.note(
