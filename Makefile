@@ -98,6 +98,12 @@ demo: build
 	@echo "\$$ perfdb chaos trend"
 	@$(PERFDB) chaos trend --db $(DEMO_DB) --config demo/perfdb.yml || echo "(exit code $$?)"
 	@echo
+	@echo "\$$ perfdb chaos impact 57"
+	@$(PERFDB) chaos impact 57 --db $(DEMO_DB) --config demo/perfdb.yml
+	@echo
+	@echo "\$$ perfdb chaos impact --trend 'PMS struggling: slow and failing 2 % of calls, then recovering'"
+	@$(PERFDB) chaos impact --db $(DEMO_DB) --config demo/perfdb.yml --trend 'PMS struggling: slow and failing 2 % of calls, then recovering' || echo "(exit code $$?)"
+	@echo
 	@echo "\$$ perfdb trend --series 'http_req_duration{endpoint:reservations}' --change-points"
 	@$(PERFDB) trend --db $(DEMO_DB) --config demo/perfdb.yml --series 'http_req_duration{endpoint:reservations}' --change-points
 	@echo

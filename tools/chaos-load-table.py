@@ -160,7 +160,8 @@ SECTION = """## Load under fault
 
 `chaos-load/` holds {pairs} pairs, each a k6 run made *while* a chaos experiment injected its fault
 into the same hotel-booking API stand-in, as a CI pipeline would have produced them, one pair a day
-from 2026-11-19 on (after the histories above). For each pair `pair-01` … `pair-{last}`:
+at 10:00Z from 2026-11-12 on (between the load runs of `history/`, two hours before that day's
+PMS run of `chaos/`). For each pair `pair-01` … `pair-{last}`:
 
 - `pair-NN.chaos.json`: the real orchestrator's result (tools/chaos-orchestrator/run.py,
   `perfdb-chaos-result` v1) of *PMS struggling* (`pms-failure-recovery`, family `pms`, EXCEPTION
@@ -182,7 +183,9 @@ The chaos run starts at 10:00:00Z, and its k6 files at that time plus the real o
 the orchestrator's start and k6's first sample, so the k6 run's span lies inside the chaos run's
 span as it did. perfdb stores a chaos run from its `--started-at` for its `duration_s`, and a k6
 stream from its `--started-at` for the time between its first and last sample; a summary export
-has no times, so only its start is stored. tools/demo-db.sh does not ingest these files.
+has no times, so only its start is stored. tools/demo-db.sh ingests each chaos run and, with
+`--bucket 1` (one-second timeline buckets: the fault lasts seconds), its k6 stream, which perfdb
+links to the chaos run by time; the summary exports are the same runs and stay out of the demo.
 
 **The degradation grows from pair-{slow:02d} on**: from there the server runs with
 `--recovery-extra-s {extra}` (as in `chaos/` from pms-06 on): it needs {extra} s more to come back

@@ -32,7 +32,8 @@
 # fault is cleared (as in demo/chaos from pms-06 on), so the k6 run spends that
 # much longer under the fault: more of its PMS calls are slow or fail.
 #
-# runs.tsv: the chaos run of pair NN at 10:00:00Z on day 2026-11-19 + NN - 1,
+# runs.tsv: the chaos run of pair NN at 10:00:00Z on day 2026-11-12 + NN - 1
+# (between the load runs of demo/history, before the PMS runs of demo/chaos that day),
 # its k6 files at that time plus the real offset between the orchestrator's
 # start and k6's first sample (milliseconds, rounded up), so that the k6 run's
 # span lies inside the chaos run's span as it really did. Both files of a pair
@@ -51,7 +52,7 @@ EXTRA_RECOVERY_S=${EXTRA_RECOVERY_S:-4}
 K6_DELAY_S=${K6_DELAY_S:-0.5}
 OUT=${OUT:-demo/chaos-load}
 README=${README:-demo/README.md}
-FIRST_DAY=${FIRST_DAY:-2026-11-19}
+FIRST_DAY=${FIRST_DAY:-2026-11-12}
 PERFDB=${PERFDB:-}
 EXPERIMENT=tools/chaos-orchestrator/experiments/pms-failure-recovery.json
 EXPERIMENT_OVERRIDES=${EXPERIMENT_OVERRIDES:-'{"fault_duration_s": 9, "recovery_s": 3, "steady_probes": 8, "healthy_probes": 40, "recovery_timeout_s": 30}'}

@@ -48,6 +48,8 @@ public struct Config: Sendable {
     public var scenarioSLOs: [String: [SLODefinition]] = [:]
     /// Chaos targets by experiment name or family (`chaos.targets`).
     public var chaosTargets: [String: ChaosTarget] = [:]
+    /// Budgets of the load runs under a fault, by experiment name or family (`chaos.budgets`).
+    public var chaosBudgets: [String: ChaosBudget] = [:]
     /// Weighted-score cut-offs of an SLO evaluation.
     public var sloPassScore = 0.9
     public var sloWarningScore = 0.75
@@ -87,6 +89,35 @@ public struct Config: Sendable {
             self.mttrS = mttrS
             self.availabilityPct = availabilityPct
             self.errorRatePct = errorRatePct
+        }
+    }
+
+    /// How much a fault may degrade the load runs made under it; nil figures have no budget.
+    public struct ChaosBudget: Sendable, Equatable {
+        /// p95 and p99 of `http_req_duration` under the fault, as a multiple of the normal ones.
+        public var p95Ratio: Double?
+        public var p99Ratio: Double?
+        /// The error rate under the fault, in percent.
+        public var errorRatePct: Double?
+        /// How far throughput may fall under the fault, in percent of the normal throughput.
+        public var throughputDropPct: Double?
+        /// How long p95 or errors may stay outside the normal band (raw streams).
+        public var degradedS: Double?
+
+        /// The error-rate budget when perfdb.yml names none: the same 5 % as the experiments'
+        /// own error-rate target.
+        public static let defaultErrorRatePct = 5.0
+
+        /// Creates a budget.
+        public init(
+            p95Ratio: Double? = nil, p99Ratio: Double? = nil, errorRatePct: Double? = nil,
+            throughputDropPct: Double? = nil, degradedS: Double? = nil
+        ) {
+            self.p95Ratio = p95Ratio
+            self.p99Ratio = p99Ratio
+            self.errorRatePct = errorRatePct
+            self.throughputDropPct = throughputDropPct
+            self.degradedS = degradedS
         }
     }
 

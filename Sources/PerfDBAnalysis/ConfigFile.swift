@@ -24,6 +24,21 @@ struct ConfigFile: Decodable {
 
     struct Chaos: Decodable {
         var targets: [String: Target]?
+        var budgets: [String: Budget]?
+
+        struct Budget: Decodable {
+            var p95Ratio: Double?
+            var p99Ratio: Double?
+            var errorRatePct: Double?
+            var throughputDropPct: Double?
+            var degradedS: Double?
+
+            private enum CodingKeys: String, CodingKey {
+                case p95Ratio = "p95_ratio", p99Ratio = "p99_ratio"
+                case errorRatePct = "error_rate_pct", throughputDropPct = "throughput_drop_pct"
+                case degradedS = "degraded_s"
+            }
+        }
 
         struct Target: Decodable {
             var mttrS: Double?
@@ -234,6 +249,22 @@ struct ConfigFile: Decodable {
                 mttrS: target.mttrS, availabilityPct: target.availabilityPct,
                 errorRatePct: target.errorRatePct)
         }
+        for (name, budget) in chaos?.budgets ?? [:] {
+            let path = "chaos.budgets.\(name)"
+            func positive(_ value: Double?, _ key: String) throws -> Double? {
+                try value.map { try keys.positive($0, "\(path).\(key)") }
+            }
+            config.chaosBudgets[name] = Config.ChaosBudget(
+                p95Ratio: try positive(budget.p95Ratio, "p95_ratio"),
+                p99Ratio: try positive(budget.p99Ratio, "p99_ratio"),
+                errorRatePct: try budget.errorRatePct.map {
+                    try keys.within(0...100, $0, "\(path).error_rate_pct")
+                },
+                throughputDropPct: try budget.throughputDropPct.map {
+                    try keys.within(0...100, $0, "\(path).throughput_drop_pct")
+                },
+                degradedS: try positive(budget.degradedS, "degraded_s"))
+        }
         config.metricTypes = ingest?.metricTypes ?? [:]
         return config
     }
@@ -329,7 +360,12 @@ struct ConfigKeys {
         ]),
         "chaos": .keys([
             "targets": .named(
-                .keys(["mttr_s": .value, "availability_pct": .value, "error_rate_pct": .value]))
+                .keys(["mttr_s": .value, "availability_pct": .value, "error_rate_pct": .value])),
+            "budgets": .named(
+                .keys([
+                    "p95_ratio": .value, "p99_ratio": .value, "error_rate_pct": .value,
+                    "throughput_drop_pct": .value, "degraded_s": .value,
+                ])),
         ]),
         "ingest": .keys(["metric_types": .named(.value)]),
     ])
@@ -472,6 +508,12 @@ struct ConfigKeys {
         guard range.contains(value) else {
             throw fail(key, "\(value) is outside \(range.lowerBound)…\(range.upperBound)")
         }
+        return value
+    }
+
+    /// `value` when it is a finite number above zero, else an error naming `key`.
+    func positive(_ value: Double, _ key: String) throws -> Double {
+        guard value > 0, value.isFinite else { throw fail(key, "expected a number above 0") }
         return value
     }
 }

@@ -22,7 +22,8 @@ public struct ScopeReport: Sendable {
             Self.magnitude($0) > Self.magnitude($1)
         }
         drift = Drift(config: config).analyze(inputs.drift)
-        chaos = ChaosTrends(config: config).build(inputs.chaos)
+        chaos = ChaosTrends(config: config).build(
+            inputs.chaos, impacts: ChaosImpact(config: config).build(inputs.chaosImpacts))
     }
 
     private static func magnitude(_ trend: TrendReport) -> Double {

@@ -171,15 +171,19 @@ public struct ScopeInputs: Sendable {
     public var drift: DriftInputs
     /// Every stored chaos experiment, oldest first.
     public var chaos: [ChaosEntry]
+    /// The chaos runs with load runs under them, and those load runs.
+    public var chaosImpacts: [ChaosImpactInputs]
 
     /// Creates the inputs.
     public init(
-        check: CheckInputs, trends: [TrendInputs], drift: DriftInputs, chaos: [ChaosEntry]
+        check: CheckInputs, trends: [TrendInputs], drift: DriftInputs, chaos: [ChaosEntry],
+        chaosImpacts: [ChaosImpactInputs] = []
     ) {
         self.check = check
         self.trends = trends
         self.drift = drift
         self.chaos = chaos
+        self.chaosImpacts = chaosImpacts
     }
 }
 

@@ -359,6 +359,7 @@ extension StoreReader {
         }
         return ScopeInputs(
             check: check, trends: trends, drift: try driftInputs(scope: scope, settings: settings),
-            chaos: try chaosEntries(ChaosFilter()).reversed())
+            chaos: try chaosEntries(ChaosFilter()).reversed(),
+            chaosImpacts: try chaosImpactInputs(ChaosFilter(), chaosRun: nil, settings: settings))
     }
 }

@@ -199,3 +199,170 @@ public struct ChaosImpactView: Renderable {
             })
     }
 }
+
+/// `perfdb chaos impact --trend EXPERIMENT`: the load under the same fault across the
+/// experiment's runs, each figure judged against the earlier runs and held to its budget
+/// (reports/chaos-impact-trend.schema.json).
+public struct ChaosImpactTrendView: Renderable {
+    public var report: ChaosTrendReport
+
+    /// The view of one experiment's trend.
+    public init(_ report: ChaosTrendReport) { self.report = report }
+
+    /// The figures of the load runs under the fault.
+    var figures: [ChaosFigureTrend] { report.figures.filter { $0.figure.hasPrefix("load_") } }
+
+    /// 2 when the newest run exceeded a budget or its degradation regressed, else 0.
+    public var exitCode: Int32 {
+        figures.contains { $0.meetsTarget == false || $0.verdict?.verdict == .regression } ? 2 : 0
+    }
+
+    /// The JSON of the trend.
+    public struct Document: Encodable {
+        public var experiment: String
+        public var family: ChaosFamily?
+        public var faultType: FaultType?
+        /// `pass`, or `fail` when the newest run exceeded a budget or regressed.
+        public var verdict: String
+        public var exitCode: Int32
+        public var runs: [Run]
+        public var figures: [ChaosTrendView.Experiment.Figure]
+
+        /// One chaos run and the worst of the load runs under it.
+        public struct Run: Encodable {
+            public var chaos: ChaosEntryDocument
+            public var loadRuns: [Int64]
+            public var p95Ratio: Double?
+            public var p99Ratio: Double?
+            public var errorRatePct: Double?
+            public var throughputDropPct: Double?
+            public var degradedS: Double?
+        }
+    }
+
+    public var document: Versioned<Document> {
+        let judged = ChaosTrendView.Experiment(report).figures.filter {
+            $0.figure.hasPrefix("load_")
+        }
+        return Versioned(
+            Document(
+                experiment: report.name, family: report.family, faultType: report.faultType,
+                verdict: exitCode == 0 ? "pass" : "fail", exitCode: exitCode,
+                runs: report.impacts.map { impact in
+                    let row = Self.row(impact)
+                    return Document.Run(
+                        chaos: ChaosEntryDocument(
+                            ChaosEntry(run: impact.chaosRun, experiment: impact.experiment)),
+                        loadRuns: impact.loads.compactMap(\.run.id), p95Ratio: row.p95Ratio,
+                        p99Ratio: row.p99Ratio, errorRatePct: row.errorRatePct,
+                        throughputDropPct: row.throughputDropPct, degradedS: row.degradedS)
+                },
+                figures: judged))
+    }
+
+    /// The worst of a chaos run's load runs, figure by figure: what the trend judges.
+    static func row(_ impact: ChaosImpactReport) -> (
+        p95Ratio: Double?, p99Ratio: Double?, errorRatePct: Double?, throughputDropPct: Double?,
+        degradedS: Double?
+    ) {
+        let loads = impact.loads
+        return (
+            loads.compactMap { $0.p95?.ratio }.max(), loads.compactMap { $0.p99?.ratio }.max(),
+            loads.compactMap { $0.errorRatePct?.value }.max(),
+            loads.compactMap { $0.throughput?.changePct.map { -$0 } }.max(),
+            loads.compactMap { load in load.degradation.map { $0.windowS ?? 0 } }.max()
+        )
+    }
+
+    public var csv: TextTable { runsTable }
+
+    /// The first line: the verdict and its cause.
+    var headline: String {
+        let over = figures.filter { $0.meetsTarget == false }.map(\.figure)
+        let regressed = figures.filter { $0.verdict?.verdict == .regression }.map(\.figure)
+        var causes: [String] = []
+        if !over.isEmpty { causes.append("over budget: " + over.joined(separator: ", ")) }
+        if !regressed.isEmpty { causes.append("regressed: " + regressed.joined(separator: ", ")) }
+        let word = causes.isEmpty ? "PASS" : "FAIL (" + causes.joined(separator: "; ") + ")"
+        let runs = report.impacts.count
+        return "perfdb chaos impact --trend: \(word) — \(runs) \(runs == 1 ? "run" : "runs") "
+            + "with load under the fault"
+    }
+
+    public var blocks: [Block] {
+        var blocks: [Block] = [
+            .heading(3, [.text(report.name)]), .line(.strong(headline)), .table(runsTable),
+            .table(figuresTable),
+        ]
+        // HTML draws the figures a reader follows run by run.
+        blocks += figures.filter { ChaosTrendView.charted.keys.contains($0.figure) }
+            .map { .figure(ChaosTrendView.figure(report, $0)) }
+        let findings = figures.flatMap { figure -> [[Inline]] in
+            var found: [[Inline]] = []
+            let latest = Figure.format(figure.values.last?.value)
+            if figure.meetsTarget == false, let target = figure.target {
+                found.append([
+                    .code(figure.figure),
+                    .text(" \(latest) is over its budget (≤ \(Figure.format(target)))"),
+                ])
+            }
+            if figure.verdict?.verdict == .regression {
+                let since =
+                    figure.regressedSince.flatMap(\.id).map { " since chaos run \($0)" } ?? ""
+                found.append([
+                    .code(figure.figure),
+                    .text(" regressed\(since): " + (figure.verdict?.reason ?? "")),
+                ])
+            }
+            return found
+        }
+        if !findings.isEmpty { blocks.append(.list(findings)) }
+        return blocks
+    }
+
+    private var runsTable: TextTable {
+        func number(_ value: Double?, _ suffix: String = "") -> String {
+            value.map { Figure.format($0) + suffix } ?? "-"
+        }
+        return TextTable(
+            columns: [
+                .init("chaos run", alignRight: true), .init("started_at"), .init("load runs"),
+                .init("p95 ×", alignRight: true), .init("p99 ×", alignRight: true),
+                .init("errors %", alignRight: true), .init("throughput drop %", alignRight: true),
+                .init("degraded s", alignRight: true), .init("MTTR s", alignRight: true),
+                .init("availability %", alignRight: true),
+            ],
+            rows: report.impacts.map { impact in
+                let row = Self.row(impact)
+                return [
+                    impact.chaosRun.id.map(String.init) ?? "?", impact.chaosRun.startedAt,
+                    impact.loads.compactMap(\.run.id).map(String.init).joined(separator: ", "),
+                    row.p95Ratio.map { String(format: "%.2f", $0) } ?? "-",
+                    row.p99Ratio.map { String(format: "%.2f", $0) } ?? "-",
+                    number(row.errorRatePct), number(row.throughputDropPct),
+                    number(row.degradedS), number(impact.experiment.mttrS),
+                    number(impact.experiment.availabilityPct),
+                ]
+            })
+    }
+
+    private var figuresTable: TextTable {
+        TextTable(
+            columns: [
+                .init("figure"), .init("latest", alignRight: true), .init("budget"),
+                .init("baseline", alignRight: true), .init("change", alignRight: true),
+                .init("trend"), .init("verdict"),
+            ],
+            rows: figures.map { figure in
+                [
+                    figure.figure, figure.values.last.map { Figure.format($0.value) } ?? "-",
+                    figure.target.map { target in
+                        "≤ " + Figure.format(target) + (figure.meetsTarget == false ? " OVER" : "")
+                    } ?? "-",
+                    Figure.format(figure.verdict?.baseline),
+                    Figure.percent(figure.verdict?.changePct),
+                    Sparkline.of(figure.values.map(\.value)), ChaosTrendView.verdict(figure),
+                ]
+            })
+    }
+}

@@ -164,9 +164,9 @@ public struct ChaosTrendView: JudgementView {
         return out
     }
 
-    /// `<` or `>`: the side of its target a figure must stay on.
+    /// `<`, `>` or `≤`: the side of its target a figure must stay on.
     static func comparator(_ figure: ChaosFigureTrend) -> String {
-        figure.figure == "availability_pct" ? ">" : "<"
+        figure.comparator
     }
 
     public struct Document: Encodable {
@@ -189,6 +189,9 @@ public struct ChaosTrendView: JudgementView {
             public var changePct: Double?
             public var verdict: Verdict?
             public var reason: String?
+            /// The first run of the streak of regressed runs the newest one ends.
+            public var regressedSinceRun: Int64?
+            public var comparator: String
             public var slopePctPerWeek: Double?
         }
 
@@ -204,6 +207,7 @@ public struct ChaosTrendView: JudgementView {
                     target: figure.target, meetsTarget: figure.meetsTarget,
                     baseline: figure.verdict?.baseline, changePct: figure.verdict?.changePct,
                     verdict: figure.verdict?.verdict, reason: figure.verdict?.reason,
+                    regressedSinceRun: figure.regressedSince?.id, comparator: figure.comparator,
                     slopePctPerWeek: figure.slopePctPerWeek)
             }
         }
@@ -231,7 +235,10 @@ public struct ChaosTrendView: JudgementView {
     }
 
     /// The figures the HTML report draws, and what their axis says.
-    static let charted = ["mttr_s": "MTTR (s)", "availability_pct": "availability (%)"]
+    static let charted = [
+        "mttr_s": "MTTR (s)", "availability_pct": "availability (%)",
+        "load_degraded_s": "load out of its normal band (s)",
+    ]
 
     /// One figure of an experiment run by run against its target, with the newest value marked
     /// when it missed the target or regressed.
@@ -308,8 +315,7 @@ public struct ChaosTrendView: JudgementView {
                         Figure.format(figure.verdict?.baseline),
                         Figure.percent(figure.verdict?.changePct),
                         Sparkline.of(figure.values.map(\.value)),
-                        figure.meetsTarget == false
-                            ? "missed-target" : figure.verdict?.verdict.rawValue ?? "-",
+                        Self.verdict(figure),
                     ]
                 }
             })
@@ -333,6 +339,23 @@ public struct ChaosTrendView: JudgementView {
                     measured ? Figure.format(entry.experiment.errorRatePct) : "-",
                 ]
             })
+    }
+
+    /// A figure's verdict as tables show it: a missed target first, then a regression with the
+    /// run it started at when that is older than the newest run.
+    static func verdict(_ figure: ChaosFigureTrend) -> String {
+        var words: [String] = []
+        if figure.meetsTarget == false { words.append("missed-target") }
+        if let verdict = figure.verdict?.verdict, verdict != .ok || words.isEmpty {
+            if verdict == .regression, let since = figure.regressedSince?.id,
+                since != figure.values.last?.run.id
+            {
+                words.append("regression since run \(since)")
+            } else if verdict != .insufficientData || words.isEmpty {
+                words.append(verdict.rawValue)
+            }
+        }
+        return words.isEmpty ? "-" : words.joined(separator: ", ")
     }
 
     /// An experiment's outcome as tables show it.

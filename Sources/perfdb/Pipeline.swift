@@ -120,8 +120,27 @@ struct Pipeline {
 
     /// `chaos trend`: every experiment's resilience figures over its runs.
     func chaosTrends(_ filter: ChaosFilter) throws -> [ChaosTrendReport] {
-        let entries = try warehouse.reading { try $0.chaosEntries(filter) }
-        return ChaosTrends(config: config).build(entries.reversed())
+        let (entries, impacts) = try warehouse.reading { reader in
+            (
+                try reader.chaosEntries(filter),
+                try reader.chaosImpactInputs(filter, chaosRun: nil, settings: settings)
+            )
+        }
+        return ChaosTrends(config: config).build(
+            entries.reversed(), impacts: ChaosImpact(config: config).build(impacts))
+    }
+
+    /// `chaos impact --trend`: one experiment's runs with load runs under them, oldest first,
+    /// and its figures under the fault judged across those runs.
+    func chaosImpactTrend(_ filter: ChaosFilter) throws -> ChaosTrendReport {
+        let reports = try chaosTrends(filter)
+        guard let report = reports.first(where: { !$0.impacts.isEmpty }) else {
+            throw PerfDBError(
+                .inputNotFound,
+                "no run of experiment \"\(filter.name ?? "")\" has load runs under it "
+                    + "(ingest --chaos-run links one)")
+        }
+        return report
     }
 
     /// `site`: every scope of the warehouse, every run and the chaos trends; nothing is recorded.
@@ -152,7 +171,10 @@ struct Pipeline {
                         scope: scope, runs: history, values: try reader.measurements(of: history))
                 )
             }
-            return (runs, pages, try reader.chaosEntries(ChaosFilter()))
+            return (
+                runs, pages, try reader.chaosEntries(ChaosFilter()),
+                try reader.chaosImpactInputs(ChaosFilter(), chaosRun: nil, settings: settings)
+            )
         }
         let gate = Gate(config: config)
         return SiteView(
@@ -163,7 +185,8 @@ struct Pipeline {
                     slo: SLOJudge(config: config).trend(runs))
             },
             runs: gathered.0,
-            chaos: ChaosTrends(config: config).build(gathered.2.reversed()))
+            chaos: ChaosTrends(config: config).build(
+                gathered.2.reversed(), impacts: ChaosImpact(config: config).build(gathered.3)))
     }
 
     /// `chaos impact`: each chaos run's load runs under the fault against the normal baseline.
@@ -190,15 +213,17 @@ struct Pipeline {
     /// `export`: the gate's judgement of the scope's latest run (nothing recorded), the SLO
     /// compliance of its newest `last` runs and every chaos experiment, gathered in one read.
     func export(_ selection: RunSelection, last: Int) throws -> MetricsExport {
-        let (check, runs, chaos) = try warehouse.reading { reader in
+        let (check, runs, chaos, impacts) = try warehouse.reading { reader in
             let check = try reader.checkInputs(.latest, settings: settings, selection: selection)
             return (
                 check, try reader.runsInputs(scope: check.baseline.scope, last: last),
-                try reader.chaosEntries(ChaosFilter())
+                try reader.chaosEntries(ChaosFilter()),
+                try reader.chaosImpactInputs(ChaosFilter(), chaosRun: nil, settings: settings)
             )
         }
         return MetricsExport(
             check: Gate(config: config).judge(check), slo: SLOJudge(config: config).trend(runs),
-            chaos: ChaosTrends(config: config).build(chaos.reversed()))
+            chaos: ChaosTrends(config: config).build(
+                chaos.reversed(), impacts: ChaosImpact(config: config).build(impacts)))
     }
 }

@@ -120,7 +120,7 @@ import Testing
         let back = try #require(degradation["p95_back_s"]?.numberValue)
         #expect((0...3).contains(start), "degraded from \(start) s")
         #expect((5...9).contains(back), "p95 back at \(back) s")
-        let table = try cli.run(["chaos", "impact"])
+        let table = try cli.run(["chaos", "impact", String(chaosID)])
         #expect(
             table.stdout.hasPrefix(
                 "perfdb chaos impact: 1 experiment run with 1 load run under fault"))
@@ -131,5 +131,106 @@ import Testing
         let missing = try cli.run(["chaos", "impact", "1"])
         #expect(missing.status == 66)
         #expect(missing.stderr.contains("run 1 is not a stored chaos run"))
+    }
+
+    static let pms = "PMS struggling: slow and failing 2 % of calls, then recovering"
+
+    /// The demo's six pairs (demo/chaos-load): the chaos runs oldest first, each with what
+    /// `chaos impact` says of its load run.
+    static func demoPairs(_ cli: CLI) throws -> [(chaos: Int64, load: JSONValue)] {
+        let impact = try Self.json(
+            try cli.run(["chaos", "impact", "--experiment", pms, "--format", "json"]).stdout)
+        return try (impact["impacts"]?.arrayValue ?? []).map { one in
+            (
+                Int64(try #require(one["chaos"]?["run_id"]?.numberValue)),
+                try #require(one["loads"]?.arrayValue?.first)
+            )
+        }.sorted { $0.chaos < $1.chaos }
+    }
+
+    @Test func theDemoPairsGrowingDegradationFailsTheResilienceGate() throws {
+        let cli = try CLI.demo()
+        try cli.useDemoConfiguration()
+        let pairs = try Self.demoPairs(cli)
+        #expect(pairs.count == 6)
+        let trend = try cli.run(["chaos", "impact", "--trend", Self.pms, "--format", "json"])
+        #expect(trend.status == 2, "\(trend.stderr)")
+        #expect(
+            try SchemaValidator(named: "chaos-impact-trend.schema.json").problems(
+                inText: trend.stdout) == [])
+        let document = try Self.json(trend.stdout)
+        #expect(document["verdict"]?.stringValue == "fail")
+        let runs = try #require(document["runs"]?.arrayValue)
+        #expect(
+            runs.compactMap { $0["chaos"]?["run_id"]?.numberValue }
+                == pairs.map { Double($0.chaos) })
+        // Each run's figures are its load run's impact.
+        for (run, pair) in zip(runs, pairs) {
+            #expect(
+                run["degraded_s"]?.numberValue == pair.load["degradation"]?["window_s"]?.numberValue
+            )
+            #expect(run["p95_ratio"]?.numberValue == pair.load["p95"]?["ratio"]?.numberValue)
+            #expect(
+                run["error_rate_pct"]?.numberValue
+                    == pair.load["error_rate_pct"]?["value"]?.numberValue)
+        }
+        let figures = Dictionary(
+            (document["figures"]?.arrayValue ?? []).compactMap { figure in
+                figure["figure"]?.stringValue.map { ($0, figure) }
+            }, uniquingKeysWith: { one, _ in one })
+        // The window under the fault grew from the fourth pair on (the server's slower
+        // recovery), past the demo's 15 s budget; the fault's own latency did not change.
+        let degraded = try #require(figures["load_degraded_s"])
+        #expect(degraded["verdict"]?.stringValue == "regression")
+        #expect(degraded["regressed_since_run"]?.numberValue == Double(pairs[3].chaos))
+        #expect(degraded["target"]?.numberValue == 15)
+        #expect(degraded["meets_target"]?.boolValue == false)
+        #expect(figures["load_p95_ratio"]?["verdict"]?.stringValue == "ok")
+        #expect(figures["load_p95_ratio"]?["meets_target"]?.boolValue == true)
+        #expect(figures["load_error_rate_pct"]?["meets_target"]?.boolValue == true)
+
+        // The chaos gate says the same, beside the experiment's own MTTR.
+        let gate = try cli.run(["chaos", "trend", "--experiment", Self.pms, "--format", "json"])
+        #expect(gate.status == 2)
+        let experiment = try #require(Self.json(gate.stdout)["experiments"]?.arrayValue?.first)
+        let judged = (experiment["figures"]?.arrayValue ?? []).filter {
+            $0["figure"]?.stringValue == "load_degraded_s"
+        }
+        #expect(judged.first?["verdict"]?.stringValue == "regression")
+        #expect(
+            try SchemaValidator(named: "chaos-trend.schema.json").problems(inText: gate.stdout)
+                == [])
+    }
+
+    @Test func theResilienceGatePassesBeforeTheGrowthAndFailsOnABudgetAlone() throws {
+        let cli = try CLI.demo()
+        let pairs = try Self.demoPairs(cli)
+        // Back to the three pairs before the server's recovery slowed down.
+        for pair in pairs.suffix(3) {
+            let load = Int64(try #require(pair.load["run"]?["id"]?.numberValue))
+            #expect(try cli.run(["runs", "delete", "--quiet", String(load)]).status == 0)
+            #expect(try cli.run(["runs", "delete", "--quiet", String(pair.chaos)]).status == 0)
+        }
+        let windows = try pairs.prefix(3).map {
+            try #require($0.load["degradation"]?["window_s"]?.numberValue)
+        }
+        let budget = { (seconds: Double) in
+            "chaos:\n  budgets:\n    pms:\n      degraded_s: \(seconds)\n"
+        }
+        try budget((windows.max() ?? 0) + 1).write(
+            to: cli.directory.appending(path: "perfdb.yml"), atomically: true, encoding: .utf8)
+        let pass = try cli.run(["chaos", "impact", "--trend", Self.pms])
+        #expect(pass.status == 0, "\(pass.stdout)\(pass.stderr)")
+        #expect(pass.stdout.contains("perfdb chaos impact --trend: PASS — 3 runs"))
+        // The newest window a second over the budget: exit 2 on the budget alone.
+        try budget((windows.last ?? 0) - 1).write(
+            to: cli.directory.appending(path: "perfdb.yml"), atomically: true, encoding: .utf8)
+        let over = try cli.run(["chaos", "impact", "--trend", Self.pms])
+        #expect(over.status == 2)
+        #expect(over.stdout.contains("FAIL (over budget: load_degraded_s)"))
+
+        let unknown = try cli.run(["chaos", "impact", "--trend", "no such experiment"])
+        #expect(unknown.status != 0 && unknown.status != 2)
+        #expect(unknown.stderr.contains("has load runs under it"))
     }
 }

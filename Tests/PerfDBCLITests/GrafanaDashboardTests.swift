@@ -177,7 +177,7 @@ import Testing
         let folder = URL(fileURLWithPath: copy).deletingLastPathComponent().path
         let sql = "SELECT count(*) AS runs FROM run"
         let expected = try Self.sqliteRows(cli, cli.db, sql).first?["runs"] as? Int
-        #expect(expected == 46)
+        #expect(expected == 58)
         #expect(
             try Self.sqliteRows(cli, copy, "PRAGMA journal_mode").first?["journal_mode"] as? String
                 == "delete")

@@ -44,7 +44,7 @@ import Testing
         let smoke = try cli.run(
             ["check", "--format", "json", "--no-store"], environment: ["PERFDB_SCENARIO": "smoke"])
         #expect(smoke.status == 3)
-        #expect((try Self.json(smoke.stdout)["run"] as? [String: Any])?["id"] as? Int == 47)
+        #expect((try Self.json(smoke.stdout)["run"] as? [String: Any])?["id"] as? Int == 59)
         // An older commit by prefix; a commit nobody stored is exit 66, naming what was asked.
         let older = try cli.run(["check", "--commit", "9d9d80a4", "--format", "json", "--no-store"])
         #expect((try Self.json(older.stdout)["run"] as? [String: Any])?["id"] as? Int == 12)
@@ -77,7 +77,7 @@ import Testing
             ["check", "--format", "json", "--no-store", "--no-step-summary"],
             environment: environment)
         let report = try Self.json(check.stdout)
-        #expect((report["run"] as? [String: Any])?["id"] as? Int == 47)
+        #expect((report["run"] as? [String: Any])?["id"] as? Int == 59)
         #expect((report["scope"] as? [String: Any])?["branch"] as? String == "main")
         // At the merge-base commit's run (run 10) the baseline ends there.
         let atBase = try cli.run(
@@ -167,7 +167,7 @@ import Testing
         #expect(sloJUnit.contains("tests=\"6\" failures=\"0\""))
         let chaos = try cli.run(["chaos", "trend", "--junit", "chaos.xml"])
         #expect(chaos.status == 2)
-        #expect(chaos.stdout.contains("perfdb chaos trend: FAIL (2 targets missed, 1 regressed)"))
+        #expect(chaos.stdout.contains("perfdb chaos trend: FAIL (3 targets missed, 4 regressed)"))
         #expect(chaos.stdout.contains("missed-target"))
         let chaosJUnit = try String(
             contentsOf: cli.directory.appending(path: "chaos.xml"), encoding: .utf8)
@@ -219,7 +219,7 @@ import Testing
             "2026-11-19T09:00:00Z", "--format", "json", "--no-store",
         ])
         #expect([0, 1, 2].contains(gate.status), "\(gate.stderr)")
-        #expect((try Self.json(gate.stdout)["run"] as? [String: Any])?["id"] as? Int == 47)
+        #expect((try Self.json(gate.stdout)["run"] as? [String: Any])?["id"] as? Int == 59)
         let two = try cli.run([
             "gate", CLI.fixture("k6-summary-export", "load.json"),
             CLI.fixture("k6-summary-export", "smoke.json"),
@@ -227,6 +227,6 @@ import Testing
         #expect(two.status == 64)
         #expect(two.stderr.contains("gate judges one load run: the files hold 2"))
         let runs = try cli.run(["runs", "list", "--format", "json"])
-        #expect(runs.stdout.components(separatedBy: "\"id\":").count - 1 == 47)
+        #expect(runs.stdout.components(separatedBy: "\"id\":").count - 1 == 59)
     }
 }

@@ -21,6 +21,7 @@ import Testing
         "check": "check.schema.json", "trend": "trend.schema.json",
         "baseline-drift": "drift.schema.json", "slo-check": "slo-check.schema.json",
         "slo-trend": "slo-trend.schema.json", "chaos-trend": "chaos-trend.schema.json",
+        "chaos-impact": "chaos-impact.schema.json",
         "report": "report.schema.json", "calibrate": "calibrate.schema.json",
     ]
 

@@ -70,6 +70,9 @@ import Testing
         ("slo: {objectives: [{name: x}]}", "key slo.objectives[0].series: missing"),
         ("series: {vus: {direction: sideways}}", "key series.vus.direction"),
         ("change_points: {max_pvalue: 2}", "key change_points.max_pvalue"),
+        ("chaos: {budgets: {pms: {p95: 3}}}", "key chaos.budgets.pms.p95: unknown key"),
+        ("chaos: {budgets: {pms: {p95_ratio: 0}}}", "key chaos.budgets.pms.p95_ratio: expected"),
+        ("chaos: {budgets: {pms: {error_rate_pct: 120}}}", "key chaos.budgets.pms.error_rate_pct"),
         ("[1, 2", "not valid YAML"),
     ])
     func mistakesNameTheKey(yaml: String, message: String) {
