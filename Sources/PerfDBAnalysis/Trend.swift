@@ -7,8 +7,8 @@ public struct TrendReport: Sendable {
     public var series: SeriesRecord
     public var statistic: String
     public var scope: Scope
-    /// The runs shown, oldest first (those without a value too).
-    public var runs: [RunRecord]
+    /// The runs shown, oldest first (those without a value too), by the columns a trend shows.
+    public var runs: [RunIdentity]
     /// The runs with a value, oldest first.
     public var points: [TrendPoint]
     /// The baseline centre for the newest run, and how it was chosen.
@@ -25,7 +25,7 @@ public struct TrendReport: Sendable {
     public var merged: MergedDistribution?
 
     /// The run of a point.
-    public func run(of point: TrendPoint) -> RunRecord { runs[point.index] }
+    public func run(of point: TrendPoint) -> RunIdentity { runs[point.index] }
 }
 
 /// One run of a trend with its value: the run by its place in ``TrendReport/runs``, so a

@@ -86,8 +86,8 @@ public struct TrendInputs: Sendable {
     public var scope: Scope
     public var series: SeriesRecord
     public var statistic: String
-    /// The valid runs shown, oldest first.
-    public var runs: [RunRecord]
+    /// The valid runs shown, oldest first, by the columns a trend shows.
+    public var runs: [RunIdentity]
     /// The baseline of the newest run shown.
     public var baseline: BaselineInputs?
     /// The figures of the runs shown and of the baseline's runs.
@@ -99,7 +99,7 @@ public struct TrendInputs: Sendable {
 
     /// Creates the inputs.
     public init(
-        scope: Scope, series: SeriesRecord, statistic: String, runs: [RunRecord],
+        scope: Scope, series: SeriesRecord, statistic: String, runs: [RunIdentity],
         baseline: BaselineInputs?, values: RunValues, verdicts: [Int64: Verdict],
         distributions: [Int64: DistributionBuckets]
     ) {
