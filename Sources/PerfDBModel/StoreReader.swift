@@ -21,10 +21,9 @@ public protocol StoreReader {
     /// as ``history(scope:before:including:limit:)`` with no `run`, with only the columns of
     /// ``RunIdentity``.
     func trendRuns(scope: Scope, limit: Int) throws -> [RunIdentity]
-    /// The measurements of one series in the runs `ids` (one statistic, or every one when nil):
-    /// what a trend reads, however long the history.
-    func measurements(ofRuns ids: [Int64], series: String, statistic: String?) throws
-        -> RunValues
+    /// The values of one series and statistic in the runs `ids`, by run id: what a trend
+    /// reads, however long the history.
+    func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double]
     /// Every series, keyed by name.
     func seriesCatalog() throws -> [String: SeriesRecord]
     /// The pinned baseline of `scope` in force (`run` or `window`), if any.
@@ -253,24 +252,20 @@ extension StoreReader {
         }
         let pair = SeriesStatistic(series: series.name, statistic: stat)
         let ids = runs.compactMap(\.id)
-        var values = try measurements(ofRuns: ids, series: series.name, statistic: stat)
-        let valued = ids.filter { values[$0]?[pair] != nil }
+        var figures = try values(of: pair, runs: ids)
+        let valued = ids.filter { figures[$0] != nil }
         var baseline: BaselineInputs?
         if let newest = valued.last {
             // The one run whose whole row the baseline's choice reads.
             let inputs = try baselineInputs(
                 for: try run(.id(newest)), scope: scope, settings: settings)
-            values.merge(
-                try measurements(
-                    ofRuns: inputs.runs.compactMap(\.id), series: series.name, statistic: stat)
-            ) { mine, _ in
-                mine
-            }
+            let older = inputs.runs.compactMap(\.id).filter { figures[$0] == nil }
+            figures.merge(try values(of: pair, runs: older)) { shown, _ in shown }
             baseline = inputs
         }
         return TrendInputs(
             scope: scope, series: series, statistic: stat, runs: runs, baseline: baseline,
-            values: values, verdicts: try verdicts(of: pair, runs: ids),
+            values: figures, verdicts: try verdicts(of: pair, runs: ids),
             distributions: series.metricType == .trend
                 ? try distributions(series: series.name, runs: valued) : [:])
     }

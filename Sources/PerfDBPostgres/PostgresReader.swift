@@ -123,22 +123,18 @@ public struct PostgresReader: StoreReader {
         return result
     }
 
-    public func measurements(ofRuns ids: [Int64], series: String, statistic: String?) throws
-        -> RunValues
-    {
+    public func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double] {
         guard !ids.isEmpty else { return [:] }
-        var result: RunValues = [:]
+        var result: [Int64: Double] = [:]
         for row in try rows(
             """
-            SELECT m.run_id, m.statistic, m.value
+            SELECT m.run_id, m.value
             FROM measurement m JOIN series s ON s.id = m.series_id
-            WHERE s.name = \(series) AND m.run_id = ANY(\(ids))
-              AND (\(statistic)::text IS NULL OR m.statistic = \(statistic))
+            WHERE s.name = \(pair.series) AND m.statistic = \(pair.statistic)
+              AND m.run_id = ANY(\(ids))
             """)
         {
-            let pair = SeriesStatistic(series: series, statistic: try row[1].decode(String.self))
-            result[try row[0].decode(Int64.self), default: [:]][pair] = try row[2].decode(
-                Double.self)
+            result[try row[0].decode(Int64.self)] = try row[1].decode(Double.self)
         }
         return result
     }

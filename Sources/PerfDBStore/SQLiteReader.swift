@@ -126,36 +126,28 @@ public struct SQLiteReader: StoreReader {
         return result
     }
 
-    public func measurements(ofRuns ids: [Int64], series: String, statistic: String?) throws
-        -> RunValues
-    {
+    public func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double] {
         guard !ids.isEmpty,
             let seriesID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM series WHERE name = ?", arguments: [series])
+                db, sql: "SELECT id FROM series WHERE name = ?", arguments: [pair.series])
         else { return [:] }
         // A few runs: by key. Many (a long trend): the series' rows in key order, kept when
         // their run is asked for; no statement takes a hundred thousand parameters.
         let few = ids.count <= 500
         let wanted = few ? [] : Set(ids)
-        var sql = "SELECT run_id, statistic, value FROM measurement WHERE series_id = ?"
-        var arguments: StatementArguments = [seriesID]
-        if let statistic {
-            sql += " AND statistic = ?"
-            arguments += [statistic]
-        }
+        var sql = "SELECT run_id, value FROM measurement WHERE series_id = ? AND statistic = ?"
+        var arguments: StatementArguments = [seriesID, pair.statistic]
         if few {
             sql += " AND run_id IN (" + Self.placeholders(ids.count) + ")"
             arguments += StatementArguments(ids)
         }
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        var result: RunValues = [:]
+        var result: [Int64: Double] = [:]
         result.reserveCapacity(ids.count)
-        let pair = statistic.map { SeriesStatistic(series: series, statistic: $0) }
         while let row = try rows.next() {
             let run: Int64 = row[0]
             guard few || wanted.contains(run) else { continue }
-            result[run, default: [:]][pair ?? SeriesStatistic(series: series, statistic: row[1])] =
-                row[2]
+            result[run] = row[1]
         }
         return result
     }

@@ -47,10 +47,8 @@ import Testing
         func trendRuns(scope: Scope, limit: Int) throws -> [RunIdentity] {
             try after { try base.trendRuns(scope: scope, limit: limit) }
         }
-        func measurements(ofRuns ids: [Int64], series: String, statistic: String?) throws
-            -> RunValues
-        {
-            try after { try base.measurements(ofRuns: ids, series: series, statistic: nil) }
+        func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double] {
+            try after { try base.values(of: pair, runs: ids) }
         }
         func seriesCatalog() throws -> [String: SeriesRecord] {
             try after { try base.seriesCatalog() }

@@ -89,7 +89,8 @@ import Testing
             scope: History.scope, series: history.latency,
             statistic: "p95", runs: history.runs.map(RunIdentity.init),
             baseline: history.baseline(),
-            values: history.values, verdicts: verdicts, distributions: [:])
+            values: history.values.compactMapValues { $0[DriftTests.pair] }, verdicts: verdicts,
+            distributions: [:])
     }
 
     @Test func aStepIsAChangePointAtItsFirstRun() throws {
