@@ -94,10 +94,12 @@ struct OutputOptions: ParsableArguments {
 
 /// Where reports go: standard output, or a file written atomically.
 enum Report {
-    /// Writes what `body` hands its writer: to standard output in pieces of about 64 KiB as
-    /// they come, so a long report is never whole in memory; to a file whole and atomically.
+    /// Writes what `body` hands its writer: to standard output (`standardOutput`) in pieces of
+    /// about 64 KiB as they come, so a long report is never whole in memory; to a file whole and
+    /// atomically.
     static func writing(
-        to output: String, _ body: (_ write: (String) throws -> Void) throws -> Void
+        to output: String, standardOutput: FileHandle = .standardOutput,
+        _ body: (_ write: (String) throws -> Void) throws -> Void
     ) throws {
         guard output == "-" else {
             var text = ""
@@ -110,11 +112,11 @@ enum Report {
         try body { text in
             pending.append(contentsOf: text.utf8)
             if pending.count >= piece {
-                FileHandle.standardOutput.write(pending)
+                standardOutput.write(pending)
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        if !pending.isEmpty { FileHandle.standardOutput.write(pending) }
+        if !pending.isEmpty { standardOutput.write(pending) }
     }
 
     static func write(_ text: String, to output: String) throws {
