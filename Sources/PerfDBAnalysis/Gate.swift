@@ -66,7 +66,8 @@ public struct SeriesVerdict: Sendable, Equatable {
 /// A change point in a series' history that a run completes.
 public struct ChangePointReport: Sendable, Equatable {
     public var pair: SeriesStatistic
-    public var run: RunRecord
+    /// The first run after the change.
+    public var run: RunIdentity
     public var before: Double
     public var after: Double
     public var changePct: Double?
@@ -621,7 +622,8 @@ public struct Gate: Sendable {
             for point in with where !without.contains(column[point.index].run.id) {
                 reports.append(
                     ChangePointReport(
-                        pair: pair, run: column[point.index].run, before: point.meanBefore,
+                        pair: pair, run: RunIdentity(column[point.index].run),
+                        before: point.meanBefore,
                         after: point.meanAfter, changePct: point.changePct, pValue: point.pValue,
                         isRegression: rule.direction.isWorse(
                             from: point.meanBefore, to: point.meanAfter)))

@@ -7,8 +7,8 @@ public struct TrendReport: Sendable {
     public var series: SeriesRecord
     public var statistic: String
     public var scope: Scope
-    /// The runs shown, oldest first (those without a value too).
-    public var runs: [RunRecord]
+    /// The runs shown, oldest first (those without a value too), by the columns a trend shows.
+    public var runs: [RunIdentity]
     /// The runs with a value, oldest first.
     public var points: [TrendPoint]
     /// The baseline centre for the newest run, and how it was chosen.
@@ -25,7 +25,7 @@ public struct TrendReport: Sendable {
     public var merged: MergedDistribution?
 
     /// The run of a point.
-    public func run(of point: TrendPoint) -> RunRecord { runs[point.index] }
+    public func run(of point: TrendPoint) -> RunIdentity { runs[point.index] }
 }
 
 /// One run of a trend with its value: the run by its place in ``TrendReport/runs``, so a
@@ -66,7 +66,7 @@ public struct Trend: Sendable {
         var points: [TrendPoint] = []
         points.reserveCapacity(inputs.runs.count)
         for (index, run) in inputs.runs.enumerated() {
-            guard let id = run.id, let value = inputs.values[id]?[pair] else { continue }
+            guard let id = run.id, let value = inputs.values[id] else { continue }
             points.append(TrendPoint(index: index, value: value, verdict: inputs.verdicts[id]))
         }
         guard !points.isEmpty else {
@@ -91,9 +91,14 @@ public struct Trend: Sendable {
         var source: BaselineSource?
         if let baselineInputs = inputs.baseline {
             let choice = BaselineChoice(baselineInputs)
+            // The baseline's runs' values in the shape the baseline takes; only theirs.
+            var values: RunValues = [:]
+            for id in baselineInputs.runs.compactMap(\.id) {
+                if let value = inputs.values[id] { values[id] = [pair: value] }
+            }
             baseline = Baseline.centre(
                 pair, rule: GatePolicy(config: config).rule(for: series), choice: choice,
-                values: inputs.values, config: config)
+                values: values, config: config)
             source = choice.source
         }
         let tolerance = baseline.flatMap { centre -> Double? in

@@ -86,12 +86,13 @@ public struct TrendInputs: Sendable {
     public var scope: Scope
     public var series: SeriesRecord
     public var statistic: String
-    /// The valid runs shown, oldest first.
-    public var runs: [RunRecord]
+    /// The valid runs shown, oldest first, by the columns a trend shows.
+    public var runs: [RunIdentity]
     /// The baseline of the newest run shown.
     public var baseline: BaselineInputs?
-    /// The figures of the runs shown and of the baseline's runs.
-    public var values: RunValues
+    /// The values of the series and statistic of the runs shown and of the baseline's runs,
+    /// by run id: one number a run, however many runs are shown.
+    public var values: [Int64: Double]
     /// The stored verdict of the series and statistic per run id.
     public var verdicts: [Int64: Verdict]
     /// The stored distributions of the series in the runs shown, by run id.
@@ -99,8 +100,8 @@ public struct TrendInputs: Sendable {
 
     /// Creates the inputs.
     public init(
-        scope: Scope, series: SeriesRecord, statistic: String, runs: [RunRecord],
-        baseline: BaselineInputs?, values: RunValues, verdicts: [Int64: Verdict],
+        scope: Scope, series: SeriesRecord, statistic: String, runs: [RunIdentity],
+        baseline: BaselineInputs?, values: [Int64: Double], verdicts: [Int64: Verdict],
         distributions: [Int64: DistributionBuckets]
     ) {
         self.scope = scope

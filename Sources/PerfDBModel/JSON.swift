@@ -410,6 +410,48 @@ public enum JSONWriter {
         return out
     }
 
+    /// ``render(_:pretty:)`` of `object` (pretty) handed to `write` in pieces of about
+    /// `piece` bytes, with the member `key` an array of `count` elements each made by `element`
+    /// when it is written: a long array is never whole in memory, as values or as text.
+    ///
+    /// The member's value in `object` only holds its place.
+    public static func write(
+        _ object: JSONObject, streaming key: String, count: Int,
+        element: (Int) throws -> JSONValue, piece: Int = 1 << 16,
+        to write: (String) throws -> Void
+    ) throws {
+        var out = "{"
+        for (index, member) in object.members.enumerated() {
+            if index > 0 { out.append(",") }
+            newline(into: &out, indent: 1)
+            writeString(member.key, into: &out)
+            out.append(": ")
+            guard member.key == key else {
+                self.write(member.value, into: &out, indent: 1)
+                continue
+            }
+            guard count > 0 else {
+                out.append("[]")
+                continue
+            }
+            out.append("[")
+            for position in 0..<count {
+                if position > 0 { out.append(",") }
+                newline(into: &out, indent: 2)
+                self.write(try element(position), into: &out, indent: 2)
+                if out.utf8.count >= piece {
+                    try write(out)
+                    out = ""
+                }
+            }
+            newline(into: &out, indent: 1)
+            out.append("]")
+        }
+        out.append(object.isEmpty ? "}" : "\n}")
+        out.append("\n")
+        try write(out)
+    }
+
     private static func write(_ value: JSONValue, into out: inout String, indent: Int?) {
         switch value {
         case .null: out.append("null")

@@ -71,6 +71,31 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var isValid: Bool { kind == .load && !invalidated && status != .aborted }
 }
 
+/// The columns of a run a trend and a change point show: its id, start, commit and build.
+///
+/// A trend reads up to a hundred thousand runs; as many whole ``RunRecord``s take several times
+/// the room, for columns no trend shows.
+public struct RunIdentity: Codable, Sendable, Equatable {
+    public var id: Int64?
+    public var startedAt: String
+    public var commitId: String?
+    public var buildId: String?
+
+    /// Creates a run's identity.
+    public init(id: Int64?, startedAt: String, commitId: String?, buildId: String?) {
+        self.id = id
+        self.startedAt = startedAt
+        self.commitId = commitId
+        self.buildId = buildId
+    }
+
+    /// The identity of a whole run.
+    public init(_ run: RunRecord) {
+        self.init(
+            id: run.id, startedAt: run.startedAt, commitId: run.commitId, buildId: run.buildId)
+    }
+}
+
 /// A stored series: a metric and its canonical tag set, in k6 notation (table `series`).
 public struct SeriesRecord: Codable, Sendable, Equatable {
     public var id: Int64?

@@ -17,10 +17,13 @@ public protocol StoreReader {
         -> [RunRecord]
     /// The measurements of `runs`, keyed by run id and (series name, statistic).
     func measurements(of runs: [RunRecord]) throws -> RunValues
-    /// The measurements of one series in `runs` (one statistic, or every one when nil): what a
-    /// trend reads, however long the history.
-    func measurements(of runs: [RunRecord], series: String, statistic: String?) throws
-        -> RunValues
+    /// The valid load runs of `scope` as a trend shows them, oldest first: the newest `limit`,
+    /// as ``history(scope:before:including:limit:)`` with no `run`, with only the columns of
+    /// ``RunIdentity``.
+    func trendRuns(scope: Scope, limit: Int) throws -> [RunIdentity]
+    /// The values of one series and statistic in the runs `ids`, by run id: what a trend
+    /// reads, however long the history.
+    func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double]
     /// Every series, keyed by name.
     func seriesCatalog() throws -> [String: SeriesRecord]
     /// The pinned baseline of `scope` in force (`run` or `window`), if any.
@@ -37,8 +40,8 @@ public protocol StoreReader {
     func distributions(series: String, runs: [Int64]) throws -> [Int64: DistributionBuckets]
     /// The names of the series the run stored a distribution of.
     func distributedSeries(run: Int64) throws -> Set<String>
-    /// The stored verdict of `pair` per run id.
-    func verdicts(of pair: SeriesStatistic, runs: [RunRecord]) throws -> [Int64: Verdict]
+    /// The stored verdict of `pair` in the runs `ids`, per run id.
+    func verdicts(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Verdict]
     /// Stored chaos experiments, newest first.
     func chaosEntries(_ filter: ChaosFilter) throws -> [ChaosEntry]
     /// A run with everything stored with it.
@@ -242,32 +245,29 @@ extension StoreReader {
     ) throws -> TrendInputs {
         let series = try selector.resolve(in: try seriesCatalog())
         let stat = statistic ?? SeriesSelector.defaultStatistic(series)
-        var runs = try history(scope: scope, before: nil, including: false, limit: last)
+        var runs = try trendRuns(scope: scope, limit: last)
         if let since {
             let bound = Timestamp.format(since)
-            runs = runs.filter { $0.startedAt >= bound }
+            runs.removeAll { $0.startedAt < bound }
         }
         let pair = SeriesStatistic(series: series.name, statistic: stat)
-        let shown = try measurements(of: runs, series: series.name, statistic: stat)
-        let hasValue = { (run: RunRecord) in run.id.flatMap { shown[$0]?[pair] } != nil }
+        let ids = runs.compactMap(\.id)
+        var figures = try values(of: pair, runs: ids)
+        let valued = ids.filter { figures[$0] != nil }
         var baseline: BaselineInputs?
-        var values = shown
-        if let newest = runs.last(where: hasValue) {
-            let inputs = try baselineInputs(for: newest, scope: scope, settings: settings)
-            values.merge(
-                try measurements(of: inputs.runs, series: series.name, statistic: stat)
-            ) { mine, _ in
-                mine
-            }
+        if let newest = valued.last {
+            // The one run whose whole row the baseline's choice reads.
+            let inputs = try baselineInputs(
+                for: try run(.id(newest)), scope: scope, settings: settings)
+            let older = inputs.runs.compactMap(\.id).filter { figures[$0] == nil }
+            figures.merge(try values(of: pair, runs: older)) { shown, _ in shown }
             baseline = inputs
         }
         return TrendInputs(
             scope: scope, series: series, statistic: stat, runs: runs, baseline: baseline,
-            values: values, verdicts: try verdicts(of: pair, runs: runs),
+            values: figures, verdicts: try verdicts(of: pair, runs: ids),
             distributions: series.metricType == .trend
-                ? try distributions(
-                    series: series.name, runs: runs.compactMap { hasValue($0) ? $0.id : nil })
-                : [:])
+                ? try distributions(series: series.name, runs: valued) : [:])
     }
 
     /// Everything `chaos impact` decides from: each chaos run the filter (or `chaosRun`) names

@@ -67,12 +67,29 @@ public struct PostgresReader: StoreReader {
     public func history(scope: Scope, before run: RunRecord?, including: Bool, limit: Int)
         throws -> [RunRecord]
     {
+        var runs = try newestValid(
+            scope: scope, before: run, limit: limit, columns: "*", as: RunRecord.self)
+        if including, let run { runs.append(run) }
+        return runs
+    }
+
+    public func trendRuns(scope: Scope, limit: Int) throws -> [RunIdentity] {
+        try newestValid(
+            scope: scope, before: nil, limit: limit,
+            columns: "id, started_at, commit_id, build_id", as: RunIdentity.self)
+    }
+
+    /// The newest `limit` valid load runs of `scope` that started before `run` (or all when
+    /// `run` is nil), oldest first: each row's `columns` decoded as `type`.
+    private func newestValid<T: Decodable>(
+        scope: Scope, before run: RunRecord?, limit: Int, columns: String, as type: T.Type
+    ) throws -> [T] {
         let startedAt = run?.startedAt
         let id = run?.id
         // Reversed in place: a long trend's hundred thousand runs are not copied.
-        var runs = try records(
+        var values = try records(
             """
-            SELECT * FROM run
+            SELECT \(unescaped: columns) FROM run
             WHERE kind = 'load' AND invalidated = 0 AND status <> 'aborted'
               AND (scenario = \(scope.scenario) OR (scenario IS NULL AND \(scope.scenario)::text IS NULL))
               AND (environment = \(scope.environment) OR (environment IS NULL AND \(scope.environment)::text IS NULL))
@@ -81,11 +98,10 @@ public struct PostgresReader: StoreReader {
               AND (\(id)::bigint IS NULL OR started_at < \(startedAt)
                    OR (started_at = \(startedAt) AND id < \(id)))
             ORDER BY started_at DESC, id DESC LIMIT \(Int64(limit))
-            """, as: RunRecord.self
+            """, as: type
         )
-        runs.reverse()
-        if including, let run { runs.append(run) }
-        return runs
+        values.reverse()
+        return values
     }
 
     public func measurements(of runs: [RunRecord]) throws -> RunValues {
@@ -107,23 +123,18 @@ public struct PostgresReader: StoreReader {
         return result
     }
 
-    public func measurements(of runs: [RunRecord], series: String, statistic: String?) throws
-        -> RunValues
-    {
-        let ids = runs.compactMap(\.id)
+    public func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double] {
         guard !ids.isEmpty else { return [:] }
-        var result: RunValues = [:]
+        var result: [Int64: Double] = [:]
         for row in try rows(
             """
-            SELECT m.run_id, m.statistic, m.value
+            SELECT m.run_id, m.value
             FROM measurement m JOIN series s ON s.id = m.series_id
-            WHERE s.name = \(series) AND m.run_id = ANY(\(ids))
-              AND (\(statistic)::text IS NULL OR m.statistic = \(statistic))
+            WHERE s.name = \(pair.series) AND m.statistic = \(pair.statistic)
+              AND m.run_id = ANY(\(ids))
             """)
         {
-            let pair = SeriesStatistic(series: series, statistic: try row[1].decode(String.self))
-            result[try row[0].decode(Int64.self), default: [:]][pair] = try row[2].decode(
-                Double.self)
+            result[try row[0].decode(Int64.self)] = try row[1].decode(Double.self)
         }
         return result
     }
@@ -213,8 +224,7 @@ public struct PostgresReader: StoreReader {
             ).map { try $0[0].decode(String.self) })
     }
 
-    public func verdicts(of pair: SeriesStatistic, runs: [RunRecord]) throws -> [Int64: Verdict] {
-        let ids = runs.compactMap(\.id)
+    public func verdicts(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Verdict] {
         guard !ids.isEmpty else { return [:] }
         var result: [Int64: Verdict] = [:]
         for row in try rows(

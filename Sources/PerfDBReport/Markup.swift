@@ -53,7 +53,46 @@ public enum Markup {
 
     /// The blocks as plain text.
     public static func plain(_ blocks: [Block]) -> String {
-        blocks.compactMap(plain).joined(separator: "\n")
+        var text = ""
+        writePlain(blocks) { text += $0 }
+        return text
+    }
+
+    /// ``plain(_:)`` handed to `write` in pieces: a table a line at a time
+    /// (``TextTable/writePlain(to:)``), every other block whole.
+    public static func writePlain(_ blocks: [Block], to write: (String) throws -> Void) rethrows {
+        var first = true
+        for block in blocks where showsInPlain(block) {
+            if !first { try write("\n") }
+            first = false
+            switch block {
+            case .heading(_, let text):
+                try write(plain(text) + "\n")
+            case .lines(let lines):
+                try write(lines.map(plain).joined(separator: "\n") + "\n")
+            case .table(let table):
+                try table.writePlain(to: write)
+            case .list(let items):
+                try write(items.map { "- " + plain($0) }.joined(separator: "\n") + "\n")
+            case .details(let summary, let inner):
+                try write(summary + "\n")
+                for child in inner where showsInPlain(child) {
+                    try write("\n")
+                    try writePlain([child], to: write)
+                }
+            case .chart, .figure, .comment:
+                break
+            }
+        }
+    }
+
+    /// Whether plain text shows the block: charts, figures and comments are for Markdown and
+    /// HTML only.
+    private static func showsInPlain(_ block: Block) -> Bool {
+        switch block {
+        case .chart, .figure, .comment: false
+        default: true
+        }
     }
 
     private static func markdown(_ block: Block) -> String? {
@@ -75,23 +114,6 @@ public enum Markup {
             return nil
         case .comment(let text):
             return "<!-- " + text.replacingOccurrences(of: "--", with: "- -") + " -->\n"
-        }
-    }
-
-    private static func plain(_ block: Block) -> String? {
-        switch block {
-        case .heading(_, let text):
-            return plain(text) + "\n"
-        case .lines(let lines):
-            return lines.map(plain).joined(separator: "\n") + "\n"
-        case .table(let table):
-            return table.plain()
-        case .list(let items):
-            return items.map { "- " + plain($0) }.joined(separator: "\n") + "\n"
-        case .details(let summary, let blocks):
-            return ([summary + "\n"] + blocks.compactMap(plain)).joined(separator: "\n")
-        case .chart, .figure, .comment:
-            return nil
         }
     }
 
@@ -171,7 +193,9 @@ extension Markup {
         }
         var fitted = blocks
         for path in folded.reversed() + paths.reversed() {
-            guard let table = table(at: path, in: fitted) else { continue }
+            guard let found = table(at: path, in: fitted) else { continue }
+            // Rows made one at a time are made once here, not at every trial.
+            let table = TextTable(columns: found.columns, rows: found.rows)
             // The most rows of this table that fit, by bisection (none at all when even the
             // header and note do not).
             var low = 0

@@ -25,9 +25,16 @@ public protocol Renderable {
     var blocks: [Block] { get }
     /// The rows for CSV.
     var csv: TextTable { get }
+    /// ``render(_:)`` handed to `write` in pieces, so a long report need not be whole in memory
+    /// as text; the default hands it whole.
+    func write(_ format: OutputFormat, to write: (String) throws -> Void) throws
 }
 
 extension Renderable {
+    public func write(_ format: OutputFormat, to write: (String) throws -> Void) throws {
+        try write(try render(format))
+    }
+
     /// The report in `format`.
     public func render(_ format: OutputFormat) throws -> String {
         switch format {

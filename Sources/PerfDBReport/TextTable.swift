@@ -17,12 +17,53 @@ public struct TextTable: Sendable {
     }
 
     public var columns: [Column]
-    public var rows: [[String]]
+
+    /// The rows; those of a table made row by row are made when asked for.
+    public var rows: [[String]] {
+        get {
+            switch source {
+            case .rows(let rows): rows
+            case .made(let count, let row): (0..<count).map(row)
+            }
+        }
+        set { source = .rows(newValue) }
+    }
+
+    /// How many rows there are, without making them.
+    public var rowCount: Int {
+        switch source {
+        case .rows(let rows): rows.count
+        case .made(let count, _): count
+        }
+    }
+
+    private var source: Source
+
+    /// Where the rows come from: held, or made one at a time by their index.
+    private enum Source: Sendable {
+        case rows([[String]])
+        case made(count: Int, row: @Sendable (Int) -> [String])
+    }
 
     /// Creates a table.
     public init(columns: [Column], rows: [[String]] = []) {
         self.columns = columns
-        self.rows = rows
+        self.source = .rows(rows)
+    }
+
+    /// Creates a table whose `count` rows are made by `row` from their index each time they
+    /// are written, so plain text of a hundred thousand rows never holds them all.
+    public init(columns: [Column], count: Int, row: @escaping @Sendable (Int) -> [String]) {
+        self.columns = columns
+        self.source = .made(count: count, row: row)
+    }
+
+    /// The row at `index`.
+    private func row(_ index: Int) -> [String] {
+        switch source {
+        case .rows(let rows): rows[index]
+        case .made(_, let row): row(index)
+        }
     }
 
     /// Longest cell text kept in Markdown and plain tables; longer text is cut with an ellipsis.
@@ -30,31 +71,38 @@ public struct TextTable: Sendable {
 
     /// Aligned plain text with a rule under the header.
     public func plain() -> String {
-        let cells = [columns.map(\.title)] + rows.map { $0.map(Self.plainCell) }
-        // Characters, counted once: a table may have a hundred thousand rows.
-        let lengths = cells.map { $0.map(\.count) }
-        let widths = columns.indices.map { index in
-            lengths.map { $0.indices.contains(index) ? $0[index] : 0 }.max() ?? 0
-        }
-        var lines: [String] = []
-        lines.reserveCapacity(cells.count + 1)
-        for (rowIndex, row) in cells.enumerated() {
-            var line = ""
-            for index in columns.indices {
-                let text = row.indices.contains(index) ? row[index] : ""
-                let length =
-                    lengths[rowIndex].indices.contains(index) ? lengths[rowIndex][index] : 0
-                let padding = String(repeating: " ", count: widths[index] - length)
-                if index > 0 { line += "  " }
-                line += columns[index].alignRight ? padding + text : text + padding
-            }
-            lines.append(trimTrailing(line))
-            if rowIndex == 0 {
-                lines.append(
-                    widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+        var text = ""
+        writePlain { text += $0 }
+        return text
+    }
+
+    /// ``plain()`` handed to `write` a line at a time: the widths are measured in a first pass
+    /// over the rows and each line is made in a second, so no more than one row is held.
+    public func writePlain(to write: (String) throws -> Void) rethrows {
+        var widths = columns.map(\.title.count)
+        for index in 0..<rowCount {
+            let cells = row(index)
+            for column in widths.indices where cells.indices.contains(column) {
+                widths[column] = max(widths[column], Self.plainCell(cells[column]).count)
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        try write(line(columns.map(\.title), widths: widths))
+        try write(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n")
+        for index in 0..<rowCount {
+            try write(line(row(index).map(Self.plainCell), widths: widths))
+        }
+    }
+
+    /// One aligned line of plain text, without trailing spaces, ending in a newline.
+    private func line(_ cells: [String], widths: [Int]) -> String {
+        var line = ""
+        for index in columns.indices {
+            let text = cells.indices.contains(index) ? cells[index] : ""
+            let padding = String(repeating: " ", count: widths[index] - text.count)
+            if index > 0 { line += "  " }
+            line += columns[index].alignRight ? padding + text : text + padding
+        }
+        return trimTrailing(line) + "\n"
     }
 
     /// A GitHub-flavoured Markdown table; `|`, backticks, HTML and newlines are escaped.

@@ -72,8 +72,15 @@ public struct TrendView: Renderable {
 
     /// The document without its schema version (inside `report`).
     var plainDocument: Document {
+        var document = documentHead
+        let changePointRuns = self.changePointRuns
+        document.points = report.points.map { point(of: $0, changePointRuns: changePointRuns) }
+        return document
+    }
+
+    /// The document with no points yet.
+    private var documentHead: Document {
         let values = report.points.map(\.value)
-        let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
         return Document(
             series: report.series.name, stat: report.statistic, unit: report.series.unit,
             direction: report.series.direction, scope: report.scope,
@@ -87,13 +94,7 @@ public struct TrendView: Renderable {
                     runs: $0.runs, count: $0.count, p50: $0.p50, p90: $0.p90, p95: $0.p95,
                     p99: $0.p99)
             },
-            points: report.points.map { point in
-                let run = report.run(of: point)
-                return Document.Point(
-                    runId: run.id, commit: run.commitId, build: run.buildId,
-                    startedAt: run.startedAt, value: point.value, verdict: point.verdict,
-                    changePoint: run.id.map(changePointRuns.contains) ?? false)
-            },
+            points: [],
             changePoints: report.changePoints.map { point in
                 Document.ChangePoint(
                     runId: point.run.id, commit: point.run.commitId,
@@ -101,6 +102,41 @@ public struct TrendView: Renderable {
                     changePct: point.changePct, pValue: point.pValue,
                     direction: point.isRegression ? "regression" : "improvement")
             })
+    }
+
+    /// The document's entry of a point.
+    private func point(of point: TrendPoint, changePointRuns: Set<Int64>) -> Document.Point {
+        let run = report.run(of: point)
+        return Document.Point(
+            runId: run.id, commit: run.commitId, build: run.buildId,
+            startedAt: run.startedAt, value: point.value, verdict: point.verdict,
+            changePoint: run.id.map(changePointRuns.contains) ?? false)
+    }
+
+    /// The ids of the change points' runs.
+    private var changePointRuns: Set<Int64> { Set(report.changePoints.compactMap(\.run.id)) }
+
+    /// Plain text without making the chart and figure it does not show, and JSON with its
+    /// points encoded one at a time as they are written: a hundred thousand runs are never
+    /// whole in memory as rows, lines or JSON values.
+    public func write(_ format: OutputFormat, to write: (String) throws -> Void) throws {
+        switch format {
+        case .table:
+            try Markup.writePlain(body(graphics: false), to: write)
+        case .json:
+            guard case .object(let head) = try JSONValueEncoder().encode(Versioned(documentHead))
+            else { throw PerfDBError(.internal, "a trend document is not a JSON object") }
+            let encoder = JSONValueEncoder()
+            let changePointRuns = self.changePointRuns
+            try JSONWriter.write(
+                head, streaming: "points", count: report.points.count,
+                element: { index in
+                    try encoder.encode(
+                        point(of: report.points[index], changePointRuns: changePointRuns))
+                }, to: write)
+        default:
+            try write(try render(format))
+        }
     }
 
     public var csv: TextTable { table }
@@ -137,15 +173,19 @@ public struct TrendView: Renderable {
         return lines
     }
 
+    /// The table of the points, each row made when it is written.
     private var table: TextTable {
-        let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
+        let changePointRuns = self.changePointRuns
+        let report = self.report
         return TextTable(
             columns: [
                 .init("run", alignRight: true), .init("started_at"), .init("commit"),
                 .init("build"), .init("value", alignRight: true),
                 .init("vs baseline", alignRight: true), .init("verdict"), .init("change point"),
             ],
-            rows: report.points.map { point in
+            count: report.points.count,
+            row: { index in
+                let point = report.points[index]
                 let run = report.run(of: point)
                 let delta = report.baseline.flatMap { base -> String? in
                     guard base != 0 else { return nil }
@@ -160,12 +200,16 @@ public struct TrendView: Renderable {
             })
     }
 
-    public var blocks: [Block] {
+    public var blocks: [Block] { body(graphics: true) }
+
+    /// The blocks, with the Mermaid chart and the SVG figure only when `graphics` is set.
+    private func body(graphics: Bool) -> [Block] {
         var blocks: [Block] = [
             .heading(
                 3, [.text("Trend of "), .code(report.series.name), .text(" \(report.statistic)")]),
-            .lines(headline), .chart(chart), .figure(figure),
+            .lines(headline),
         ]
+        if graphics { blocks += [.chart(chart), .figure(figure)] }
         if report.changePoints.isEmpty {
             blocks.append(.line("no change points"))
         } else {
@@ -192,7 +236,7 @@ public struct TrendView: Renderable {
     /// runs are marked ▲ on the x axis.
     var chart: String {
         let unit = report.series.unit.isEmpty ? "" : " (\(report.series.unit))"
-        let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
+        let changePointRuns = self.changePointRuns
         let labels = report.points.map { point -> String in
             let run = report.run(of: point).id
             let id = run.map(String.init) ?? "?"
@@ -221,7 +265,7 @@ public struct TrendView: Renderable {
     var figure: SVGChart {
         let unit = report.series.unit
         let values = report.points.map(\.value)
-        let changePointRuns = Set(report.changePoints.compactMap(\.run.id))
+        let changePointRuns = self.changePointRuns
         let runs = report.points.map { report.run(of: $0) }
         var series = [SVGChart.Series(report.statistic, values: values, dots: true)]
         if let baseline = report.baseline {

@@ -58,6 +58,29 @@ public struct SQLiteReader: StoreReader {
     public func history(scope: Scope, before run: RunRecord?, including: Bool, limit: Int)
         throws -> [RunRecord]
     {
+        var runs = try newestValid(scope: scope, before: run, limit: limit, columns: "*") {
+            try RunRecord(row: $0)
+        }
+        if including, let run { runs.append(run) }
+        return runs
+    }
+
+    public func trendRuns(scope: Scope, limit: Int) throws -> [RunIdentity] {
+        try newestValid(
+            scope: scope, before: nil, limit: limit,
+            columns: "id, started_at, commit_id, build_id"
+        ) { row in
+            RunIdentity(id: row[0], startedAt: row[1], commitId: row[2], buildId: row[3])
+        }
+    }
+
+    /// The newest `limit` valid load runs of `scope` that started before `run` (or all when
+    /// `run` is nil), oldest first, one room more than their number: each row's `columns` made
+    /// into a value by `make`.
+    private func newestValid<T>(
+        scope: Scope, before run: RunRecord?, limit: Int, columns: String,
+        _ make: (Row) throws -> T
+    ) throws -> [T] {
         var condition = """
             WHERE kind = 'load' AND invalidated = 0 AND status <> 'aborted'
               AND scenario IS ? AND environment IS ? AND branch = ?
@@ -73,16 +96,16 @@ public struct SQLiteReader: StoreReader {
         let count =
             try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM run " + condition, arguments: arguments) ?? 0
-        var runs: [RunRecord] = []
-        runs.reserveCapacity(min(count, limit) + 1)
-        let rows = try RunRecord.fetchCursor(
+        var values: [T] = []
+        values.reserveCapacity(min(count, limit) + 1)
+        let rows = try Row.fetchCursor(
             db,
-            sql: "SELECT * FROM run " + condition + " ORDER BY started_at DESC, id DESC LIMIT ?",
+            sql: "SELECT \(columns) FROM run " + condition
+                + " ORDER BY started_at DESC, id DESC LIMIT ?",
             arguments: arguments + [limit])
-        while let row = try rows.next() { runs.append(row) }
-        runs.reverse()
-        if including, let run { runs.append(run) }
-        return runs
+        while let row = try rows.next() { values.append(try make(row)) }
+        values.reverse()
+        return values
     }
 
     public func measurements(of runs: [RunRecord]) throws -> RunValues {
@@ -103,37 +126,28 @@ public struct SQLiteReader: StoreReader {
         return result
     }
 
-    public func measurements(of runs: [RunRecord], series: String, statistic: String?) throws
-        -> RunValues
-    {
-        let ids = runs.compactMap(\.id)
+    public func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double] {
         guard !ids.isEmpty,
             let seriesID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM series WHERE name = ?", arguments: [series])
+                db, sql: "SELECT id FROM series WHERE name = ?", arguments: [pair.series])
         else { return [:] }
         // A few runs: by key. Many (a long trend): the series' rows in key order, kept when
         // their run is asked for; no statement takes a hundred thousand parameters.
         let few = ids.count <= 500
         let wanted = few ? [] : Set(ids)
-        var sql = "SELECT run_id, statistic, value FROM measurement WHERE series_id = ?"
-        var arguments: StatementArguments = [seriesID]
-        if let statistic {
-            sql += " AND statistic = ?"
-            arguments += [statistic]
-        }
+        var sql = "SELECT run_id, value FROM measurement WHERE series_id = ? AND statistic = ?"
+        var arguments: StatementArguments = [seriesID, pair.statistic]
         if few {
             sql += " AND run_id IN (" + Self.placeholders(ids.count) + ")"
             arguments += StatementArguments(ids)
         }
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        var result: RunValues = [:]
+        var result: [Int64: Double] = [:]
         result.reserveCapacity(ids.count)
-        let pair = statistic.map { SeriesStatistic(series: series, statistic: $0) }
         while let row = try rows.next() {
             let run: Int64 = row[0]
             guard few || wanted.contains(run) else { continue }
-            result[run, default: [:]][pair ?? SeriesStatistic(series: series, statistic: row[1])] =
-                row[2]
+            result[run] = row[1]
         }
         return result
     }
@@ -230,8 +244,7 @@ public struct SQLiteReader: StoreReader {
                 """, arguments: [run])
     }
 
-    public func verdicts(of pair: SeriesStatistic, runs: [RunRecord]) throws -> [Int64: Verdict] {
-        let ids = runs.compactMap(\.id)
+    public func verdicts(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Verdict] {
         guard !ids.isEmpty else { return [:] }
         var result: [Int64: Verdict] = [:]
         let few = ids.count <= 500

@@ -86,14 +86,39 @@ struct OutputOptions: ParsableArguments {
         try Report.write(text, to: output)
     }
 
-    /// Renders a report in the chosen format and writes it.
+    /// Renders a report in the chosen format and writes it as it is rendered.
     func emit(_ report: some Renderable) throws {
-        try emit(try report.render(format))
+        try Report.writing(to: output) { write in try report.write(format, to: write) }
     }
 }
 
 /// Where reports go: standard output, or a file written atomically.
 enum Report {
+    /// Writes what `body` hands its writer: to standard output (`standardOutput`) in pieces of
+    /// about 64 KiB as they come, so a long report is never whole in memory; to a file whole and
+    /// atomically.
+    static func writing(
+        to output: String, standardOutput: FileHandle = .standardOutput,
+        _ body: (_ write: (String) throws -> Void) throws -> Void
+    ) throws {
+        guard output == "-" else {
+            var text = ""
+            try body { text += $0 }
+            return try write(text, to: output)
+        }
+        let piece = 1 << 16
+        var pending = Data()
+        pending.reserveCapacity(piece * 2)
+        try body { text in
+            pending.append(contentsOf: text.utf8)
+            if pending.count >= piece {
+                standardOutput.write(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        if !pending.isEmpty { standardOutput.write(pending) }
+    }
+
     static func write(_ text: String, to output: String) throws {
         if output == "-" {
             FileHandle.standardOutput.write(Data(text.utf8))

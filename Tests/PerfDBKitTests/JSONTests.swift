@@ -70,6 +70,34 @@ import Testing
         )
         #expect(try JSONParser.parse(Array(text.utf8)) == object)
     }
+
+    @Test(arguments: [0, 1, 3])
+    func aStreamedArrayIsWrittenAsTheWholeValueIs(count: Int) throws {
+        let element = { (index: Int) in
+            JSONValue.object(JSONObject([("run", .number(Double(index))), ("tags", .array([]))]))
+        }
+        let whole = JSONObject([
+            ("schemaVersion", .number(2)), ("points", .array((0..<count).map(element))),
+            ("after", .object(JSONObject([("x", .null)]))),
+        ])
+        var head = whole
+        head["points"] = .array([])
+        var pieces: [String] = []
+        try JSONWriter.write(
+            head, streaming: "points", count: count, element: element, piece: 1
+        ) { pieces.append($0) }
+        #expect(pieces.joined() == JSONWriter.render(.object(whole)))
+        // A piece after each element once a piece is one byte, and the end.
+        #expect(pieces.count == count + 1)
+    }
+
+    @Test func anEmptyObjectIsWrittenAsRendered() throws {
+        var text = ""
+        try JSONWriter.write(JSONObject(), streaming: "points", count: 2, element: { _ in .null }) {
+            text += $0
+        }
+        #expect(text == JSONWriter.render(.object(JSONObject())))
+    }
 }
 
 @Suite struct SHA256Tests {

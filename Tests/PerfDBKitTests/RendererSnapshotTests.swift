@@ -13,10 +13,17 @@ import Testing
     struct Case {
         var name: String
         var render: (OutputFormat) throws -> String
+        /// The pieces the report hands its writer.
+        var pieces: (OutputFormat) throws -> [String]
 
         init(_ name: String, _ report: some Renderable) {
             self.name = name
             render = { try report.render($0) }
+            pieces = { format in
+                var pieces: [String] = []
+                try report.write(format) { pieces.append($0) }
+                return pieces
+            }
         }
     }
 
@@ -187,6 +194,21 @@ import Testing
             let text = try report.render(format)
             #expect(Snapshot.mismatch(text, named: "render/\(report.name).\(ext)") == nil)
         }
+    }
+
+    @Test(arguments: names)
+    func writtenInPiecesAsRendered(name: String) throws {
+        let report = try #require(try Self.cases.first { $0.name == name })
+        for format in OutputFormat.allCases {
+            #expect(try report.pieces(format).joined() == report.render(format), "\(format)")
+        }
+    }
+
+    @Test func aTrendsTableComesALineAtATime() throws {
+        let trend = try Self.trend
+        let view = Case("trend", TrendView(trend))
+        // A line of the table at a time: the rows, their header and rule, and what is above.
+        #expect(try view.pieces(.table).count > trend.points.count + 2)
     }
 
     @Test func checkAsJUnit() throws {

@@ -44,10 +44,11 @@ import Testing
         func measurements(of runs: [RunRecord]) throws -> RunValues {
             try after { try base.measurements(of: runs) }
         }
-        func measurements(of runs: [RunRecord], series: String, statistic: String?) throws
-            -> RunValues
-        {
-            try after { try base.measurements(of: runs, series: series, statistic: nil) }
+        func trendRuns(scope: Scope, limit: Int) throws -> [RunIdentity] {
+            try after { try base.trendRuns(scope: scope, limit: limit) }
+        }
+        func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double] {
+            try after { try base.values(of: pair, runs: ids) }
         }
         func seriesCatalog() throws -> [String: SeriesRecord] {
             try after { try base.seriesCatalog() }
@@ -72,8 +73,8 @@ import Testing
         func distributedSeries(run: Int64) throws -> Set<String> {
             try after { try base.distributedSeries(run: run) }
         }
-        func verdicts(of pair: SeriesStatistic, runs: [RunRecord]) throws -> [Int64: Verdict] {
-            try after { try base.verdicts(of: pair, runs: runs) }
+        func verdicts(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Verdict] {
+            try after { try base.verdicts(of: pair, runs: ids) }
         }
         func chaosEntries(_ filter: ChaosFilter) throws -> [ChaosEntry] {
             try after { try base.chaosEntries(filter) }

@@ -156,6 +156,24 @@ import Testing
     }
 
     @Test(arguments: Engine.allCases)
+    func aTrendReadsTheHistorysRunsByTheColumnsItShows(_ engine: Engine) throws {
+        let store = try engine.open()
+        for hour in 0..<4 { _ = try store.store(submission(digest: "sha256:\(hour)", hour: hour)) }
+        _ = try store.invalidate(.id(2), reason: "load generator starved")
+        let scope = Scope(scenario: "load", environment: nil, branch: "main")
+        let (history, all, newest) = try store.reading {
+            (
+                try $0.history(scope: scope, before: nil, including: false, limit: 10),
+                try $0.trendRuns(scope: scope, limit: 10), try $0.trendRuns(scope: scope, limit: 2)
+            )
+        }
+        #expect(all.compactMap(\.id) == [1, 3, 4])
+        #expect(all == history.map(RunIdentity.init))
+        #expect(all.allSatisfy { $0.commitId == "0123456789abcdef" })
+        #expect(newest == Array(all.suffix(2)))
+    }
+
+    @Test(arguments: Engine.allCases)
     func aNewPinSupersedesThePinInForce(_ engine: Engine) throws {
         let store = try engine.open()
         for hour in 0..<2 { _ = try store.store(submission(digest: "sha256:\(hour)", hour: hour)) }

@@ -87,8 +87,10 @@ import Testing
     static func inputs(_ history: History, verdicts: [Int64: Verdict] = [:]) -> TrendInputs {
         TrendInputs(
             scope: History.scope, series: history.latency,
-            statistic: "p95", runs: history.runs, baseline: history.baseline(),
-            values: history.values, verdicts: verdicts, distributions: [:])
+            statistic: "p95", runs: history.runs.map(RunIdentity.init),
+            baseline: history.baseline(),
+            values: history.values.compactMapValues { $0[DriftTests.pair] }, verdicts: verdicts,
+            distributions: [:])
     }
 
     @Test func aStepIsAChangePointAtItsFirstRun() throws {
