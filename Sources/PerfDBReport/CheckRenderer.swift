@@ -110,6 +110,8 @@ public struct CheckView: JudgementView {
         public var series: [SeriesDocument]
         public var slo: SLODocument?
         public var changePoints: [ChangePointEvidence]
+        /// The chaos run the judged run ran under: measured, not gated.
+        public var underChaos: RunShowView.Document.UnderChaos?
     }
 
     public var document: Versioned<Document> { Versioned(plainDocument) }
@@ -130,7 +132,12 @@ public struct CheckView: JudgementView {
                     })),
             series: report.verdicts.map(SeriesDocument.init),
             slo: report.slo.map(SLODocument.init),
-            changePoints: report.changePoints.map(\.evidence))
+            changePoints: report.changePoints.map(\.evidence),
+            underChaos: report.underChaos.map {
+                RunShowView.Document.UnderChaos(
+                    chaosRunId: $0.chaosRunId, experiment: $0.experiment,
+                    linkedBy: $0.linkedBy.rawValue, linkedAt: $0.linkedAt)
+            })
     }
 
     public var csv: TextTable { verdictTable(report.verdicts) }

@@ -80,6 +80,21 @@ import Testing
             ["check", String(ids.faulted), "--no-store"], environment: environment)
         #expect(check.status == 0, "\(check.stdout)")
         #expect(check.stdout.hasPrefix("perfdb check: UNDER FAULT (chaos run \(ids.chaos)"))
+        let checked = try cli.run(
+            ["check", String(ids.faulted), "--no-store", "--format", "json"],
+            environment: environment)
+        #expect(
+            try SchemaValidator(named: "check.schema.json").problems(inText: checked.stdout) == [])
+        let judged = try json(checked.stdout)
+        #expect(judged["verdict"]?.stringValue == "pass")
+        #expect(judged["under_chaos"]?["chaos_run_id"]?.numberValue == Double(ids.chaos))
+        #expect(judged["under_chaos"]?["linked_by"]?.stringValue == "time")
+        let normal = try json(
+            try cli.run(
+                ["check", String(ids.normal), "--no-store", "--format", "json"],
+                environment: environment
+            ).stdout)
+        #expect(normal["under_chaos"]?.isNull == true)
 
         // The next normal run is judged against normal runs only.
         let baseline = try baselineRuns(cli, ids.normal, environment: environment)
