@@ -420,6 +420,41 @@ public enum JSONWriter {
         element: (Int) throws -> JSONValue, piece: Int = 1 << 16,
         to write: (String) throws -> Void
     ) throws {
+        try stream(
+            object, key, count: count, piece: piece,
+            element: { index, out in self.write(try element(index), into: &out, indent: 2) },
+            to: write)
+    }
+
+    /// As ``write(_:streaming:count:element:piece:to:)``, each element an object given as its
+    /// members in order — the same text as `.object` of them, without building the object.
+    public static func write(
+        _ object: JSONObject, streaming key: String, count: Int,
+        members: (Int) throws -> [(String, JSONValue)], piece: Int = 1 << 16,
+        to write: (String) throws -> Void
+    ) throws {
+        try stream(
+            object, key, count: count, piece: piece,
+            element: { index, out in
+                let pairs = try members(index)
+                guard !pairs.isEmpty else { return out.append("{}") }
+                out.append("{")
+                for (position, (name, value)) in pairs.enumerated() {
+                    if position > 0 { out.append(",") }
+                    newline(into: &out, indent: 3)
+                    writeString(name, into: &out)
+                    out.append(": ")
+                    self.write(value, into: &out, indent: 3)
+                }
+                newline(into: &out, indent: 2)
+                out.append("}")
+            }, to: write)
+    }
+
+    private static func stream(
+        _ object: JSONObject, _ key: String, count: Int, piece: Int,
+        element: (Int, inout String) throws -> Void, to write: (String) throws -> Void
+    ) throws {
         var out = "{"
         for (index, member) in object.members.enumerated() {
             if index > 0 { out.append(",") }
@@ -438,7 +473,7 @@ public enum JSONWriter {
             for position in 0..<count {
                 if position > 0 { out.append(",") }
                 newline(into: &out, indent: 2)
-                self.write(try element(position), into: &out, indent: 2)
+                try element(position, &out)
                 if out.utf8.count >= piece {
                     try write(out)
                     out = ""
@@ -491,9 +526,13 @@ public enum JSONWriter {
 
     private static func newline(into out: inout String, indent: Int?) {
         guard let indent else { return }
-        out.append("\n")
-        out.append(String(repeating: "  ", count: indent))
+        out.append(
+            indent < indents.count ? indents[indent] : "\n" + String(repeating: "  ", count: indent)
+        )
     }
+
+    /// A newline and the indentation of the first levels, made once.
+    private static let indents = (0..<8).map { "\n" + String(repeating: "  ", count: $0) }
 
     /// The shortest text that reads back as `number`; integral values without `.0`.
     public static func formatNumber(_ number: Double) -> String {
@@ -506,6 +545,12 @@ public enum JSONWriter {
 
     private static func writeString(_ string: String, into out: inout String) {
         out.append("\"")
+        // Most strings need no escape: appended whole (U+2028 and U+2029 begin with 0xE2).
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+            out.append(string)
+            out.append("\"")
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": out.append("\\\"")

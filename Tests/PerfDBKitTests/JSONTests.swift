@@ -91,6 +91,41 @@ import Testing
         #expect(pieces.count == count + 1)
     }
 
+    @Test(arguments: [0, 1, 3])
+    func streamedMembersAreWrittenAsTheirObjectIs(count: Int) throws {
+        let members = { (index: Int) -> [(String, JSONValue)] in
+            index == 1
+                ? []
+                : [
+                    ("run", .number(Double(index))), ("note", .string("é € \u{2028} \"q\" \\")),
+                    ("tags", .array([.string("a"), .null])),
+                ]
+        }
+        let whole = JSONObject([
+            ("points", .array((0..<count).map { .object(JSONObject(members($0))) })),
+            ("after", .bool(true)),
+        ])
+        var head = whole
+        head["points"] = .array([])
+        var text = ""
+        try JSONWriter.write(head, streaming: "points", count: count, members: members) {
+            text += $0
+        }
+        #expect(text == JSONWriter.render(.object(whole)))
+    }
+
+    @Test func stringsAreEscapedWhereNeededAndCopiedWholeElsewhere() throws {
+        for string in [
+            "plain", "", "é and ü", "€ sign", "line\u{2028}separator", "para\u{2029}",
+            "tab\there", "quote\"", "back\\slash", "bell\u{7}", "日本",
+        ] {
+            let text = JSONWriter.render(.string(string), pretty: false)
+            #expect(try JSONParser.parse(Array(text.utf8)) == .string(string), "\(text)")
+            #expect(!text.contains("\u{2028}") && !text.contains("\u{7}"))
+        }
+        #expect(JSONWriter.render(.string("é € x"), pretty: false) == "\"é € x\"")
+    }
+
     @Test func anEmptyObjectIsWrittenAsRendered() throws {
         var text = ""
         try JSONWriter.write(JSONObject(), streaming: "points", count: 2, element: { _ in .null }) {

@@ -211,6 +211,21 @@ import Testing
         #expect(try view.pieces(.table).count > trend.points.count + 2)
     }
 
+    @Test func aTrendPointsMembersAreWhatItsEncoderWrites() throws {
+        for point in [
+            TrendView.Document.Point(
+                runId: 7, commit: "abc", build: "1007", startedAt: "2026-11-10T09:00:00.000Z",
+                value: 45.25, verdict: .regression, changePoint: true),
+            TrendView.Document.Point(
+                runId: nil, commit: nil, build: nil, startedAt: "2026-11-10T09:00:00.000Z",
+                value: 3, verdict: nil, changePoint: false),
+        ] {
+            #expect(
+                JSONValue.object(JSONObject(TrendView.members(point)))
+                    == (try JSONValueEncoder().encode(point)))
+        }
+    }
+
     @Test func checkAsJUnit() throws {
         let junit = try CheckView(Self.check).junit()
         #expect(Snapshot.mismatch(junit, named: "render/check.junit.xml") == nil)
