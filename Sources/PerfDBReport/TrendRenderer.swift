@@ -188,6 +188,17 @@ public struct TrendView: Renderable {
     private var table: TextTable {
         let changePointRuns = self.changePointRuns
         let report = self.report
+        // The table is measured, then written, each a pass over the rows: the numbers are
+        // formatted once (short strings, kept inline), not in each pass.
+        let numbers = report.points.map { point in
+            (
+                Figure.format(point.value),
+                report.baseline.flatMap { base -> String? in
+                    guard base != 0 else { return nil }
+                    return Figure.percent((point.value / base - 1) * 100)
+                } ?? "-"
+            )
+        }
         return TextTable(
             columns: [
                 .init("run", alignRight: true), .init("started_at"), .init("commit"),
@@ -198,14 +209,10 @@ public struct TrendView: Renderable {
             row: { index in
                 let point = report.points[index]
                 let run = report.run(of: point)
-                let delta = report.baseline.flatMap { base -> String? in
-                    guard base != 0 else { return nil }
-                    return Figure.percent((point.value / base - 1) * 100)
-                }
                 return [
                     run.id.map(String.init) ?? "?", run.startedAt,
                     RunsListView.shortCommit(run.commitId), run.buildId ?? "-",
-                    Figure.format(point.value), delta ?? "-", point.verdict?.rawValue ?? "-",
+                    numbers[index].0, numbers[index].1, point.verdict?.rawValue ?? "-",
                     run.id.map { changePointRuns.contains($0) ? "yes" : "" } ?? "",
                 ]
             })
