@@ -8,6 +8,29 @@ public struct ChaosImpactReport: Sendable {
     public var experiment: ChaosExperimentRecord
     /// The load runs made under the fault, oldest first.
     public var loads: [LoadImpact]
+
+    /// The worst of the load runs, figure by figure: what a trend of the experiment judges.
+    public var worst: Worst {
+        Worst(
+            p95Ratio: loads.compactMap { $0.p95?.ratio }.max(),
+            p99Ratio: loads.compactMap { $0.p99?.ratio }.max(),
+            errorRatePct: loads.compactMap { $0.errorRatePct?.value }.max(),
+            throughputDropPct: loads.compactMap { $0.throughput?.changePct.map { -$0 } }.max(),
+            degradedS: loads.compactMap { load in load.degradation.map { $0.windowS ?? 0 } }.max())
+    }
+
+    /// The load's figures under the fault; nil when no load run has one.
+    public struct Worst: Sendable, Equatable {
+        /// p95 and p99 of `http_req_duration` under the fault over the normal ones.
+        public var p95Ratio: Double?
+        public var p99Ratio: Double?
+        /// The error rate under the fault, in percent.
+        public var errorRatePct: Double?
+        /// How far throughput fell, in percent of the normal throughput.
+        public var throughputDropPct: Double?
+        /// Seconds from the first to the last bucket outside the normal band (raw streams).
+        public var degradedS: Double?
+    }
 }
 
 /// One load run under a fault, against its normal baseline.

@@ -126,9 +126,11 @@ public struct ChaosTrends: Sendable {
     func impactFigures(_ impacts: [ChaosImpactReport], budget: Config.ChaosBudget)
         -> [ChaosFigureTrend]
     {
-        func series(_ value: (LoadImpact) -> Double?) -> [(run: RunRecord, value: Double)] {
+        func series(_ figure: KeyPath<ChaosImpactReport.Worst, Double?>)
+            -> [(run: RunRecord, value: Double)]
+        {
             impacts.compactMap { impact in
-                impact.loads.compactMap(value).max().map { (impact.chaosRun, $0) }
+                impact.worst[keyPath: figure].map { (impact.chaosRun, $0) }
             }
         }
         func rule(minChangePct: Double?, minChangeAbs: Double?) -> ResolvedRule {
@@ -140,21 +142,20 @@ public struct ChaosTrends: Sendable {
         }
         return [
             judged(
-                "load_p95_ratio", series { $0.p95?.ratio }, unit: "×",
+                "load_p95_ratio", series(\.p95Ratio), unit: "×",
                 rule: rule(minChangePct: 20, minChangeAbs: nil), target: budget.p95Ratio),
             judged(
-                "load_p99_ratio", series { $0.p99?.ratio }, unit: "×",
+                "load_p99_ratio", series(\.p99Ratio), unit: "×",
                 rule: rule(minChangePct: 20, minChangeAbs: nil), target: budget.p99Ratio),
             judged(
-                "load_error_rate_pct", series { $0.errorRatePct?.value }, unit: "pt",
+                "load_error_rate_pct", series(\.errorRatePct), unit: "pt",
                 rule: rule(minChangePct: nil, minChangeAbs: 1), target: budget.errorRatePct),
             judged(
-                "load_throughput_drop_pct", series { $0.throughput?.changePct.map { -$0 } },
+                "load_throughput_drop_pct", series(\.throughputDropPct),
                 unit: "pt", rule: rule(minChangePct: nil, minChangeAbs: 5),
                 target: budget.throughputDropPct),
             judged(
-                "load_degraded_s",
-                series { load in load.degradation.map { $0.windowS ?? 0 } }, unit: "s",
+                "load_degraded_s", series(\.degradedS), unit: "s",
                 rule: rule(minChangePct: 20, minChangeAbs: 2), target: budget.degradedS),
         ].filter { !$0.values.isEmpty }
     }

@@ -249,7 +249,7 @@ public struct ChaosImpactTrendView: Renderable {
                 experiment: report.name, family: report.family, faultType: report.faultType,
                 verdict: exitCode == 0 ? "pass" : "fail", exitCode: exitCode,
                 runs: report.impacts.map { impact in
-                    let row = Self.row(impact)
+                    let row = impact.worst
                     return Document.Run(
                         chaos: ChaosEntryDocument(
                             ChaosEntry(run: impact.chaosRun, experiment: impact.experiment)),
@@ -258,20 +258,6 @@ public struct ChaosImpactTrendView: Renderable {
                         throughputDropPct: row.throughputDropPct, degradedS: row.degradedS)
                 },
                 figures: judged))
-    }
-
-    /// The worst of a chaos run's load runs, figure by figure: what the trend judges.
-    static func row(_ impact: ChaosImpactReport) -> (
-        p95Ratio: Double?, p99Ratio: Double?, errorRatePct: Double?, throughputDropPct: Double?,
-        degradedS: Double?
-    ) {
-        let loads = impact.loads
-        return (
-            loads.compactMap { $0.p95?.ratio }.max(), loads.compactMap { $0.p99?.ratio }.max(),
-            loads.compactMap { $0.errorRatePct?.value }.max(),
-            loads.compactMap { $0.throughput?.changePct.map { -$0 } }.max(),
-            loads.compactMap { load in load.degradation.map { $0.windowS ?? 0 } }.max()
-        )
     }
 
     public var csv: TextTable { runsTable }
@@ -333,7 +319,7 @@ public struct ChaosImpactTrendView: Renderable {
                 .init("availability %", alignRight: true),
             ],
             rows: report.impacts.map { impact in
-                let row = Self.row(impact)
+                let row = impact.worst
                 return [
                     impact.chaosRun.id.map(String.init) ?? "?", impact.chaosRun.startedAt,
                     impact.loads.compactMap(\.run.id).map(String.init).joined(separator: ", "),
