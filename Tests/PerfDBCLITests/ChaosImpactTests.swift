@@ -18,16 +18,11 @@ import Testing
     @Test func figuresAgainstTheNormalBaselineComputedByHand() throws {
         let cli = try CLI.demo()
         try cli.useDemoConfiguration()
-        let chaos = try cli.run(
-            [
-                "ingest", "--environment", "staging", "--started-at", "2026-11-19T10:00:00Z",
-                ChaosLinkTests.chaos,
-            ])
+        let chaosID = try ChaosLinkTests.ingestChaosRun(cli)
         let stream = try cli.run(
             ["ingest"] + ChaosLinkTests.scope
                 + ["--started-at", "2026-11-19T10:00:00.903Z", ChaosLinkTests.stream])
         // The summary export of the same k6 run, tied to the chaos run by its id.
-        let chaosID = try #require(ChaosLinkTests.storedID(chaos.stderr))
         let summary = try cli.run(
             ["ingest"] + ChaosLinkTests.scope
                 + [
@@ -96,12 +91,7 @@ import Testing
 
     @Test func theStreamsDegradationWindowMatchesTheFaultsRealTiming() throws {
         let cli = try CLI.demo()
-        let chaos = try cli.run(
-            [
-                "ingest", "--environment", "staging", "--started-at", "2026-11-19T10:00:00Z",
-                ChaosLinkTests.chaos,
-            ])
-        let chaosID = try #require(ChaosLinkTests.storedID(chaos.stderr))
+        let chaosID = try ChaosLinkTests.ingestChaosRun(cli)
         let stream = try cli.run(
             ["ingest"] + ChaosLinkTests.scope
                 + [

@@ -23,6 +23,16 @@ import Testing
 
     static func json(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
 
+    /// Stores the fixture's chaos run at 10:00 on 2026-11-19 in `environment`; its id.
+    static func ingestChaosRun(_ cli: CLI, environment: String = "staging") throws -> Int {
+        let chaos = try cli.run(
+            [
+                "ingest", "--environment", environment, "--started-at", "2026-11-19T10:00:00Z",
+                Self.chaos,
+            ])
+        return try #require(Self.storedID(chaos.stderr), "\(chaos.stderr)")
+    }
+
     /// The ids of the runs a check's baseline drew from.
     static func baselineRuns(_ cli: CLI, _ run: Int, environment: [String: String] = [:]) throws
         -> [Int]
@@ -138,12 +148,7 @@ import Testing
             ["ingest"] + Self.scope + ["--started-at", "2026-11-19T10:00:00.903Z", Self.stream])
         let id = try #require(Self.storedID(faulted.stderr))
         #expect(!faulted.stderr.contains("ran under"))
-        let chaos = try cli.run(
-            [
-                "ingest", "--environment", "staging", "--started-at", "2026-11-19T10:00:00Z",
-                Self.chaos,
-            ])
-        let chaosID = try #require(Self.storedID(chaos.stderr))
+        let chaosID = try Self.ingestChaosRun(cli)
         let show = try Self.json(
             try cli.run(["runs", "show", String(id), "--format", "json"]).stdout)
         #expect(show["under_chaos"]?["chaos_run_id"]?.numberValue == Double(chaosID))
@@ -151,11 +156,7 @@ import Testing
         let other = try CLI.demo()
         _ = try other.run(
             ["ingest"] + Self.scope + ["--started-at", "2026-11-19T10:00:00.903Z", Self.stream])
-        _ = try other.run(
-            [
-                "ingest", "--environment", "production", "--started-at", "2026-11-19T10:00:00Z",
-                Self.chaos,
-            ])
+        _ = try Self.ingestChaosRun(other, environment: "production")
         let unlinked = try Self.json(
             try other.run(["runs", "show", String(id), "--format", "json"]).stdout)
         #expect(unlinked["under_chaos"] == nil)
@@ -163,12 +164,7 @@ import Testing
 
     @Test func chaosRunNamedByIdDigestOrExperimentAndRefusedWhenUnknown() throws {
         let cli = try CLI.demo()
-        let chaos = try cli.run(
-            [
-                "ingest", "--environment", "staging", "--started-at", "2026-11-19T10:00:00Z",
-                Self.chaos,
-            ])
-        let chaosID = try #require(Self.storedID(chaos.stderr))
+        let chaosID = try Self.ingestChaosRun(cli)
         let before = try cli.run(["runs", "list", "--format", "json"]).stdout
 
         // Unknown: nothing stored, exit 66, one line naming the file.
