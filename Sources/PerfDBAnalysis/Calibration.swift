@@ -104,7 +104,7 @@ public struct Calibration: Sendable {
                 logScale: logScale)
             let noise = logScale ? centre * Foundation.expm1(measured.value) : measured.value
             let zNeeded = Gate.threshold(
-                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged)
+                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged, centreRuns: window)
             rows.append(
                 CalibrationRow(
                     pair: pair, family: rule.family, runs: column.count, centre: centre,

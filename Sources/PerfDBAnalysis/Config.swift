@@ -26,12 +26,12 @@ public struct Config: Sendable {
     /// The gate's rules per metric family.
     public var durations = GateRule(
         statistics: ["avg", "med", "p90", "p95", "p99"], minChangePct: 10, minChangeAbs: 1,
-        minZ: 3, warningChangePct: 3, minSpreadPct: 5, minTailSamples: 10)
+        minZ: 3.72, warningChangePct: 3, minSpreadPct: 10, minTailSamples: 10)
     public var rates = GateRule(
-        statistics: ["rate"], minChangePct: nil, minChangeAbs: 0.01, minZ: 3,
+        statistics: ["rate"], minChangePct: nil, minChangeAbs: 0.01, minZ: 3.72,
         warningChangePct: nil, minSpreadPct: nil, minTailSamples: nil)
     public var throughput = GateRule(
-        statistics: ["rate"], minChangePct: 10, minChangeAbs: nil, minZ: 3, warningChangePct: 5,
+        statistics: ["rate"], minChangePct: 10, minChangeAbs: nil, minZ: 3.72, warningChangePct: 5,
         minSpreadPct: 5, minTailSamples: nil)
     /// Per-series (or per-metric) overrides, keyed by k6 notation or metric name.
     public var series: [String: SeriesOverride] = [:]

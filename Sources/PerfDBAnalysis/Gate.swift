@@ -323,8 +323,10 @@ public struct Gate: Sendable {
             verdict.scaledNoise = noise
             verdict.logScale = logScale
             threshold = Self.threshold(
-                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged)
-            warningZ = Self.threshold(minZ: rule.minZ, noiseRuns: measured.runs)
+                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged,
+                centreRuns: numbers.count)
+            warningZ = Self.threshold(
+                minZ: rule.minZ, noiseRuns: measured.runs, centreRuns: numbers.count)
             let change = logScale ? Foundation.log(value / centre) : delta
             z =
                 noise > 0
@@ -493,29 +495,27 @@ public struct Gate: Sendable {
     /// The z a change must reach for `minZ`'s false-alarm rate per run.
     ///
     /// Against noise measured from `noiseRuns` runs, the Student t quantile with the same
-    /// one-sided tail as `minZ` (a noise measured from ten runs is often too small by a third,
-    /// and a plain z ≥ 3 would alarm on 1.8 % of stable runs instead of 0.13 %); the normal
-    /// quantile against a floor. With `judged` series in the run, the tail is `judged` times
-    /// smaller (Bonferroni): `minZ` sets the false-alarm rate of a run, not of each series.
-    static func threshold(minZ: Double, noiseRuns: Int?, judged: Int = 1) -> Double {
+    /// one-sided tail as `minZ`, at the degrees of freedom that estimate is worth (a noise
+    /// measured from ten runs is often too small by a fifth, and a plain z ≥ 3 would alarm far
+    /// more often than on 0.135 % of stable runs), times √(1 + π/(2m)) for a centre that is the
+    /// median of `centreRuns` = m runs (the median's own error); the normal quantile against a
+    /// floor. With `judged` series in the run, the tail is `judged` times smaller (Bonferroni):
+    /// `minZ` sets the false-alarm rate of a run, not of each series.
+    static func threshold(
+        minZ: Double, noiseRuns: Int?, judged: Int = 1, centreRuns: Int? = nil
+    ) -> Double {
         guard minZ > 0 else { return minZ }
         let tail = Statistics.normalUpperTail(minZ) / Double(max(judged, 1))
         guard tail > 0 else { return minZ }
         guard let noiseRuns else {
             return judged <= 1 ? minZ : Statistics.normalUpperQuantile(tail: tail)
         }
+        let centreError = centreRuns.map { (1 + Double.pi / (2 * Double(max($0, 1)))).squareRoot() }
         return max(
             minZ,
             Statistics.studentTUpperQuantile(
-                tail: tail, df: effectiveDegreesOfFreedom(noiseRuns: noiseRuns)))
-    }
-
-    /// The degrees of freedom the noise estimate of `noiseRuns` runs is worth: the median of
-    /// neighbours' steps uses about a quarter of what a standard deviation would (0.28 n + 1,
-    /// fitted by simulating normal runs: the t quantile at that df matches the simulated z's
-    /// 99.865th percentile for 5 to 40 runs).
-    static func effectiveDegreesOfFreedom(noiseRuns: Int) -> Double {
-        0.28 * Double(noiseRuns) + 1
+                tail: tail, df: Statistics.effectiveDegreesOfFreedom(noiseRuns: noiseRuns))
+                * (centreError ?? 1))
     }
 
     /// The smallest change, in percent of the baseline, the gate calls a regression given the
