@@ -60,6 +60,16 @@ calls it) on the prefix after every run: it alarms when a change point in the ba
 appears that was not there one run before. Otava lives in .build/judge-bench-venv (made with
 pip when missing).
 
+The bound: for each step case, the recall within 2 and within 5 bad runs of an oracle that
+knows the changed endpoint, its true noise, the level before and r0, and alarms at 10^-4 false
+alarms per run when the bad runs' mean change stands out (oracle_recall): no gate can expect to
+find more, so a target above it cannot be met at that noise.
+
+Noise profiles: --noise demo (above) or --noise calm, where every endpoint's p95 moves
+--calm-cv % (1 %) between identical runs: the factor's s fills what sampling at --requests
+requests a kind leaves (with 250, the ~7 ms endpoints' sampling alone moves p95 2-4 %; with
+1,000 or more, about a calm service measured over a longer run).
+
 Measured per case and tool: false-alarm runs (exit 2 before r0, all runs of a stable history;
 warnings, exit 1 with a series' warning, counted apart; an exit 1 that an SLO alone causes is
 reported apart and counts as a pass); the same for check with only the changed endpoint's
@@ -193,12 +203,13 @@ def endpoint_p95s(kinds, samples, endpoints):
     return out
 
 
-def calibrate(kinds, pool, cv, shared, seed, reps=3000):
+def calibrate(kinds, pool, cv, shared, seed, requests, calm_cv=None, reps=3000):
     """The per-run lognormal factor's s per endpoint, reproducing the demo's p95 CV at the demo's
-    request count; checked by simulating `reps` runs with it."""
+    request count (or, with `calm_cv`, a p95 CV of calm_cv % for every endpoint at `requests`
+    requests a kind); checked by simulating `reps` runs with it at `requests`."""
     rng = np.random.default_rng([seed, 1])
     endpoints = sorted({k["endpoint"] for k in kinds})
-    n = DEMO_REQUESTS_PER_KIND
+    n = DEMO_REQUESTS_PER_KIND if calm_cv is None else requests
 
     def simulate(sigmas):
         rows = []
@@ -213,13 +224,15 @@ def calibrate(kinds, pool, cv, shared, seed, reps=3000):
     sampling = simulate({e: 0.0 for e in endpoints})
     sigmas = {}
     for e in endpoints:
-        observed = cv.get(e, {}).get("cv_pct")
+        observed = cv.get(e, {}).get("cv_pct") if calm_cv is None else calm_cv
         if observed is None:
             raise SystemExit("judge-bench: demo/history has no p95 of endpoint %s" % e)
         sigmas[e] = math.sqrt(max(0.0, (observed / 100) ** 2 - (sampling[e] / 100) ** 2))
+    n = requests
     check = simulate(sigmas)
-    return {e: {"observed_cv_pct": cv[e]["cv_pct"], "sampling_cv_pct": sampling[e],
-                "sigma": sigmas[e], "simulated_cv_pct": check[e]} for e in endpoints}
+    return {e: {"observed_cv_pct": cv[e]["cv_pct"] if calm_cv is None else calm_cv,
+                "sampling_cv_pct": sampling[e], "sigma": sigmas[e], "simulated_cv_pct": check[e]}
+            for e in endpoints}
 
 
 # ------------------------------------------------------------------------------ histories
@@ -481,6 +494,8 @@ def run_format(fmt, hist, cfg, kinds, workdir):
     """Ingest, check and drift after every run of one history in one format; trend at the end."""
     perfdb, env = cfg["perfdb"], perfdb_env()
     os.makedirs(workdir, exist_ok=True)
+    if cfg.get("config"):
+        shutil.copy(cfg["config"], os.path.join(workdir, "perfdb.yml"))
     db = os.path.join(workdir, "bench.sqlite")
     endpoint = hist["endpoint"]
     out = {"ids": [], "check_exit": [], "check": [], "drift_exit": [], "drift": [],
@@ -887,6 +902,44 @@ def markdown_table(header, rows):
                      + [line(r) for r in rows])
 
 
+ORACLE_FA_PER_RUN = 1e-4
+
+
+def oracle_recall(cases, results, calibration, kinds, reps=20000):
+    """The most any gate could find of each step case, within 2 and within 5 bad runs: a test
+    that knows the changed endpoint, its true run-to-run noise of log p95 (the simulated CV of
+    the fitted noise, times the case's factor), the level before the step and the step's run
+    r0, and alarms at 10^-4 false alarms per run on that one series (z >= 3.72) when the mean
+    log change of the bad runs so far, times their root count, reaches it. Any real gate knows
+    less (neither the noise nor r0, nor which of its series changed), so it finds at most this
+    many; the expected count over the case's histories."""
+    z = 3.719  # the one-sided normal quantile of 10^-4
+    rng = np.random.default_rng(20261202)
+    tag = {k["name"]: k["endpoint"] for k in kinds}
+    out = {}
+    for case in cases:
+        kind, params = CASES[case]
+        if kind != "step" or params["factor"] <= 1:
+            continue
+        within2 = within5 = 0.0
+        n = 0
+        for r in results:
+            if r["case"] != case:
+                continue
+            n += 1
+            sigma = calibration[tag[r["endpoint"]]]["simulated_cv_pct"] / 100
+            sigma *= params.get("noise", 1.0)
+            delta = math.log(params["factor"]) / sigma
+            draws = rng.normal(size=(reps, 5)) + delta
+            k = np.arange(1, 6)
+            stat = np.cumsum(draws, axis=1) / np.sqrt(k)
+            hit = stat >= z
+            within2 += float(np.mean(hit[:, :2].any(axis=1)))
+            within5 += float(np.mean(hit.any(axis=1)))
+        out[case] = {"histories": n, "within_2": within2, "within_5": within5}
+    return out
+
+
 def render(cfg, scores):
     fmts = cfg["formats"]
     main = fmts[0]
@@ -963,6 +1016,13 @@ def main():
     ap.add_argument("--seed", type=int, default=20261201, help="the same seed, the same histories")
     ap.add_argument("--requests", type=int, default=250,
                     help="requests per request kind and run (250; /api/v1/reservations has two)")
+    ap.add_argument("--noise", choices=["demo", "calm"], default="demo",
+                    help="demo: each endpoint's p95 moves run to run as in demo/history (0.5-0.9 %% "
+                    "slow, 5-9 %% fast); calm: every endpoint's p95 moves --calm-cv %% (a calm "
+                    "service measured with enough requests)")
+    ap.add_argument("--calm-cv", type=float, default=1.0,
+                    help="with --noise calm, the run-to-run CV of every endpoint's p95 (1.0 %%)")
+    ap.add_argument("--config", help="a perfdb.yml every history is judged with (the defaults)")
     ap.add_argument("--quick", action="store_true", help="4 histories of %s" % ",".join(QUICK_CASES))
     ap.add_argument("--out", default=os.path.join(ROOT, ".build", "judge-bench", "result.json"),
                     help="the result with every number (.build/judge-bench/result.json)")
@@ -994,7 +1054,8 @@ def main():
     shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     workdir = a.workdir or tempfile.mkdtemp(prefix="judge-bench-", dir=shm)
     cfg = {"perfdb": perfdb, "runs": a.runs, "seed": a.seed, "requests": a.requests,
-           "formats": formats, "cases": cases, "workdir": workdir, "keep": a.keep}
+           "formats": formats, "cases": cases, "workdir": workdir, "keep": a.keep,
+           "config": os.path.abspath(a.config) if a.config else None}
     version = subprocess.run([perfdb, "--version"], capture_output=True, text=True).stdout.strip()
     log("judge-bench: %s · %d cases × %d histories × %d runs · formats %s%s · %d requests per "
         "kind · jobs %d · seed %d" % (
@@ -1010,12 +1071,13 @@ def main():
     log("changed endpoint of history h: %s" % ", ".join(
         "%d %s" % (i, nm) for i, nm in enumerate(cfg["endpoint_order"])))
     cv, shared = demo_cv()
-    calibration = calibrate(kinds, pool, cv, shared, a.seed)
+    calibration = calibrate(kinds, pool, cv, shared, a.seed, a.requests,
+                            a.calm_cv if a.noise == "calm" else None)
     sigmas = {e: c["sigma"] for e, c in calibration.items()}
     for e, c in sorted(calibration.items()):
-        log("noise %-13s p95 CV demo %.2f %% = sampling %.2f %% (+) factor s %.4f -> simulated "
-            "%.2f %%" % (e, c["observed_cv_pct"], c["sampling_cv_pct"], c["sigma"],
-                         c["simulated_cv_pct"]))
+        log("noise %-13s p95 CV %s %.2f %% = sampling %.2f %% (+) factor s %.4f -> simulated "
+            "%.2f %% at %d requests" % (e, a.noise, c["observed_cv_pct"], c["sampling_cv_pct"],
+                                        c["sigma"], c["simulated_cv_pct"], a.requests))
     log("noise shared between endpoints: rho %.2f (mean correlation of log p95 in the demo)"
         % shared)
 
@@ -1089,6 +1151,11 @@ def main():
     print()
     print(table)
     print()
+    oracle = oracle_recall(cases, results, calibration, kinds)
+    for case, o in oracle.items():
+        log("oracle %-14s within 2 / within 5 bad runs: %.1f / %.1f of %d (expected; knows the "
+            "noise, r0 and the series; 10^-4 false alarms per run)" % (
+                case, o["within_2"], o["within_5"], o["histories"]))
     for fmt in formats:
         t = timing[fmt]
         log("%s: %.1f s per history (median) · per run: write %.3f s, ingest %.3f s, check %.3f s, "
@@ -1117,7 +1184,8 @@ def main():
             "generated_by": "tools/judge-bench.py", "perfdb": version,
             "settings": {"histories": histories, "stream_histories": stream_histories,
                          "runs": a.runs, "cases": cases,
-                         "formats": formats, "requests_per_kind": a.requests, "seed": a.seed,
+                         "formats": formats, "requests_per_kind": a.requests, "noise": a.noise, "config": a.config,
+                         "calm_cv_pct": a.calm_cv if a.noise == "calm" else None, "seed": a.seed,
                          "jobs": a.jobs, "run_spacing_hours": 8, "t0": T0.isoformat(),
                          "r0_range": list(r0_range(a.runs)),
                          "endpoint_order": cfg["endpoint_order"],
@@ -1128,6 +1196,7 @@ def main():
                                      "max_pvalue=0.001, min_magnitude=0.0)"}},
             "cases": {c: {"kind": CASES[c][0], **CASES[c][1]} for c in cases},
             "pool": kinds, "noise": {"endpoints": calibration, "shared_rho": shared},
+            "oracle": oracle,
             "p95_agreement": agreement, "timing": timing,
             "elapsed_s": time.monotonic() - started,
             "scores": scores, "scores_by_endpoint": by_endpoint, "table": table,
