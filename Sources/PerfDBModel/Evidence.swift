@@ -112,6 +112,51 @@ public struct SeriesEvidence: Codable, Sendable, Equatable {
     }
 }
 
+extension SeriesEvidence {
+    /// The members its `Codable` form has, in the same order and with the same values, built
+    /// directly: a raw-stream check stores and prints the evidence of a thousand series, and
+    /// the generic encoder spent a third of that check on it.
+    public var members: [(String, JSONValue)] {
+        func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+        func numbers(_ values: [Double]?) -> JSONValue {
+            values.map { .array($0.map(JSONValue.number)) } ?? .null
+        }
+        let z: JSONValue =
+            self.z.map { score in
+                score.value.isFinite
+                    ? .number(score.value) : .string(score.value > 0 ? "+inf" : "-inf")
+            } ?? .null
+        return [
+            ("unit", .string(unit)),
+            ("direction", .string(direction.rawValue)),
+            ("change_abs", number(changeAbs)),
+            ("spread", number(spread)),
+            ("z", z),
+            ("n", .number(Double(n))),
+            ("baseline_runs", .array(baselineRuns.map { .number(Double($0)) })),
+            ("method", .string(method)),
+            ("detectable_change_pct", number(detectableChangePct)),
+            ("mann_whitney_p", number(mannWhitneyP)),
+            ("superiority", number(superiority)),
+            ("interval", numbers(interval)),
+            ("baseline_interval", numbers(baselineInterval)),
+            (
+                "thresholds",
+                .object(
+                    JSONObject([
+                        ("family", .string(thresholds.family)),
+                        ("min_change_pct", number(thresholds.minChangePct)),
+                        ("min_change_abs", number(thresholds.minChangeAbs)),
+                        ("min_z", .number(thresholds.minZ)),
+                        ("z_needed", number(thresholds.zNeeded)),
+                        ("warning_change_pct", number(thresholds.warningChangePct)),
+                    ]))
+            ),
+            ("reason", .string(reason)),
+        ]
+    }
+}
+
 /// The pin a check's baseline came from.
 public struct PinEvidence: Codable, Sendable, Equatable {
     public var id: Int64?
@@ -264,7 +309,7 @@ extension VerdictRecord.Evidence {
     public func storedText() throws -> String {
         let value: JSONValue =
             switch self {
-            case .series(let series): try JSONValueEncoder().encode(series)
+            case .series(let series): .object(JSONObject(series.members))
             case .run(let run): try JSONValueEncoder().encode(run)
             }
         return JSONWriter.render(value, pretty: false)

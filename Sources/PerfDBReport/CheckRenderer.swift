@@ -83,19 +83,17 @@ public struct CheckView: JudgementView {
             evidence = verdict.evidence
         }
 
+        /// Its members, then the evidence's, built directly (a check of a raw stream writes a
+        /// thousand of them).
         public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(series, forKey: .series)
-            try container.encode(stat, forKey: .stat)
-            try container.encode(verdict, forKey: .verdict)
-            try container.encodeIfPresent(value, forKey: .value)
-            try container.encodeIfPresent(baseline, forKey: .baseline)
-            try container.encodeIfPresent(changePct, forKey: .changePct)
-            try evidence.encode(to: encoder)
-        }
-
-        private enum CodingKeys: String, CodingKey {
-            case series, stat, verdict, value, baseline, changePct
+            func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+            let members: [(String, JSONValue)] = [
+                ("series", .string(series)), ("stat", .string(stat)),
+                ("verdict", .string(verdict.rawValue)), ("value", number(value)),
+                ("baseline", number(baseline)), ("change_pct", number(changePct)),
+            ]
+            var container = encoder.singleValueContainer()
+            try container.encode(JSONValue.object(JSONObject(members + evidence.members)))
         }
     }
 

@@ -135,6 +135,44 @@ import Testing
     }
 }
 
+@Suite struct EvidenceJSONTests {
+    static let thresholds = ThresholdsEvidence(
+        family: "durations", minChangePct: 10, minChangeAbs: nil, minZ: 3.72, zNeeded: 7.9,
+        warningChangePct: 3)
+
+    @Test(arguments: [
+        SeriesEvidence(
+            unit: "ms", direction: .lowerIsBetter, changeAbs: 1.5, spread: 0.25,
+            z: ZScore(6.125), n: 10, baselineRuns: [1, 2, 3], method: "robust z",
+            detectableChangePct: 4.5, mannWhitneyP: 0.003, superiority: 0.71,
+            interval: [10.5, 11.25], baselineInterval: [9.75, 10.25],
+            thresholds: thresholds, reason: "+15 %, \"quoted\""),
+        SeriesEvidence(
+            unit: "%", direction: .higherIsBetter, changeAbs: nil, spread: nil,
+            z: ZScore(-.infinity), n: 0, baselineRuns: [], method: "relative",
+            mannWhitneyP: nil, superiority: nil,
+            thresholds: ThresholdsEvidence(
+                family: "rates", minChangePct: nil, minChangeAbs: 0.01, minZ: 3,
+                warningChangePct: nil),
+            reason: "5 baseline runs, 5 needed"),
+        SeriesEvidence(
+            unit: "count", direction: .neutral, changeAbs: 0, spread: 0, z: nil, n: 3,
+            baselineRuns: [7], method: "robust z", mannWhitneyP: nil, superiority: nil,
+            thresholds: thresholds, reason: ""),
+    ])
+    func theBuiltMembersAreWhatTheEncoderWrites(evidence: SeriesEvidence) throws {
+        let encoded = try JSONValueEncoder().encode(evidence)
+        let built = JSONValue.object(JSONObject(evidence.members))
+        #expect(built == encoded)
+        #expect(
+            JSONWriter.render(built, pretty: false) == JSONWriter.render(encoded, pretty: false))
+        // And the stored text reads back as the same evidence.
+        let text = try VerdictRecord.Evidence.series(evidence).storedText()
+        let back = try VerdictRecord.Evidence(storedText: text, ofSeries: true)
+        #expect(back == .series(evidence))
+    }
+}
+
 @Suite struct SHA256Tests {
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
