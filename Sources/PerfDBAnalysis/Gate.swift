@@ -604,25 +604,27 @@ public struct Gate: Sendable {
         history: [RunRecord], run: RunRecord, values: RunValues
     ) -> [ChangePointReport] {
         var reports: [ChangePointReport] = []
+        // The runs once, and each run's values once: a raw-stream run has a thousand pairs.
+        let runs = history + [run]
+        let runValues = runs.map { item in item.id.flatMap { values[$0] } }
         for pair in pairs.sorted() {
             guard let series = catalog[pair.series], let rule = policy.rule(for: series) else {
                 continue
             }
-            let column: [(run: RunRecord, value: Double)] = (history + [run]).compactMap { item in
-                guard let id = item.id, let value = values[id]?[pair] else { return nil }
-                return (item, value)
+            let column: [(index: Int, value: Double)] = runValues.indices.compactMap { index in
+                runValues[index]?[pair].map { (index, $0) }
             }
-            guard column.last?.run.id == run.id, column.count >= 4 else { continue }
+            guard column.last?.index == runs.count - 1, column.count >= 4 else { continue }
             let with = Baseline.materialChangePoints(
                 column.map(\.value), rule: rule, config: config)
             let without = Set(
                 Baseline.materialChangePoints(
                     column.dropLast().map(\.value), rule: rule, config: config
-                ).map { column[$0.index].run.id })
-            for point in with where !without.contains(column[point.index].run.id) {
+                ).map { column[$0.index].index })
+            for point in with where !without.contains(column[point.index].index) {
                 reports.append(
                     ChangePointReport(
-                        pair: pair, run: RunIdentity(column[point.index].run),
+                        pair: pair, run: RunIdentity(runs[column[point.index].index]),
                         before: point.meanBefore,
                         after: point.meanAfter, changePct: point.changePct, pValue: point.pValue,
                         isRegression: rule.direction.isWorse(
