@@ -136,7 +136,9 @@ public struct Config: Sendable {
         public var minChangePct: Double?
         /// A regression changes by at least this much, in the series' unit.
         public var minChangeAbs: Double?
-        /// A regression is at least this many robust standard deviations from the baseline.
+        /// The false-alarm rate of a run, as a one-sided normal quantile (3.72: 10⁻⁴): the gate
+        /// turns it into the z a change must reach for the noise's runs, the centre and the
+        /// number of series judged.
         public var minZ: Double
         /// A smaller significant change, past this many percent, is a warning.
         public var warningChangePct: Double?
