@@ -117,7 +117,7 @@ extension SeriesEvidence {
     /// directly: a raw-stream check stores and prints the evidence of a thousand series, and
     /// the generic encoder spent a third of that check on it.
     public var members: [(String, JSONValue)] {
-        func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+        let number = JSONValue.number(orNull:)
         func numbers(_ values: [Double]?) -> JSONValue {
             values.map { .array($0.map(JSONValue.number)) } ?? .null
         }

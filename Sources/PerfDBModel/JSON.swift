@@ -572,6 +572,13 @@ public enum JSONWriter {
     }
 }
 
+extension JSONValue {
+    /// A number, or null when there is none (as ``JSONValueEncoder`` writes a missing optional).
+    public static func number(orNull value: Double?) -> JSONValue {
+        value.map(JSONValue.number) ?? .null
+    }
+}
+
 extension JSONValue: Encodable {
     /// Encodes the value as it is (``JSONValueEncoder`` takes it whole).
     public func encode(to encoder: any Encoder) throws {

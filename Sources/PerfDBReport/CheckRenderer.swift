@@ -86,7 +86,7 @@ public struct CheckView: JudgementView {
         /// Its members, then the evidence's, built directly (a check of a raw stream writes a
         /// thousand of them).
         public func encode(to encoder: any Encoder) throws {
-            func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+            let number = JSONValue.number(orNull:)
             let members: [(String, JSONValue)] = [
                 ("series", .string(series)), ("stat", .string(stat)),
                 ("verdict", .string(verdict.rawValue)), ("value", number(value)),
