@@ -209,9 +209,7 @@ def calibrate(kinds, pool, cv, shared, seed, requests, calm_cv=None, reps=3000):
     requests a kind); checked by simulating `reps` runs with it at `requests`."""
     rng = np.random.default_rng([seed, 1])
     endpoints = sorted({k["endpoint"] for k in kinds})
-    n = DEMO_REQUESTS_PER_KIND if calm_cv is None else requests
-
-    def simulate(sigmas):
+    def simulate(sigmas, n):
         rows = []
         for _ in range(reps):
             factors = run_factors(rng, sigmas, shared)
@@ -221,18 +219,18 @@ def calibrate(kinds, pool, cv, shared, seed, requests, calm_cv=None, reps=3000):
         return {e: float(np.std([r[e] for r in rows], ddof=1) / np.mean([r[e] for r in rows]) * 100)
                 for e in endpoints}
 
-    sampling = simulate({e: 0.0 for e in endpoints})
-    sigmas = {}
+    # The demo's CV is matched at the demo's request count; a calm one at the bench's.
+    sampling = simulate({e: 0.0 for e in endpoints},
+                        DEMO_REQUESTS_PER_KIND if calm_cv is None else requests)
+    observed, sigmas = {}, {}
     for e in endpoints:
-        observed = cv.get(e, {}).get("cv_pct") if calm_cv is None else calm_cv
-        if observed is None:
+        observed[e] = cv.get(e, {}).get("cv_pct") if calm_cv is None else calm_cv
+        if observed[e] is None:
             raise SystemExit("judge-bench: demo/history has no p95 of endpoint %s" % e)
-        sigmas[e] = math.sqrt(max(0.0, (observed / 100) ** 2 - (sampling[e] / 100) ** 2))
-    n = requests
-    check = simulate(sigmas)
-    return {e: {"observed_cv_pct": cv[e]["cv_pct"] if calm_cv is None else calm_cv,
-                "sampling_cv_pct": sampling[e], "sigma": sigmas[e], "simulated_cv_pct": check[e]}
-            for e in endpoints}
+        sigmas[e] = math.sqrt(max(0.0, (observed[e] / 100) ** 2 - (sampling[e] / 100) ** 2))
+    check = simulate(sigmas, requests)
+    return {e: {"observed_cv_pct": observed[e], "sampling_cv_pct": sampling[e],
+                "sigma": sigmas[e], "simulated_cv_pct": check[e]} for e in endpoints}
 
 
 # ------------------------------------------------------------------------------ histories
@@ -913,7 +911,7 @@ def oracle_recall(cases, results, calibration, kinds, reps=20000):
     log change of the bad runs so far, times their root count, reaches it. Any real gate knows
     less (neither the noise nor r0, nor which of its series changed), so it finds at most this
     many; the expected count over the case's histories."""
-    z = 3.719  # the one-sided normal quantile of 10^-4
+    z = statistics.NormalDist().inv_cdf(1 - ORACLE_FA_PER_RUN)
     rng = np.random.default_rng(20261202)
     tag = {k["name"]: k["endpoint"] for k in kinds}
     out = {}
@@ -1184,7 +1182,8 @@ def main():
             "generated_by": "tools/judge-bench.py", "perfdb": version,
             "settings": {"histories": histories, "stream_histories": stream_histories,
                          "runs": a.runs, "cases": cases,
-                         "formats": formats, "requests_per_kind": a.requests, "noise": a.noise, "config": a.config,
+                         "formats": formats, "requests_per_kind": a.requests, "noise": a.noise,
+                         "config": a.config,
                          "calm_cv_pct": a.calm_cv if a.noise == "calm" else None, "seed": a.seed,
                          "jobs": a.jobs, "run_spacing_hours": 8, "t0": T0.isoformat(),
                          "r0_range": list(r0_range(a.runs)),
