@@ -211,11 +211,14 @@ bench-pg: deps test-deps
 # The gate's judgment on synthetic histories resampled from real k6 samples: false alarms, recall,
 # detection delay and change points of `check`, `baseline drift` and `trend` on summaries and raw
 # streams, beside a naive rule and Apache Otava 0.8.0 (a benchmark, not a test; installs Otava into
-# .build/judge-bench-venv with pip). JUDGE_BENCH_ARGS="--quick" for a short one.
+# .build/judge-bench-venv with pip). JUDGE_BENCH_ARGS="--quick" for a short one. Then the false
+# alarms on real run-to-run noise: the demo history's stable runs replayed in shuffled histories.
 JUDGE_BENCH_ARGS ?=
+REPLAY_BENCH_ARGS ?=
 judge-bench: deps
 	$(SWIFT) build -c release
 	tools/judge-bench.py --perfdb $(BUILD_DIR)/release/perfdb $(JUDGE_BENCH_ARGS)
+	tools/replay-bench.py --perfdb $(BUILD_DIR)/release/perfdb $(REPLAY_BENCH_ARGS)
 
 # Re-make the fixtures and the demo history with the real tools (k6, Chaos Toolkit).
 fixtures:

@@ -76,8 +76,8 @@ public enum Baseline {
     /// `baselineWindow`: fifty runs measure a series' noise far better than ten.
     ///
     /// The shift starts at the first material change point in the bad direction; without one,
-    /// it is the newest `confirmRuns − 1` runs when each is past the warning threshold and
-    /// `minZ` times the noise of the runs before them.
+    /// it is the newest runs each past the warning threshold against the runs before them, when
+    /// there are `confirmRuns − 1` of them at least (``recentShift(_:rule:warning:config:)``).
     public static func selection(
         _ pair: SeriesStatistic, rule: ResolvedRule?, choice: BaselineChoice, values: RunValues,
         config: Config
@@ -103,21 +103,10 @@ public enum Baseline {
         } else if let last = points.last, column.count - last.index >= config.minBaselineRuns {
             column = Array(column[last.index...])
         } else if let warning = rule.warningChangePct ?? rule.minChangePct {
-            let recent = Array(column.suffix(config.confirmRuns - 1))
-            let earlier = Array(column.dropLast(recent.count).suffix(config.baselineWindow))
-            if !recent.isEmpty, earlier.count >= config.minBaselineRuns,
-                let centre = Statistics.median(earlier.map(\.value)), centre != 0
-            {
-                let noise = Statistics.robustSpread(earlier.map(\.value)) ?? 0
-                let past = recent.allSatisfy { _, value in
-                    rule.direction.isWorse(change: value - centre)
-                        && abs(value - centre) / abs(centre) * 100 >= warning
-                        && abs(value - centre) >= rule.minZ * noise
-                }
-                if past {
-                    shifted = recent
-                    column = Array(column.dropLast(recent.count))
-                }
+            let recent = recentShift(column, rule: rule, warning: warning, config: config)
+            if recent > 0 {
+                shifted = Array(column.suffix(recent))
+                column = Array(column.dropLast(recent))
             }
         }
         // The noise of the runs on both sides of a shift: a step between them is one
@@ -126,6 +115,35 @@ public enum Baseline {
             Array(column.suffix(config.baselineWindow)), shifted,
             column.map(\.value) + shifted.map(\.value)
         )
+    }
+
+    /// How many of the newest values are a shift that may be sustained: the longest run of them
+    /// (up to `baselineWindow`) each past `warning` percent in the bad direction and the floor
+    /// of a confirmed shift (``Gate/confirmedFloor(_:)``) against the median of the
+    /// `baselineWindow` values before them (at least `minBaselineRuns`); 0 when fewer than
+    /// `confirmRuns − 1`.
+    ///
+    /// Each run must be past the warning threshold on its own, so that a stable series seldom
+    /// has even one such run; whether together they stand out of the noise is the gate's
+    /// confirmation to judge.
+    static func recentShift(
+        _ column: [(run: Int64, value: Double)], rule: ResolvedRule, warning: Double,
+        config: Config
+    ) -> Int {
+        var length = 0
+        while length < config.baselineWindow {
+            let candidate = length + 1
+            let earlier = column.dropLast(candidate).suffix(config.baselineWindow)
+            guard earlier.count >= config.minBaselineRuns,
+                let centre = Statistics.median(earlier.map(\.value)), centre != 0
+            else { break }
+            let past = column.suffix(candidate).allSatisfy { _, value in
+                Gate.isPast(value, from: centre, rule: rule, warning: warning)
+            }
+            guard past else { break }
+            length = candidate
+        }
+        return length >= config.confirmRuns - 1 ? length : 0
     }
 
     /// The median of ``values(_:rule:choice:values:config:)``.
@@ -140,9 +158,10 @@ public enum Baseline {
 
     /// The detector's change points that are material.
     ///
-    /// Material: at least the gate's warning threshold (else its minimum effect) and its
-    /// absolute minimum. `check`, `trend` and the baseline use this one definition: a change
-    /// point below it neither holds a baseline back nor is reported.
+    /// Material: at least the gate's warning threshold (else its minimum effect) and the floor
+    /// of a shift confirmed over runs in a row (``Gate/confirmedFloor(_:)``): a change point is
+    /// such a shift. `check`, `trend` and the baseline use this one definition: a change point
+    /// below it neither holds a baseline back nor is reported.
     public static func materialChangePoints(_ values: [Double], rule: ResolvedRule, config: Config)
         -> [ChangePoint]
     {
@@ -152,7 +171,7 @@ public enum Baseline {
     /// True when a change point is as large as ``materialChangePoints(_:rule:config:)`` asks.
     public static func isMaterial(_ point: ChangePoint, rule: ResolvedRule) -> Bool {
         let delta = abs(point.meanAfter - point.meanBefore)
-        let absolute = rule.minChangeAbs.map { delta >= $0 } ?? true
+        let absolute = delta >= Gate.confirmedFloor(rule)
         let relative =
             (rule.warningChangePct ?? rule.minChangePct).map { threshold in
                 point.changePct.map { abs($0) >= threshold } ?? true

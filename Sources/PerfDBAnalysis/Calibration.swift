@@ -103,8 +103,7 @@ public struct Calibration: Sendable {
                 logScale ? values.map { Foundation.log($0) } : values, centre: centre, rule: rule,
                 logScale: logScale)
             let noise = logScale ? centre * Foundation.expm1(measured.value) : measured.value
-            let zNeeded = Gate.threshold(
-                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged, centreRuns: window)
+            let zNeeded = measured.zNeeded(minZ: rule.minZ, judged: judged, centreRuns: window)
             rows.append(
                 CalibrationRow(
                     pair: pair, family: rule.family, runs: column.count, centre: centre,

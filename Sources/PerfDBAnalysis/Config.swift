@@ -20,9 +20,10 @@ public struct Config: Sendable {
     /// From this many baseline runs on a series is judged against its own run-to-run noise;
     /// before, the rule's `min_spread_pct` floors the noise.
     public var noiseRuns = 8
-    /// A shift past the warning threshold in this many runs in a row (the run judged
-    /// included) is a regression: a sustained change, not one noisy run.
-    public var confirmRuns = 3
+    /// A shift past the warning threshold in this many runs in a row at least (the run judged
+    /// included) is a regression when their mean change stands out of the noise: a sustained
+    /// change, not one noisy run.
+    public var confirmRuns = 2
     /// The gate's rules per metric family.
     public var durations = GateRule(
         statistics: ["avg", "med", "p90", "p95", "p99"], minChangePct: 10, minChangeAbs: 1,

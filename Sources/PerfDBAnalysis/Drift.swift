@@ -89,8 +89,7 @@ public struct Drift: Sendable {
                 * (1 / Double(max(recentColumn.count, 1))
                     + 1 / Double(max(baselineValues.count, 1))))
                 .squareRoot()
-            let zNeeded = Gate.threshold(
-                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged)
+            let zNeeded = measured.zNeeded(minZ: rule.minZ, judged: judged)
             let standsOut = abs(scale(recent) - scale(baseline)) >= zNeeded * standardError
             let drifted =
                 enough && driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true

@@ -33,8 +33,9 @@ public struct SeriesVerdict: Sendable, Equatable {
     /// The z the change had to reach: `minZ`, widened for a noise measured from few runs and
     /// for the number of series judged in the run.
     public var threshold: Double?
-    /// The noise on the scale the change was judged on (logarithms for durations).
-    var scaledNoise: Double?
+    /// The noise on the scale the change was judged on (logarithms for durations), with the
+    /// runs it was measured from.
+    var noise: MeasuredNoise?
     var logScale = false
     /// The rule applied.
     public var rule: ResolvedRule
@@ -60,6 +61,29 @@ public struct SeriesVerdict: Sendable, Equatable {
                 minChangeAbs: rule.minChangeAbs, minZ: rule.minZ, zNeeded: threshold,
                 warningChangePct: rule.warningChangePct),
             reason: reason)
+    }
+}
+
+/// A series' run-to-run noise as the gate measured it.
+public struct MeasuredNoise: Sendable, Equatable {
+    /// The noise a change is divided by: measured, or a floor when that is larger.
+    public var value: Double
+    /// The runs it was measured from; nil when the rule's `min_spread_pct` floor set it before
+    /// there were `noise_runs` runs.
+    public var runs: Int?
+    /// True when it was measured from `noise_runs` runs or more (the steps between them).
+    public var isOwn = false
+
+    /// The z a change (the mean of `runs` runs) must reach against `value`.
+    ///
+    /// The t quantile of the runs (``Gate/threshold(minZ:noiseRuns:judged:centreRuns:runs:)``),
+    /// also for a measured noise raised to the 0.5 % floor: eight runs 0.3 % apart may come from
+    /// a noise of 0.6 %, and the floor is no more certain than the runs that fell under it.
+    public func zNeeded(minZ: Double, judged: Int = 1, centreRuns: Int? = nil, runs k: Int = 1)
+        -> Double
+    {
+        Gate.threshold(
+            minZ: minZ, noiseRuns: runs, judged: judged, centreRuns: centreRuns, runs: k)
     }
 }
 
@@ -166,6 +190,11 @@ public struct Gate: Sendable {
             }
         }
 
+        let heldLevel: [Int64] =
+            choice.heldBackAt.map { held in
+                inputs.baseline.history.filter { $0.startedAt > held.startedAt && $0.id != run.id }
+                    .compactMap(\.id)
+            } ?? []
         var verdicts: [SeriesVerdict] = []
         var comparisons: [String: (p: Double, superiority: Double)?] = [:]
         var histograms: [String: (run: Distribution, baseline: Distribution)?] = [:]
@@ -205,7 +234,17 @@ public struct Gate: Sendable {
                     }
                 }
             }
-            confirm(&verdict, shifted: selection.shifted)
+            // The runs after an unaccepted regression are the shift it started, if it was one.
+            // The regressed run itself counts when runs before it were already shifted (it
+            // confirmed a shift under way); alone it may be an outlier, no evidence of a level.
+            let held =
+                selection.shifted.isEmpty ? [] : choice.heldBackAt.flatMap(\.id).map { [$0] } ?? []
+            let level = (held + heldLevel).compactMap { id in
+                values[id]?[pair].map { (run: id, value: $0) }
+            }
+            confirm(
+                &verdict, shifted: selection.shifted + level, judged: pairs.count,
+                before: selection.noiseSample.dropLast(selection.shifted.count))
             verdicts.append(verdict)
         }
         verdicts.sort {
@@ -320,13 +359,11 @@ public struct Gate: Sendable {
             let scaled = logScale ? sample.map { Foundation.log($0) } : sample
             let measured = measureNoise(scaled, centre: centre, rule: rule, logScale: logScale)
             let noise = measured.value
-            verdict.scaledNoise = noise
+            verdict.noise = measured
             verdict.logScale = logScale
-            threshold = Self.threshold(
-                minZ: rule.minZ, noiseRuns: measured.runs, judged: judged,
-                centreRuns: numbers.count)
-            warningZ = Self.threshold(
-                minZ: rule.minZ, noiseRuns: measured.runs, centreRuns: numbers.count)
+            threshold = measured.zNeeded(
+                minZ: rule.minZ, judged: judged, centreRuns: numbers.count)
+            warningZ = measured.zNeeded(minZ: rule.minZ, centreRuns: numbers.count)
             let change = logScale ? Foundation.log(value / centre) : delta
             z =
                 noise > 0
@@ -373,7 +410,7 @@ public struct Gate: Sendable {
     /// The baseline choice of `inputs`, released from an outlier: a held-back regression whose
     /// level did not persist.
     ///
-    /// When at least `confirmRuns − 1` runs followed the held-back run and, for every series it
+    /// When at least `outlierRunsAfter` runs followed the held-back run and, for every series it
     /// regressed, the median of the newest `baselineWindow` of them is no regression against
     /// the runs before it (the same gate, with the series' own noise), the run was an outlier
     /// (a noisy host, a deploy in the middle): it leaves the baseline and holds nothing back.
@@ -386,7 +423,7 @@ public struct Gate: Sendable {
         guard held.source == .automatic, let outlier = held.heldBackAt, let outlierID = outlier.id
         else { return held }
         let later = inputs.baseline.history.filter { $0.startedAt > outlier.startedAt }
-        guard later.count >= config.confirmRuns - 1 else { return held }
+        guard later.count >= Self.outlierRunsAfter else { return held }
         let outlierValues = inputs.values[outlierID] ?? [:]
         // Judged as the gate judged the run: with the z needed for this many series.
         let judged = policy.judgedCount(outlierValues, catalog: inputs.series)
@@ -401,22 +438,39 @@ public struct Gate: Sendable {
                 run.id.flatMap { id in inputs.values[id]?[pair].map { (run: id, value: $0) } }
             }
             let before = Array(earlier.suffix(config.baselineWindow))
-            let level = later.suffix(config.baselineWindow).compactMap { run in
-                run.id.flatMap { inputs.values[$0]?[pair] }
-            }
+            let levelRuns: [(run: Int64, value: Double)] = later.suffix(config.baselineWindow)
+                .compactMap { run in
+                    run.id.flatMap { id in inputs.values[id]?[pair].map { (id, $0) } }
+                }
+            let level = levelRuns.map(\.value)
             // The noise of the runs on both sides: a few runs before an outlier tell too
             // little about it, and a step between them is one neighbour's step of many.
             let noiseSample = earlier.map(\.value) + level
-            func regressed(_ value: Double) -> Bool {
+            func verdict(_ value: Double) -> SeriesVerdict {
                 judge(
                     pair, unit: series.unit, rule: rule, value: value, baseline: before,
                     needed: config.minBaselineRuns, spreadless: false, noiseSample: noiseSample,
-                    judged: judged
-                ).verdict == .regression
+                    judged: judged)
             }
-            guard regressed(value) else { continue }
+            // What held the baseline may be a shift confirmed over runs in a row, each under
+            // the one-run thresholds: a series moved when the run is past the warning threshold,
+            let mine = verdict(value)
+            guard
+                mine.verdict == .regression
+                    || (mine.baseline.map { Self.isPast(value, from: $0, rule: rule) } ?? false)
+            else { continue }
             moved.insert(pair.series)
-            if let median = Statistics.median(level), regressed(median) { return held }
+            // and its level persists when the later runs' median is a regression on its own
+            // or the later runs confirm a shift by themselves.
+            guard let median = Statistics.median(level), let last = levelRuns.last else {
+                continue
+            }
+            if verdict(median).verdict == .regression { return held }
+            var persisted = verdict(last.value)
+            confirm(
+                &persisted, shifted: Array(levelRuns.dropLast()), judged: judged,
+                before: earlier.map(\.value))
+            if persisted.verdict == .regression { return held }
         }
         // Nothing moved (its series are within the noise of the runs on both sides): the
         // regression that held the baseline was a false alarm, and holds nothing either.
@@ -430,45 +484,91 @@ public struct Gate: Sendable {
         return choice
     }
 
-    /// A warning that the runs just before this one share is a sustained shift: a regression
-    /// once `confirmRuns` runs in a row (this one included) are past the warning threshold and
-    /// their mean change reaches the regression's z against the noise of a mean of k runs.
-    func confirm(_ verdict: inout SeriesVerdict, shifted: [(run: Int64, value: Double)]) {
+    /// A shift the runs just before this one share is sustained: a regression once
+    /// `confirmRuns` runs in a row (this one included) have moved past the warning threshold
+    /// and the mean change of all the shifted runs reaches the z needed for a mean of that many.
+    ///
+    /// The mean of k runs is √k times surer than one run, but the baseline's centre is as
+    /// uncertain as before: against the noise σ of the series and a centre that is the median of
+    /// m runs, the mean change has the error σ √(1/k + π/(2m)), so the z needed is the one-run
+    /// t quantile times √(1 + kπ/(2m)) (``threshold(minZ:noiseRuns:judged:centreRuns:runs:)``).
+    /// This run must be past half the warning threshold itself (a run of a +5 % level with 1 %
+    /// noise is under 3 % once in forty); the runs before it are past the threshold each
+    /// (``Baseline/recentShift(_:rule:warning:config:)``), or follow a material change point or
+    /// an unaccepted regression, and are past it on average. A +5 % step on a series that moves
+    /// 1 % run to run is under the one-run z needed but is confirmed within four or five runs.
+    /// The noise must be the series' own, measured from `noise_runs` runs at least, and at
+    /// least what every step between the runs `before` the shift shows; the shift's runs must
+    /// be beyond every run before it (all of two, all but one of more).
+    ///
+    /// Of a confirmed shift a quarter of the rule's absolute minimum (`min_change_abs`) is
+    /// asked (``confirmedFloor(_:)``): the minimum keeps one run's jitter from failing a build
+    /// (a run of the demo history has the ~7 ms endpoints' p90 0.9 ms up, 14 times their noise,
+    /// and the next runs back), and jitter does not hold for runs in a row; what is left of it
+    /// keeps microsecond series (`http_req_connecting`, `http_req_blocked`) out.
+    func confirm(
+        _ verdict: inout SeriesVerdict, shifted: [(run: Int64, value: Double)], judged: Int,
+        before: some Collection<Double>
+    ) {
         let rule = verdict.rule
-        guard verdict.verdict == .warning, let baseline = verdict.baseline,
-            let value = verdict.value,
-            let warning = rule.warningChangePct, shifted.count + 1 >= config.confirmRuns
+        guard verdict.verdict == .warning || verdict.verdict == .ok,
+            let baseline = verdict.baseline, baseline != 0, let value = verdict.value,
+            let warning = rule.warningChangePct, shifted.count + 1 >= config.confirmRuns,
+            let first = shifted.first
         else { return }
-        let earlier = shifted.suffix(config.confirmRuns - 1)
-        let past = earlier.allSatisfy { _, value in
-            baseline != 0 && rule.direction.isWorse(change: value - baseline)
-                && abs(value - baseline) / abs(baseline) * 100 >= warning
+        let values = shifted.map(\.value) + [value]
+        let meanValue = values.reduce(0, +) / Double(values.count)
+        guard Self.isPast(value, from: baseline, rule: rule, warning: warning / 2),
+            Self.isPast(meanValue, from: baseline, rule: rule, warning: warning)
+        else { return }
+        // The shift's runs are beyond every run before it, all of two and all but one of
+        // more: a series whose values take a few levels (whole milliseconds, a percentile
+        // between two samples) visits its upper one twice in a row now and then, which its
+        // noise, measured from steps that are mostly nil, would take for a shift; one low run
+        // of a long shift does not undo it.
+        if let worst = before.max(by: { rule.direction.isWorse(from: $0, to: $1) }) {
+            let beyond = values.filter { rule.direction.isWorse(from: worst, to: $0) }.count
+            guard beyond >= (values.count >= 3 ? values.count - 1 : values.count) else { return }
         }
-        // Together the runs must stand out of the noise as one run must alone: their mean
-        // change is √k times surer than one run's.
-        let logScale = verdict.logScale && earlier.allSatisfy { $0.value > 0 }
+        let logScale = verdict.logScale && values.allSatisfy { $0 > 0 }
         let scale: (Double) -> Double = logScale ? { Foundation.log($0) } : { $0 }
-        let changes = (earlier.map(\.value) + [value]).map { scale($0) - scale(baseline) }
+        let changes = values.map { scale($0) - scale(baseline) }
         let meanChange = abs(changes.reduce(0, +) / Double(changes.count))
-        let standsOut =
-            verdict.scaledNoise.map { noise in
-                meanChange * Double(changes.count).squareRoot() >= (verdict.threshold ?? 0) * noise
-            } ?? true
-        guard past, standsOut, let first = earlier.first else { return }
+        if let measured = verdict.noise {
+            // Before `noise_runs` runs the noise is a floor or a guess from a few: too little to
+            // tell a small shift held over runs from runs that happened to be high together.
+            guard measured.isOwn else { return }
+            // The runs before the shift with all their steps, the largest too: a series that
+            // moves between a few levels has its noise in those.
+            let earlier = Array(before)
+            let plain =
+                logScale && earlier.allSatisfy({ $0 > 0 })
+                ? Statistics.meanSquareSuccessiveNoise(earlier.map { Foundation.log($0) })
+                : Statistics.meanSquareSuccessiveNoise(earlier)
+            let noise = max(measured.value, plain ?? 0)
+            // A second test of each series, with half the one-run test's tail: the run's
+            // false-alarm rate stays within 1.5 times what `min_z` names.
+            let needed = measured.zNeeded(
+                minZ: rule.minZ, judged: 2 * judged, centreRuns: verdict.baselineRuns.count,
+                runs: values.count)
+            guard meanChange * Double(values.count).squareRoot() >= needed * noise else {
+                return
+            }
+        }
         verdict.verdict = .regression
         verdict.reason +=
-            "; sustained: \(config.confirmRuns) runs in a row past it since run \(first.run)"
+            "; sustained: \(values.count) runs in a row past it since run \(first.run)"
     }
 
-    /// A series' run-to-run noise, and the number of runs it was measured from (nil when the
-    /// floor, not the runs, set it).
+    /// A series' run-to-run noise, with the runs it was measured from.
     ///
     /// Measured from its own baseline runs (neighbour to neighbour, so a slow creep does not
     /// count as noise) once there are `noiseRuns` of them; before, at least the rule's
-    /// `min_spread_pct` of the baseline, as too few runs cannot tell.
+    /// `min_spread_pct` of the baseline, as too few runs cannot tell. A measured noise is at
+    /// least ``measuredNoiseFloorPct``.
     func measureNoise(
         _ numbers: [Double], centre: Double, rule: ResolvedRule, logScale: Bool = false
-    ) -> (value: Double, runs: Int?) {
+    ) -> MeasuredNoise {
         let ownNoise = numbers.count >= config.noiseRuns
         var measured =
             (ownNoise ? Statistics.successiveNoise(numbers) : Statistics.robustSpread(numbers))
@@ -480,8 +580,33 @@ public struct Gate: Sendable {
         }
         let floorPct = ownNoise ? Self.measuredNoiseFloorPct : rule.minSpreadPct ?? 0
         let floor = logScale ? Foundation.log1p(floorPct / 100) : abs(centre) * floorPct / 100
-        return measured > floor ? (measured, numbers.count) : (floor, nil)
+        if measured > floor {
+            return MeasuredNoise(value: measured, runs: numbers.count, isOwn: ownNoise)
+        }
+        return MeasuredNoise(value: floor, runs: ownNoise ? numbers.count : nil, isOwn: ownNoise)
     }
+
+    /// True when `value` is past the rule's warning threshold (else its minimum change) from
+    /// `baseline` in the bad direction, and past the floor of a confirmed shift.
+    static func isPast(
+        _ value: Double, from baseline: Double, rule: ResolvedRule, warning: Double? = nil
+    ) -> Bool {
+        guard baseline != 0, let threshold = warning ?? rule.warningChangePct ?? rule.minChangePct
+        else { return false }
+        return rule.direction.isWorse(change: value - baseline)
+            && abs(value - baseline) / abs(baseline) * 100 >= threshold
+            && abs(value - baseline) >= confirmedFloor(rule)
+    }
+
+    /// The least change of a shift confirmed over runs in a row: a quarter of the rule's
+    /// absolute minimum (0.25 ms for durations by default); 0 without one.
+    static func confirmedFloor(_ rule: ResolvedRule) -> Double {
+        (rule.minChangeAbs ?? 0) / 4
+    }
+
+    /// The runs after a held-back regression that can tell it an outlier: one run back at the
+    /// old level may be a noisy low one of a new level; two whose median is back are not.
+    static let outlierRunsAfter = 2
 
     /// True when `rule` judges these values on the log scale: durations, all of them positive.
     static func judgesOnLogScale(_ rule: ResolvedRule, _ values: [Double]) -> Bool {
@@ -497,12 +622,13 @@ public struct Gate: Sendable {
     /// Against noise measured from `noiseRuns` runs, the Student t quantile with the same
     /// one-sided tail as `minZ`, at the degrees of freedom that estimate is worth (a noise
     /// measured from ten runs is often too small by a fifth, and a plain z ≥ 3 would alarm far
-    /// more often than on 0.135 % of stable runs), times √(1 + π/(2m)) for a centre that is the
-    /// median of `centreRuns` = m runs (the median's own error); the normal quantile against a
-    /// floor. With `judged` series in the run, the tail is `judged` times smaller (Bonferroni):
-    /// `minZ` sets the false-alarm rate of a run, not of each series.
+    /// more often than on 0.135 % of stable runs), times √(1 + kπ/(2m)) for a centre that is the
+    /// median of `centreRuns` = m runs (the median's own error) and a change that is the mean of
+    /// `runs` = k runs (1 but for a confirmation); the normal quantile against a floor. With
+    /// `judged` series in the run, the tail is `judged` times smaller (Bonferroni): `minZ` sets
+    /// the false-alarm rate of a run, not of each series.
     static func threshold(
-        minZ: Double, noiseRuns: Int?, judged: Int = 1, centreRuns: Int? = nil
+        minZ: Double, noiseRuns: Int?, judged: Int = 1, centreRuns: Int? = nil, runs: Int = 1
     ) -> Double {
         guard minZ > 0 else { return minZ }
         let tail = Statistics.normalUpperTail(minZ) / Double(max(judged, 1))
@@ -510,7 +636,9 @@ public struct Gate: Sendable {
         guard let noiseRuns else {
             return judged <= 1 ? minZ : Statistics.normalUpperQuantile(tail: tail)
         }
-        let centreError = centreRuns.map { (1 + Double.pi / (2 * Double(max($0, 1)))).squareRoot() }
+        let centreError = centreRuns.map {
+            (1 + Double(max(runs, 1)) * Double.pi / (2 * Double(max($0, 1)))).squareRoot()
+        }
         return max(
             minZ,
             Statistics.studentTUpperQuantile(

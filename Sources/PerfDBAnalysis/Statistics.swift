@@ -61,6 +61,19 @@ public enum Statistics {
         return (meanSquare / 2).squareRoot() / trimmedNormalScale(share: share)
     }
 
+    /// The run-to-run noise from every step between neighbouring values, the largest included:
+    /// √(mean of the squared steps ÷ 2) (von Neumann's mean square successive difference); nil
+    /// for fewer than three values.
+    ///
+    /// Of a series whose values take a few levels (whole milliseconds) most steps are nil and
+    /// the few between levels are its noise: the trimmed estimate leaves them out, this one
+    /// does not.
+    public static func meanSquareSuccessiveNoise(_ values: [Double]) -> Double? {
+        guard values.count >= 3 else { return nil }
+        let squares = zip(values.dropFirst(), values).map { ($0 - $1) * ($0 - $1) }
+        return (squares.reduce(0, +) / Double(squares.count) / 2).squareRoot()
+    }
+
     /// The root mean square of a standard normal without its `share` of largest magnitudes:
     /// √(1 − 2qφ(q)/(1 − share)) for q the quantile that cuts them off.
     static func trimmedNormalScale(share: Double) -> Double {
