@@ -5,7 +5,7 @@ synthetic histories built from real k6 samples (a benchmark, not a test).
   tools/judge-bench.py [--perfdb PATH] [--histories N] [--runs N] [--cases a,b,...]
                        [--formats summary,stream] [--stream-histories N] [--jobs N] [--seed N]
                        [--quick] [--requests N] [--out FILE] [--workdir DIR] [--keep]
-                       [--no-otava]
+                       [--no-otava] [--noise demo|calm] [--calm-cv PCT] [--smooth]
 
 Cost: a summary history (40 runs: 120 perfdb calls) takes about 3 s with a release build; a
 raw-stream history 20-50 s, as a stream check of its ~100 series takes 0.3-1 s (whatever the
@@ -30,10 +30,13 @@ Z = sqrt(rho) Z_run + sqrt(1 - rho) Z_endpoint, rho the mean correlation between
 log p95 over the same runs. The fit is checked by simulation and written to the result.
 
 A history: --runs runs (40) of one scenario, 8 h apart. Per run and request kind, --requests
-(250) requests resampled from the pool (bootstrap), times the endpoint's factor of that run,
-times the case's change. Cases (each --histories times, seeded; r0 drawn in [15, 30); history
-h changes the (h mod 7)-th name of an order that takes the slowest and the fastest p95 in turn,
-so every case has the same mix of slow and ~7 ms endpoints):
+(250) requests resampled from the pool (bootstrap; with --smooth each drawn value times
+exp(s Z), s the kind's Silverman bandwidth of log latency, 0.03-0.04: with more requests a run
+than the pool holds, a plain bootstrap's p95 hops between a few pool values), times the
+endpoint's factor of that run, times the case's change. Cases (each --histories times,
+seeded; r0 drawn in [15, 30); history h changes the (h mod 7)-th name of an order that takes
+the slowest and the fastest p95 in turn, so every case has the same mix of slow and ~7 ms
+endpoints):
   none              no change
   step+5 ... +50    one endpoint x1.05 / 1.10 / 1.20 / 1.50 from r0 on
   step-20           one endpoint x0.80 from r0 on (an improvement)
@@ -194,6 +197,28 @@ def run_factors(rng, sigmas, shared, noise=1.0):
             for e in sorted(sigmas)}
 
 
+def bandwidths(pool):
+    """Per request kind, the kernel a smoothed bootstrap draws with: Silverman's rule of thumb
+    on the log of the kind's samples, 0.9 min(sd, IQR / 1.349) n^(-1/5)."""
+    out = []
+    for p in pool:
+        logs = np.log(p)
+        q75, q25 = np.percentile(logs, [75, 25])
+        spread = min(float(np.std(logs, ddof=1)), float(q75 - q25) / 1.349)
+        out.append(0.9 * spread * len(p) ** -0.2)
+    return out
+
+
+def resample(rng, p, n, bandwidth):
+    """n requests drawn from the pool p with replacement; with a bandwidth, each times
+    exp(bandwidth Z) (a smoothed bootstrap: the latencies a pool of a few hundred stands for,
+    not only its few hundred values)."""
+    values = p[rng.integers(len(p), size=n)]
+    if bandwidth > 0:
+        values = values * np.exp(bandwidth * rng.normal(size=n))
+    return values
+
+
 def endpoint_p95s(kinds, samples, endpoints):
     """p95 per endpoint of one run whose per-kind samples are `samples`."""
     out = {}
@@ -203,7 +228,7 @@ def endpoint_p95s(kinds, samples, endpoints):
     return out
 
 
-def calibrate(kinds, pool, cv, shared, seed, requests, calm_cv=None, reps=3000):
+def calibrate(kinds, pool, widths, cv, shared, seed, requests, calm_cv=None, reps=3000):
     """The per-run lognormal factor's s per endpoint, reproducing the demo's p95 CV at the demo's
     request count (or, with `calm_cv`, a p95 CV of calm_cv % for every endpoint at `requests`
     requests a kind); checked by simulating `reps` runs with it at `requests`."""
@@ -213,8 +238,8 @@ def calibrate(kinds, pool, cv, shared, seed, requests, calm_cv=None, reps=3000):
         rows = []
         for _ in range(reps):
             factors = run_factors(rng, sigmas, shared)
-            runs = [p[rng.integers(len(p), size=n)] * factors[k["endpoint"]]
-                    for k, p in zip(kinds, pool)]
+            runs = [resample(rng, p, n, w) * factors[k["endpoint"]]
+                    for k, p, w in zip(kinds, pool, widths)]
             rows.append(endpoint_p95s(kinds, runs, endpoints))
         return {e: float(np.std([r[e] for r in rows], ddof=1) / np.mean([r[e] for r in rows]) * 100)
                 for e in endpoints}
@@ -275,8 +300,8 @@ def generate_history(case, h, cfg, kinds, pool, sigmas, shared):
     for i in range(cfg["runs"]):
         factors = run_factors(rng, sigmas, shared, noise)
         samples = []
-        for k, p in zip(kinds, pool):
-            values = p[rng.integers(len(p), size=n)] * factors[k["endpoint"]]
+        for k, p, w in zip(kinds, pool, cfg["bandwidths"]):
+            values = resample(rng, p, n, w) * factors[k["endpoint"]]
             if kind == "outlier" and i == r0:
                 values = values * params["factor"]
             if k["name"] == changed and i >= r0:
@@ -1020,6 +1045,9 @@ def main():
                     "service measured with enough requests)")
     ap.add_argument("--calm-cv", type=float, default=1.0,
                     help="with --noise calm, the run-to-run CV of every endpoint's p95 (1.0 %%)")
+    ap.add_argument("--smooth", action="store_true",
+                    help="a smoothed bootstrap: every drawn request times exp(s Z), s the kind's "
+                    "Silverman bandwidth of log latency (off: the pool's values only)")
     ap.add_argument("--config", help="a perfdb.yml every history is judged with (the defaults)")
     ap.add_argument("--quick", action="store_true", help="4 histories of %s" % ",".join(QUICK_CASES))
     ap.add_argument("--out", default=os.path.join(ROOT, ".build", "judge-bench", "result.json"),
@@ -1065,11 +1093,15 @@ def main():
     otava_python = None if a.no_otava else ensure_otava()
     kinds, pool = load_pool()
     cfg["endpoint_order"] = endpoint_order(kinds, pool)
+    cfg["bandwidths"] = bandwidths(pool) if a.smooth else [0.0] * len(pool)
+    if a.smooth:
+        log("smoothed bootstrap: kernel s %s" % ", ".join(
+            "%s %.3f" % (k["name"], w) for k, w in zip(kinds, cfg["bandwidths"])))
     log("pool: %s" % ", ".join("%s %s %d" % (k["method"], k["name"], k["pool"]) for k in kinds))
     log("changed endpoint of history h: %s" % ", ".join(
         "%d %s" % (i, nm) for i, nm in enumerate(cfg["endpoint_order"])))
     cv, shared = demo_cv()
-    calibration = calibrate(kinds, pool, cv, shared, a.seed, a.requests,
+    calibration = calibrate(kinds, pool, cfg["bandwidths"], cv, shared, a.seed, a.requests,
                             a.calm_cv if a.noise == "calm" else None)
     sigmas = {e: c["sigma"] for e, c in calibration.items()}
     for e, c in sorted(calibration.items()):
@@ -1183,6 +1215,7 @@ def main():
             "settings": {"histories": histories, "stream_histories": stream_histories,
                          "runs": a.runs, "cases": cases,
                          "formats": formats, "requests_per_kind": a.requests, "noise": a.noise,
+                         "smoothed": a.smooth,
                          "config": a.config,
                          "calm_cv_pct": a.calm_cv if a.noise == "calm" else None, "seed": a.seed,
                          "jobs": a.jobs, "run_spacing_hours": 8, "t0": T0.isoformat(),
