@@ -85,16 +85,30 @@ public enum Baseline {
         values: [(run: Int64, value: Double)], shifted: [(run: Int64, value: Double)],
         noiseSample: [Double]
     ) {
-        var column: [(run: Int64, value: Double)] = choice.runs.compactMap { run in
-            guard let id = run.id, let value = values[id]?[pair] else { return nil }
-            return (id, value)
-        }
+        selection(
+            choice.runs.compactMap { run in
+                guard let id = run.id, let value = values[id]?[pair] else { return nil }
+                return (id, value)
+            }, rule: rule, choice: choice, config: config)
+    }
+
+    /// ``selection(_:rule:choice:values:config:)`` of a series whose values in the choice's
+    /// runs, in their order, are `column`.
+    static func selection(
+        _ column: [(run: Int64, value: Double)], rule: ResolvedRule?, choice: BaselineChoice,
+        config: Config, memo: ChangePointMemo? = nil
+    ) -> (
+        values: [(run: Int64, value: Double)], shifted: [(run: Int64, value: Double)],
+        noiseSample: [Double]
+    ) {
+        var column = column
         guard choice.source == .automatic else { return (column, [], column.map(\.value)) }
         guard let rule else {
             return (Array(column.suffix(config.baselineWindow)), [], column.map(\.value))
         }
         var shifted: [(run: Int64, value: Double)] = []
-        let points = materialChangePoints(column.map(\.value), rule: rule, config: config)
+        let points = materialChangePoints(
+            column.map(\.value), rule: rule, config: config, memo: memo)
         if let firstBad = points.first(where: {
             rule.direction.isWorse(from: $0.meanBefore, to: $0.meanAfter)
         }) {
@@ -165,7 +179,43 @@ public enum Baseline {
     public static func materialChangePoints(_ values: [Double], rule: ResolvedRule, config: Config)
         -> [ChangePoint]
     {
-        config.changePoints.changePoints(values).filter { isMaterial($0, rule: rule) }
+        materialChangePoints(values, rule: rule, config: config, memo: nil)
+    }
+
+    /// ``materialChangePoints(_:rule:config:)``, the detector's answers kept in `memo`: a check
+    /// asks about the same history once for the baseline and once for the change points the
+    /// run completes.
+    static func materialChangePoints(
+        _ values: [Double], rule: ResolvedRule, config: Config, memo: ChangePointMemo?
+    ) -> [ChangePoint] {
+        guard mayHoldMaterialChange(values, rule: rule) else { return [] }
+        let points: [ChangePoint]
+        if let known = memo?.points[values] {
+            points = known
+        } else {
+            points = config.changePoints.changePoints(values)
+            memo?.points[values] = points
+        }
+        return points.filter { isMaterial($0, rule: rule) }
+    }
+
+    /// False when no two segments of `values` can have means as far apart as
+    /// ``isMaterial(_:rule:)`` asks.
+    ///
+    /// Two means of values lie within their range, so a range under the absolute floor, or
+    /// under the relative threshold of the smallest value (all of one sign), rules every change
+    /// point out before the detector runs. Most of a raw stream's thousand series (connection
+    /// times of microseconds) are ruled out so.
+    static func mayHoldMaterialChange(_ values: [Double], rule: ResolvedRule) -> Bool {
+        guard let low = values.min(), let high = values.max() else { return false }
+        // A margin for the rounding of the detector's sums.
+        let range = (high - low) * (1 + 1e-9)
+        guard range >= Gate.confirmedFloor(rule) else { return false }
+        if let threshold = rule.warningChangePct ?? rule.minChangePct, low > 0 || high < 0 {
+            let nearest = min(abs(low), abs(high))
+            return range / nearest * 100 >= threshold
+        }
+        return true
     }
 
     /// True when a change point is as large as ``materialChangePoints(_:rule:config:)`` asks.
@@ -178,4 +228,9 @@ public enum Baseline {
             } ?? true
         return absolute && relative
     }
+}
+
+/// The change points the detector found in series of values, kept for one judgement.
+final class ChangePointMemo {
+    var points: [[Double]: [ChangePoint]] = [:]
 }

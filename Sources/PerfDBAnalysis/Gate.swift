@@ -37,6 +37,8 @@ public struct SeriesVerdict: Sendable, Equatable {
     /// runs it was measured from.
     var noise: MeasuredNoise?
     var logScale = false
+    /// The verdict the figures gave a run made under a fault, before it was set to ok.
+    var faultVerdict: Verdict?
     /// The rule applied.
     public var rule: ResolvedRule
     /// One sentence on why.
@@ -173,21 +175,19 @@ public struct Gate: Sendable {
         let choice = baselineChoice(inputs)
         let values = inputs.values
         let runValues = run.id.flatMap { values[$0] } ?? [:]
+        let columns = RunColumns(values)
+        let choicePlaces = columns.places(choice.runs)
+        let memo = ChangePointMemo()
 
         // The gated pairs: what the run has, and what most baseline runs have.
-        var expected: [SeriesStatistic: Int] = [:]
-        for baselineRun in choice.runs {
-            for pair in (baselineRun.id.flatMap { values[$0] } ?? [:]).keys {
-                expected[pair, default: 0] += 1
-            }
-        }
         var pairs = Set<SeriesStatistic>()
-        for pair in Set(runValues.keys).union(expected.keys) {
-            guard policy.rule(for: pair, catalog: inputs.series, values: runValues) != nil
+        for pair in columns.pairs {
+            guard
+                runValues[pair] != nil
+                    || columns.count(pair, at: choicePlaces) * 2 >= choice.runs.count,
+                policy.rule(for: pair, catalog: inputs.series, values: runValues) != nil
             else { continue }
-            if runValues[pair] != nil || (expected[pair] ?? 0) * 2 >= choice.runs.count {
-                pairs.insert(pair)
-            }
+            pairs.insert(pair)
         }
 
         let heldLevel: [Int64] =
@@ -196,13 +196,12 @@ public struct Gate: Sendable {
                     .compactMap(\.id)
             } ?? []
         var verdicts: [SeriesVerdict] = []
-        var comparisons: [String: (p: Double, superiority: Double)?] = [:]
-        var histograms: [String: (run: Distribution, baseline: Distribution)?] = [:]
         for pair in pairs.sorted() {
             guard let series = inputs.series[pair.series], let rule = policy.rule(for: series)
             else { continue }
             let selection = Baseline.selection(
-                pair, rule: rule, choice: choice, values: values, config: config)
+                columns.column(pair, at: choicePlaces), rule: rule, choice: choice,
+                config: config, memo: memo)
             let baseline = selection.values
             let needed = choice.neededRuns(config)
             var verdict = judge(
@@ -210,37 +209,13 @@ public struct Gate: Sendable {
                 baseline: baseline, needed: needed,
                 spreadless: choice.source == .pinnedRun, noiseSample: selection.noiseSample,
                 judged: pairs.count)
-            // The distributions are evidence only — a test of the whole distribution never vetoes
-            // a change of one statistic (a slower tail moves p95 while the ranks of most
-            // requests stay put) — so they are compared only for a verdict that names a
-            // change: a raw-stream check of 800 series stays as quick as a summary's.
-            let changed = [.regression, .warning, .improved].contains(verdict.verdict)
-            if changed, rule.family == .durations, let runID = run.id {
-                if histograms[pair.series] == nil {
-                    histograms[pair.series] = Self.histograms(
-                        inputs.distributions[pair.series] ?? [:], run: runID,
-                        baseline: baseline.map(\.run))
-                }
-                if let (mine, theirs) = histograms[pair.series] ?? nil {
-                    if comparisons[pair.series] == nil {
-                        comparisons[pair.series] = Distribution.mannWhitney(mine, theirs).map {
-                            ($0.p, $0.superiority)
-                        }
-                    }
-                    verdict.mannWhitneyP = comparisons[pair.series]??.p
-                    verdict.superiority = comparisons[pair.series]??.superiority
-                    if let level = Statistic.percentile(pair.statistic).map({ $0 / 100 }) {
-                        Self.addIntervals(&verdict, level: level, run: mine, baseline: theirs)
-                    }
-                }
-            }
             // The runs after an unaccepted regression are the shift it started, if it was one.
             // The regressed run itself counts when runs before it were already shifted (it
             // confirmed a shift under way); alone it may be an outlier, no evidence of a level.
             let held =
                 selection.shifted.isEmpty ? [] : choice.heldBackAt.flatMap(\.id).map { [$0] } ?? []
             let level = (held + heldLevel).compactMap { id in
-                values[id]?[pair].map { (run: id, value: $0) }
+                columns.value(pair, run: id).map { (run: id, value: $0) }
             }
             confirm(
                 &verdict, shifted: selection.shifted + level, judged: pairs.count,
@@ -253,7 +228,7 @@ public struct Gate: Sendable {
 
         let changePoints = completedChangePoints(
             pairs: pairs, series: inputs.series, history: inputs.baseline.history, run: run,
-            values: values)
+            columns: columns, memo: memo)
         let slo = SLOEvaluator.evaluate(
             config.slos(for: run.scenario, values: runValues), config: config,
             value: { runValues[SeriesStatistic(series: $0, statistic: $1)] },
@@ -285,6 +260,7 @@ public struct Gate: Sendable {
                 verdicts[index].reason =
                     "under fault (chaos run \(link.chaosRunId)), not gated: "
                     + verdicts[index].reason
+                verdicts[index].faultVerdict = verdicts[index].verdict
                 verdicts[index].verdict = .ok
             }
         }
@@ -295,7 +271,69 @@ public struct Gate: Sendable {
         report.underChaos = inputs.underChaos
         report.neededRuns = choice.neededRuns(config)
         report.sloSource = config.source
+        compareDistributions(&report, inputs.distributions)
         return report
+    }
+
+    // MARK: Distributions
+
+    /// The duration series whose stored distributions ``compareDistributions(_:_:)`` compares
+    /// in `report`: those a verdict names a change of (regression, warning, improved).
+    ///
+    /// The distributions are evidence only — a test of the whole distribution never vetoes a
+    /// change of one statistic (a slower tail moves p95 while the ranks of most requests stay
+    /// put) — so a raw-stream check reads and compares them for these few series alone, and
+    /// costs about what a summary's check does however many series the stream holds.
+    public func comparedSeries(_ report: CheckReport) -> Set<String> {
+        Set(
+            report.verdicts.filter { verdict in
+                verdict.rule.family == .durations
+                    && [.regression, .warning, .improved].contains(
+                        verdict.faultVerdict ?? verdict.verdict)
+            }.map(\.pair.series))
+    }
+
+    /// Adds to each verdict of a ``comparedSeries(_:)`` series the comparison of its stored
+    /// distributions.
+    ///
+    /// The run's distribution against its baseline runs' merged ones: Mann–Whitney U, and for
+    /// a percentile its 99 % intervals. `distributions`: by series name, then run id.
+    public func compareDistributions(
+        _ report: inout CheckReport, _ distributions: [String: [Int64: DistributionBuckets]]
+    ) {
+        guard let runID = report.run.id, !distributions.isEmpty else { return }
+        let compared = comparedSeries(report)
+        var comparisons: [String: (p: Double, superiority: Double)?] = [:]
+        var histograms: [String: (run: Distribution, baseline: Distribution)?] = [:]
+        // In the order of the pairs, so that each series' histograms merge the baseline runs of
+        // its first statistic whatever the verdicts' order.
+        let order = report.verdicts.indices.sorted {
+            report.verdicts[$0].pair < report.verdicts[$1].pair
+        }
+        for index in order {
+            let pair = report.verdicts[index].pair
+            guard compared.contains(pair.series),
+                [.regression, .warning, .improved].contains(
+                    report.verdicts[index].faultVerdict ?? report.verdicts[index].verdict)
+            else { continue }
+            if histograms[pair.series] == nil {
+                histograms[pair.series] = Self.histograms(
+                    distributions[pair.series] ?? [:], run: runID,
+                    baseline: report.verdicts[index].baselineRuns)
+            }
+            guard let (mine, theirs) = histograms[pair.series] ?? nil else { continue }
+            if comparisons[pair.series] == nil {
+                comparisons[pair.series] = Distribution.mannWhitney(mine, theirs).map {
+                    ($0.p, $0.superiority)
+                }
+            }
+            report.verdicts[index].mannWhitneyP = comparisons[pair.series]??.p
+            report.verdicts[index].superiority = comparisons[pair.series]??.superiority
+            if let level = Statistic.percentile(pair.statistic).map({ $0 / 100 }) {
+                Self.addIntervals(
+                    &report.verdicts[index], level: level, run: mine, baseline: theirs)
+            }
+        }
     }
 
     /// The exit code of a verdict: 0 pass, 1 warning, 2 gate failed, 3 not enough data (or what
@@ -729,25 +767,27 @@ public struct Gate: Sendable {
     /// not without it.
     private func completedChangePoints(
         pairs: Set<SeriesStatistic>, series catalog: [String: SeriesRecord],
-        history: [RunRecord], run: RunRecord, values: RunValues
+        history: [RunRecord], run: RunRecord, columns: RunColumns, memo: ChangePointMemo
     ) -> [ChangePointReport] {
         var reports: [ChangePointReport] = []
-        // The runs once, and each run's values once: a raw-stream run has a thousand pairs.
+        // The runs' places once: a raw-stream run has a thousand pairs.
         let runs = history + [run]
-        let runValues = runs.map { item in item.id.flatMap { values[$0] } }
+        let places = columns.places(runs)
+        let order = Dictionary(
+            runs.indices.compactMap { index in runs[index].id.map { ($0, index) } },
+            uniquingKeysWith: { first, _ in first })
         for pair in pairs.sorted() {
             guard let series = catalog[pair.series], let rule = policy.rule(for: series) else {
                 continue
             }
-            let column: [(index: Int, value: Double)] = runValues.indices.compactMap { index in
-                runValues[index]?[pair].map { (index, $0) }
-            }
+            let column: [(index: Int, value: Double)] = columns.column(pair, at: places)
+                .compactMap { entry in order[entry.run].map { ($0, entry.value) } }
             guard column.last?.index == runs.count - 1, column.count >= 4 else { continue }
             let with = Baseline.materialChangePoints(
-                column.map(\.value), rule: rule, config: config)
+                column.map(\.value), rule: rule, config: config, memo: memo)
             let without = Set(
                 Baseline.materialChangePoints(
-                    column.dropLast().map(\.value), rule: rule, config: config
+                    column.dropLast().map(\.value), rule: rule, config: config, memo: memo
                 ).map { column[$0.index].index })
             for point in with where !without.contains(column[point.index].index) {
                 reports.append(

@@ -1,5 +1,6 @@
 import Foundation
 import PerfDBModel
+import Synchronization
 
 /// The statistical building blocks of the analysis, each tested against reference values
 /// computed with numpy and scipy (docs/statistics.md).
@@ -252,8 +253,25 @@ public enum Statistics {
 
     /// The quantile of Student's t distribution with `df` degrees of freedom above which
     /// `tail` of it lies: the t with P(T ≥ t) = tail (0 < tail < 0.5), by bisection.
+    ///
+    /// Remembered per (tail, df): a check asks the same few for each of a thousand series.
     public static func studentTUpperQuantile(tail: Double, df: Double) -> Double {
         precondition(tail > 0 && tail < 0.5 && df > 0, "tail in (0, 0.5), df > 0")
+        let key = QuantileKey(tail: tail, df: df)
+        if let known = tQuantiles.withLock({ $0[key] }) { return known }
+        let quantile = bisectStudentTUpperQuantile(tail: tail, df: df)
+        tQuantiles.withLock { $0[key] = quantile }
+        return quantile
+    }
+
+    private struct QuantileKey: Hashable {
+        var tail: Double
+        var df: Double
+    }
+
+    private static let tQuantiles = Mutex<[QuantileKey: Double]>([:])
+
+    private static func bisectStudentTUpperQuantile(tail: Double, df: Double) -> Double {
         var low = 0.0
         var high = 1.0
         while studentTTwoSidedP(t: high, df: df) / 2 > tail { high *= 2 }

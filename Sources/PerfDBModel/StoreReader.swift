@@ -204,21 +204,33 @@ extension StoreReader {
     ) throws -> CheckInputs {
         let baseline = try baselineInputs(
             for: run, scope: scope, settings: settings, mergeBase: mergeBase)
-        let runs = baseline.runs
-        let values = try measurements(of: runs)
+        let values = try measurements(of: baseline.runs)
         let catalog = try seriesCatalog()
-        var stored: [String: [Int64: DistributionBuckets]] = [:]
-        if distributions, let runID = run.id {
-            let ids = runs.compactMap(\.id)
-            for name in try distributedSeries(run: runID).sorted()
-            where catalog[name].map({ $0.metricType == .trend && $0.unit == "ms" }) == true {
-                stored[name] = try self.distributions(series: name, runs: ids)
-            }
-        }
         var inputs = CheckInputs(
-            baseline: baseline, values: values, series: catalog, distributions: stored)
+            baseline: baseline, values: values, series: catalog, distributions: [:])
+        if distributions {
+            inputs.distributions = try self.distributions(for: inputs, among: nil)
+        }
         inputs.underChaos = try run.id.flatMap(chaosLink(of:))
         return inputs
+    }
+
+    /// The stored distributions a check of `inputs.run` compares: of each duration series
+    /// (of `among`, when given) the run stored one of, in the run and the runs its baseline may
+    /// draw from; by series name, then run id.
+    public func distributions(for inputs: CheckInputs, among names: Set<String>?) throws
+        -> [String: [Int64: DistributionBuckets]]
+    {
+        guard let runID = inputs.run.id, names?.isEmpty != true else { return [:] }
+        let ids = inputs.baseline.runs.compactMap(\.id)
+        var stored: [String: [Int64: DistributionBuckets]] = [:]
+        for name in try distributedSeries(run: runID).sorted()
+        where names?.contains(name) ?? true
+            && inputs.series[name].map({ $0.metricType == .trend && $0.unit == "ms" }) == true
+        {
+            stored[name] = try self.distributions(series: name, runs: ids)
+        }
+        return stored
     }
 
     /// The scope of the newest load run, with the given values where given.

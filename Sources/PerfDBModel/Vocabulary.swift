@@ -94,14 +94,51 @@ public struct Scope: Sendable, Equatable, Hashable, Codable, CustomStringConvert
 }
 
 /// A (series, statistic) pair: what one history, verdict or trend is about.
+///
+/// Its hash is computed once, when it is made: a check looks a raw stream's thousand pairs up
+/// in fifty runs' figures, and a series name is a hundred characters long.
 public struct SeriesStatistic: Hashable, Sendable, Comparable, Codable {
-    public var series: String
-    public var statistic: String
+    public var series: String { didSet { digest = Self.digest(series, statistic) } }
+    public var statistic: String { didSet { digest = Self.digest(series, statistic) } }
+    private var digest: Int
 
     /// Creates a pair.
     public init(series: String, statistic: String) {
         self.series = series
         self.statistic = statistic
+        digest = Self.digest(series, statistic)
+    }
+
+    private static func digest(_ series: String, _ statistic: String) -> Int {
+        var hasher = Hasher()
+        hasher.combine(series)
+        hasher.combine(statistic)
+        return hasher.finalize()
+    }
+
+    public static func == (lhs: SeriesStatistic, rhs: SeriesStatistic) -> Bool {
+        lhs.digest == rhs.digest && lhs.series == rhs.series && lhs.statistic == rhs.statistic
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(digest)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case series, statistic
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            series: try container.decode(String.self, forKey: .series),
+            statistic: try container.decode(String.self, forKey: .statistic))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(series, forKey: .series)
+        try container.encode(statistic, forKey: .statistic)
     }
 
     public static func < (lhs: SeriesStatistic, rhs: SeriesStatistic) -> Bool {

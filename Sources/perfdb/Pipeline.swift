@@ -19,14 +19,24 @@ struct Pipeline {
 
     /// `check`: the gate on one run, gathered and judged; `record` stores its verdicts once
     /// the report is printed.
+    ///
+    /// The figures first; then, in the same snapshot, the stored distributions of the few
+    /// series whose verdict names a change, which the gate compares as evidence: a raw-stream
+    /// run of a thousand series reads a handful of histograms, not a thousand.
     func check(
         _ reference: RunReference, selection: RunSelection, failOn: Verdict,
         onMissing: MissingPolicy?
     ) throws -> CheckReport {
-        let inputs = try warehouse.reading {
-            try $0.checkInputs(reference, settings: settings, selection: selection)
+        let gate = Gate(config: config)
+        return try warehouse.reading { reader in
+            let inputs = try reader.checkInputs(
+                reference, settings: settings, distributions: false, selection: selection)
+            var report = gate.judge(inputs, failOn: failOn, onMissing: onMissing)
+            let distributions = try reader.distributions(
+                for: inputs, among: gate.comparedSeries(report))
+            gate.compareDistributions(&report, distributions)
+            return report
         }
-        return Gate(config: config).judge(inputs, failOn: failOn, onMissing: onMissing)
     }
 
     /// Records a check's verdicts.

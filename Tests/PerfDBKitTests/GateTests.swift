@@ -461,6 +461,58 @@ import Testing
         #expect(evidence.baseline.runs == Array(1...10))
         #expect(evidence.exitCode == 2)
     }
+
+    /// A run's stored distribution: `count` samples spread evenly from `low` to `high` ms.
+    static func distribution(_ count: Int, from low: Double, to high: Double)
+        -> DistributionBuckets
+    {
+        var counts: [Int: UInt64] = [:]
+        for index in 0..<count {
+            let value = low + (high - low) * Double(index) / Double(max(count - 1, 1))
+            counts[HistogramLayout.index(HistogramLayout.units(milliseconds: value)), default: 0] +=
+                1
+        }
+        var buckets = DistributionBuckets()
+        for (index, count) in counts.sorted(by: { $0.key < $1.key }) {
+            buckets.append(index: index, count: count)
+        }
+        return buckets
+    }
+
+    /// Distributions are evidence read after the figures are judged: only the series whose
+    /// verdict names a change are compared, and comparing them then gives the verdicts that
+    /// judging with every distribution at hand gives.
+    @Test(arguments: [(130.0, true), (100.2, false)])
+    func distributionsAreComparedForChangedSeriesOnly(last: Double, changed: Bool) throws {
+        var history = History(p95s: Self.steady)
+        history.add(p95: last)
+        var stored: [Int64: DistributionBuckets] = [:]
+        for (index, run) in history.runs.enumerated() {
+            let p95 = index == history.runs.count - 1 ? last : Self.steady[index]
+            stored[run.id ?? 0] = Self.distribution(400, from: p95 * 0.5, to: p95 * 1.05)
+        }
+        let gate = Gate(config: Self.config)
+        var everything = history.checkInputs()
+        everything.distributions = ["http_req_duration": stored]
+        let eager = gate.judge(everything)
+
+        var report = gate.judge(history.checkInputs())
+        let wanted = gate.comparedSeries(report)
+        #expect(wanted == (changed ? ["http_req_duration"] : []))
+        gate.compareDistributions(
+            &report, everything.distributions.filter { wanted.contains($0.key) })
+        #expect(report.verdicts == eager.verdicts)
+        let verdict = try #require(report.verdict())
+        #expect((verdict.mannWhitneyP != nil) == changed)
+        #expect((verdict.interval != nil) == changed)
+        if changed {
+            #expect(verdict.verdict == .regression)
+            #expect((verdict.mannWhitneyP ?? 1) < 1e-6)
+            #expect(verdict.reason.contains("(apart)"), "\(verdict.reason)")
+            // Evidence, never a veto: the verdict is the figures'.
+            #expect(verdict.verdict == gate.judge(history.checkInputs()).verdict()?.verdict)
+        }
+    }
 }
 
 /// Which runs a baseline may draw from, and which values of a series it takes.
