@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+internal import GRDBSQLite
 import PerfDBCodec
 import PerfDBModel
 
@@ -111,18 +112,54 @@ public struct SQLiteReader: StoreReader {
     public func measurements(of runs: [RunRecord]) throws -> RunValues {
         let ids = runs.compactMap(\.id)
         guard !ids.isEmpty else { return [:] }
+        // The names once, not joined to every row; each pair made once (its hash with it),
+        // however many runs have it: a raw stream's fifty runs hold a hundred thousand rows,
+        // read here through SQLite's own calls, a statistic's name as its bytes.
+        var names: [Int64: String] = [:]
+        let series = try Row.fetchCursor(db, sql: "SELECT id, name FROM series")
+        while let row = try series.next() { names[row[0]] = row[1] }
+        var pairs: [MeasurementKey: SeriesStatistic] = [:]
         var result: RunValues = [:]
-        let rows = try Row.fetchCursor(
-            db,
+        // By run, from the run index alone (it holds the values: migration 0009), each run's
+        // rows together: room for a run's figures is made once, the size of the last run's.
+        let statement = try db.makeStatement(
             sql: """
-                SELECT m.run_id, s.name, m.statistic, m.value
-                FROM measurement m JOIN series s ON s.id = m.series_id
-                WHERE m.run_id IN (\(Self.placeholders(ids.count)))
-                """, arguments: StatementArguments(ids))
-        while let row = try rows.next() {
-            let pair = SeriesStatistic(series: row[1], statistic: row[2])
-            result[row[0] as Int64, default: [:]][pair] = row[3]
+                SELECT run_id, series_id, statistic, value FROM measurement
+                WHERE run_id IN (\(Self.placeholders(ids.count)))
+                ORDER BY run_id
+                """)
+        try statement.setArguments(StatementArguments(ids))
+        let raw = statement.sqliteStatement
+        defer { sqlite3_reset(raw) }
+        var current: (run: Int64, values: [SeriesStatistic: Double])?
+        while true {
+            let step = sqlite3_step(raw)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else { throw RawStatements.error(db, code: step) }
+            let run = sqlite3_column_int64(raw, 0)
+            let seriesID = sqlite3_column_int64(raw, 1)
+            guard let text = sqlite3_column_text(raw, 2), let name = names[seriesID] else {
+                continue
+            }
+            let bytes = UnsafeBufferPointer(
+                start: text, count: Int(sqlite3_column_bytes(raw, 2)))
+            let key = MeasurementKey(series: seriesID, statistic: bytes)
+            let pair: SeriesStatistic
+            if let key, let made = pairs[key] {
+                pair = made
+            } else {
+                pair = SeriesStatistic(
+                    series: name, statistic: String(decoding: bytes, as: UTF8.self))
+                if let key { pairs[key] = pair }
+            }
+            if current?.run != run {
+                let room = current?.values.count ?? 0
+                if let done = current { result[done.run] = done.values }
+                current = (run, Dictionary(minimumCapacity: room))
+            }
+            current?.values[pair] = sqlite3_column_double(raw, 3)
         }
+        if let done = current { result[done.run] = done.values }
         return result
     }
 
@@ -460,5 +497,21 @@ extension Warehouse {
     /// The run a reference names, in a write transaction.
     func run(_ reference: RunReference, in db: Database) throws -> RunRecord {
         try SQLiteReader(db: db, path: path).run(reference)
+    }
+}
+
+/// A series id and a statistic's name of up to eight bytes packed in a number: the key a
+/// measurement row is matched to its pair by, without making a string of it.
+private struct MeasurementKey: Hashable {
+    var series: Int64
+    var statistic: UInt64
+
+    /// Nil for a statistic name longer than eight bytes.
+    init?(series: Int64, statistic bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= 8 else { return nil }
+        var packed: UInt64 = 0
+        for byte in bytes { packed = packed << 8 | UInt64(byte) }
+        self.series = series
+        statistic = packed
     }
 }

@@ -35,6 +35,7 @@ import Testing
                 0006_add_run_errors
                 0007_create_grafana_views
                 0008_link_load_runs_to_chaos_runs
+                0009_cover_measurement_by_run
 
                 """)
         #expect(try cli.run(["doctor"]).status == 0)

@@ -511,7 +511,7 @@ CREATE INDEX baseline_by_scope ON public.baseline USING btree (scenario, environ
 
 CREATE INDEX chaos_link_by_chaos_run ON public.chaos_link USING btree (chaos_run_id);
 
-CREATE INDEX measurement_by_run ON public.measurement USING btree (run_id);
+CREATE INDEX measurement_by_run ON public.measurement USING btree (run_id, series_id, statistic, value);
 
 CREATE INDEX run_by_scope ON public.run USING btree (kind, scenario, environment, branch, started_at);
 

@@ -239,7 +239,7 @@ CREATE INDEX baseline_by_scope ON baseline (scenario, environment, branch, id);
 
 CREATE INDEX chaos_link_by_chaos_run ON chaos_link (chaos_run_id);
 
-CREATE INDEX measurement_by_run ON measurement (run_id);
+CREATE INDEX measurement_by_run ON measurement (run_id, series_id, statistic, value);
 
 CREATE INDEX run_by_scope ON run (kind, scenario, environment, branch, started_at);
 
