@@ -404,10 +404,10 @@ public struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
 public enum JSONWriter {
     /// Renders `value` as text, followed by a newline when pretty.
     public static func render(_ value: JSONValue, pretty: Bool = true) -> String {
-        var out = ""
+        var out = Bytes()
         write(value, into: &out, indent: pretty ? 0 : nil)
-        if pretty { out.append("\n") }
-        return out
+        if pretty { out.append(newlineByte) }
+        return out.text
     }
 
     /// ``render(_:pretty:)`` of `object` (pretty) handed to `write` in pieces of about
@@ -453,9 +453,10 @@ public enum JSONWriter {
 
     private static func stream(
         _ object: JSONObject, _ key: String, count: Int, piece: Int,
-        element: (Int, inout String) throws -> Void, to write: (String) throws -> Void
+        element: (Int, inout Bytes) throws -> Void, to write: (String) throws -> Void
     ) throws {
-        var out = "{"
+        var out = Bytes()
+        out.append("{")
         for (index, member) in object.members.enumerated() {
             if index > 0 { out.append(",") }
             newline(into: &out, indent: 1)
@@ -474,9 +475,9 @@ public enum JSONWriter {
                 if position > 0 { out.append(",") }
                 newline(into: &out, indent: 2)
                 try element(position, &out)
-                if out.utf8.count >= piece {
-                    try write(out)
-                    out = ""
+                if out.count >= piece {
+                    try write(out.text)
+                    out = Bytes()
                 }
             }
             newline(into: &out, indent: 1)
@@ -484,10 +485,38 @@ public enum JSONWriter {
         }
         out.append(object.isEmpty ? "}" : "\n}")
         out.append("\n")
-        try write(out)
+        try write(out.text)
     }
 
-    private static func write(_ value: JSONValue, into out: inout String, indent: Int?) {
+    /// The text being written, as UTF-8 bytes: appending bytes costs a copy, appending to a
+    /// string also its bookkeeping (a check's JSON of a thousand series is a megabyte).
+    private struct Bytes {
+        private var bytes: [UInt8] = []
+
+        init() {
+            bytes.reserveCapacity(1 << 12)
+        }
+
+        var count: Int { bytes.count }
+
+        var text: String { String(decoding: bytes, as: UTF8.self) }
+
+        mutating func append(_ text: String) {
+            bytes.append(contentsOf: text.utf8)
+        }
+
+        mutating func append(_ byte: UInt8) {
+            bytes.append(byte)
+        }
+
+        mutating func append(_ scalar: Unicode.Scalar) {
+            UTF8.encode(scalar) { bytes.append($0) }
+        }
+    }
+
+    private static let newlineByte = UInt8(ascii: "\n")
+
+    private static func write(_ value: JSONValue, into out: inout Bytes, indent: Int?) {
         switch value {
         case .null: out.append("null")
         case .bool(let bool): out.append(bool ? "true" : "false")
@@ -524,7 +553,7 @@ public enum JSONWriter {
         }
     }
 
-    private static func newline(into out: inout String, indent: Int?) {
+    private static func newline(into out: inout Bytes, indent: Int?) {
         guard let indent else { return }
         out.append(
             indent < indents.count ? indents[indent] : "\n" + String(repeating: "  ", count: indent)
@@ -543,7 +572,7 @@ public enum JSONWriter {
         return "\(number)"
     }
 
-    private static func writeString(_ string: String, into out: inout String) {
+    private static func writeString(_ string: String, into out: inout Bytes) {
         out.append("\"")
         // Most strings need no escape: appended whole (U+2028 and U+2029 begin with 0xE2).
         if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
@@ -564,7 +593,7 @@ public enum JSONWriter {
                 if scalar.value < 0x20 {
                     out.append(String(format: "\\u%04x", scalar.value))
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    out.append(scalar)
                 }
             }
         }
