@@ -182,9 +182,8 @@ public struct Gate: Sendable {
         // The gated pairs: what the run has, and what most baseline runs have.
         var pairs = Set<SeriesStatistic>()
         for pair in columns.pairs {
-            guard
-                runValues[pair] != nil
-                    || columns.count(pair, at: choicePlaces) * 2 >= choice.runs.count,
+            let expected = runValues[pair] == nil ? columns.count(pair, at: choicePlaces) : 0
+            guard runValues[pair] != nil || (expected > 0 && expected * 2 >= choice.runs.count),
                 policy.rule(for: pair, catalog: inputs.series, values: runValues) != nil
             else { continue }
             pairs.insert(pair)
