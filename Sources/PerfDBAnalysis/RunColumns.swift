@@ -54,11 +54,6 @@ struct RunColumns {
         return values
     }
 
-    /// The value of `pair` in each of `runs` that has one, in their order.
-    func column(_ pair: SeriesStatistic, runs: [RunRecord]) -> [(run: Int64, value: Double)] {
-        column(pair, at: places(runs))
-    }
-
     /// How many runs of `places` have `pair`.
     func count(_ pair: SeriesStatistic, at places: Places) -> Int {
         guard let column = columns[pair] else { return 0 }

@@ -21,11 +21,13 @@ import Testing
         ]
         let columns = RunColumns(values)
         #expect(Set(columns.pairs) == [Self.duration, Self.failed])
-        let column = columns.column(Self.duration, runs: runs)
+        let column = columns.column(Self.duration, at: columns.places(runs))
         #expect(column.map(\.run) == [1, 2, 4])
         #expect(column.map(\.value) == [10, 11, 13])
         // In the order asked for, not the runs' ids.
-        #expect(columns.column(Self.failed, runs: runs.reversed()).map(\.run) == [4, 3, 1])
+        #expect(
+            columns.column(Self.failed, at: columns.places(runs.reversed())).map(\.run)
+                == [4, 3, 1])
         let places = columns.places(Array(runs.prefix(3)))
         #expect(columns.count(Self.duration, at: places) == 2)
         #expect(columns.count(Self.failed, at: places) == 2)
@@ -34,7 +36,7 @@ import Testing
         // A run or a pair the figures do not hold.
         #expect(columns.value(Self.duration, run: 9) == nil)
         let unknown = SeriesStatistic(series: "vus", statistic: "value")
-        #expect(columns.column(unknown, runs: runs).isEmpty)
+        #expect(columns.column(unknown, at: columns.places(runs)).isEmpty)
         #expect(columns.count(unknown, at: places) == 0)
     }
 
