@@ -62,12 +62,13 @@ public struct Calibration: Sendable {
         var random = SplitMix(seed: seed)
         let newest = inputs.runs.last.flatMap { $0.id.flatMap { inputs.values[$0] } } ?? [:]
         // As the gate: the z needed is the false-alarm rate of a run of this many series.
-        let judged = policy.judgedCount(newest, catalog: catalog)
+        let family = policy.family(newest, catalog: catalog)
         var rows: [CalibrationRow] = []
         for pair in newest.keys.sorted() {
             guard let series = catalog[pair.series],
                 let rule = policy.rule(for: pair, catalog: catalog, values: newest)
             else { continue }
+            let judged = family.size(declared: series.declared)
             let column: [(run: Int64, value: Double)] = inputs.runs.compactMap { run in
                 run.id.flatMap { id in inputs.values[id]?[pair].map { (id, $0) } }
             }

@@ -51,7 +51,7 @@ public struct Drift: Sendable {
         let latestValues = latest.id.flatMap { values[$0] } ?? [:]
         let gate = Gate(config: config)
         // As the gate: `min_z` is the false-alarm rate of the whole report, not of each series.
-        let judged = policy.judgedCount(latestValues, catalog: inputs.series)
+        let family = policy.family(latestValues, catalog: inputs.series)
         var rows: [DriftRow] = []
         for pair in latestValues.keys.sorted() {
             let selection = Baseline.selection(
@@ -89,7 +89,8 @@ public struct Drift: Sendable {
                 * (1 / Double(max(recentColumn.count, 1))
                     + 1 / Double(max(baselineValues.count, 1))))
                 .squareRoot()
-            let zNeeded = measured.zNeeded(minZ: rule.minZ, judged: judged)
+            let zNeeded = measured.zNeeded(
+                minZ: rule.minZ, judged: family.size(declared: series.declared))
             let standsOut = abs(scale(recent) - scale(baseline)) >= zNeeded * standardError
             let drifted =
                 enough && driftPct.map { bad($0) && abs($0) > settings.maxDriftPct } == true
@@ -101,7 +102,8 @@ public struct Drift: Sendable {
             // must stand out of the run-to-run noise as a regression must.
             let noise = Statistics.successiveNoise(slopePoints.map(\.1)) ?? 0
             let creepZ = Gate.threshold(
-                minZ: rule.minZ, noiseRuns: slopePoints.count, judged: judged)
+                minZ: rule.minZ, noiseRuns: slopePoints.count,
+                judged: family.size(declared: series.declared))
             let creeping =
                 enough && slopePoints.count >= choice.neededRuns(config)
                 && slope.map { bad($0) && abs($0) > settings.maxSlopePctPerWeek } == true

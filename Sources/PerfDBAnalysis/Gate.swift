@@ -194,10 +194,12 @@ public struct Gate: Sendable {
                 inputs.baseline.history.filter { $0.startedAt > held.startedAt && $0.id != run.id }
                     .compactMap(\.id)
             } ?? []
+        let family = policy.family(pairs, catalog: inputs.series)
         var verdicts: [SeriesVerdict] = []
         for pair in pairs.sorted() {
             guard let series = inputs.series[pair.series], let rule = policy.rule(for: series)
             else { continue }
+            let judged = family.size(declared: series.declared)
             let selection = Baseline.selection(
                 columns.column(pair, at: choicePlaces), rule: rule, choice: choice,
                 config: config, memo: memo)
@@ -207,7 +209,7 @@ public struct Gate: Sendable {
                 pair, unit: series.unit, rule: rule, value: runValues[pair],
                 baseline: baseline, needed: needed,
                 spreadless: choice.source == .pinnedRun, noiseSample: selection.noiseSample,
-                judged: pairs.count)
+                judged: judged)
             // The runs after an unaccepted regression are the shift it started, if it was one.
             // The regressed run itself counts when runs before it were already shifted (it
             // confirmed a shift under way); alone it may be an outlier, no evidence of a level.
@@ -217,7 +219,7 @@ public struct Gate: Sendable {
                 columns.value(pair, run: id).map { (run: id, value: $0) }
             }
             confirm(
-                &verdict, shifted: selection.shifted + level, judged: pairs.count,
+                &verdict, shifted: selection.shifted + level, judged: judged,
                 before: selection.noiseSample.dropLast(selection.shifted.count))
             verdicts.append(verdict)
         }
@@ -463,7 +465,7 @@ public struct Gate: Sendable {
         guard later.count >= Self.outlierRunsAfter else { return held }
         let outlierValues = inputs.values[outlierID] ?? [:]
         // Judged as the gate judged the run: with the z needed for this many series.
-        let judged = policy.judgedCount(outlierValues, catalog: inputs.series)
+        let family = policy.family(outlierValues, catalog: inputs.series)
         var moved = Set<String>()
         var gated = Set<String>()
         for (pair, value) in outlierValues {
@@ -471,6 +473,7 @@ public struct Gate: Sendable {
                 let rule = policy.rule(for: pair, catalog: inputs.series, values: outlierValues)
             else { continue }
             gated.insert(pair.series)
+            let judged = family.size(declared: series.declared)
             let earlier = held.runs.compactMap { run in
                 run.id.flatMap { id in inputs.values[id]?[pair].map { (run: id, value: $0) } }
             }

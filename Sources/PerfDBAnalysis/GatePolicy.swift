@@ -58,12 +58,22 @@ public struct GatePolicy: Sendable {
         return rule
     }
 
-    /// How many of a run's series and statistics the gate judges: what the z needed divides
-    /// its false-alarm rate by.
-    public func judgedCount(
+    /// The family of a run's series and statistics the gate judges, `values` being its figures.
+    public func family(
         _ values: [SeriesStatistic: Double], catalog: [String: SeriesRecord]
-    ) -> Int {
-        values.keys.filter { rule(for: $0, catalog: catalog, values: values) != nil }.count
+    ) -> JudgedFamily {
+        family(
+            values.keys.filter { rule(for: $0, catalog: catalog, values: values) != nil },
+            catalog: catalog)
+    }
+
+    /// The family of the judged `pairs`.
+    public func family(
+        _ pairs: some Collection<SeriesStatistic>, catalog: [String: SeriesRecord]
+    ) -> JudgedFamily {
+        JudgedFamily(
+            declared: pairs.filter { catalog[$0.series]?.declared ?? true }.count,
+            all: pairs.count)
     }
 
     /// The rule for `series`, or nil when it is not gated.
@@ -96,5 +106,34 @@ public struct GatePolicy: Sendable {
             minChangePct: rule.minChangePct, minChangeAbs: rule.minChangeAbs, minZ: rule.minZ,
             warningChangePct: rule.warningChangePct, minSpreadPct: rule.minSpreadPct,
             minTailSamples: rule.minTailSamples)
+    }
+}
+
+/// How many series and statistics of a run the gate judges, which the z needed divides its
+/// false-alarm rate by (Bonferroni): `min_z` sets the false-alarm rate of a run, not of each
+/// series.
+///
+/// The declared series — each metric overall and the submetrics its test declares, what a k6
+/// summary holds — are counted apart from the views perfdb derives from a raw stream's tags
+/// (per group, method, status, full tag set): a raw stream is judged on the series its summary
+/// holds with the z its summary would need, never more leniently for holding more views. A
+/// derived view is corrected for every pair judged, so the derived views together add at most
+/// the declared ones' false-alarm rate (far less: they are the same requests, cut otherwise).
+public struct JudgedFamily: Sendable, Equatable {
+    /// The judged pairs of declared series.
+    public var declared: Int
+    /// Every judged pair.
+    public var all: Int
+
+    /// Creates a family.
+    public init(declared: Int, all: Int) {
+        self.declared = declared
+        self.all = all
+    }
+
+    /// The number a pair's tail is divided by: the declared pairs for a declared series, all
+    /// pairs for a derived view.
+    public func size(declared isDeclared: Bool) -> Int {
+        isDeclared ? max(declared, 1) : max(all, 1)
     }
 }

@@ -73,22 +73,26 @@ public struct SeriesValues: Sendable, Equatable {
     public var direction: Direction
     /// Statistic name (`avg`, `p95`, `count`, …) → value, in the source's order.
     public var statistics: [(name: String, value: Double)]
+    /// True for a metric overall and a submetric the test declares (what a k6 summary holds),
+    /// false for a per-tag view derived from a raw stream's samples.
+    public var declared: Bool
 
     /// Creates a series with its statistics.
     public init(
         key: SeriesKey, type: MetricType, unit: String, direction: Direction,
-        statistics: [(name: String, value: Double)]
+        statistics: [(name: String, value: Double)], declared: Bool = true
     ) {
         self.key = key
         self.type = type
         self.unit = unit
         self.direction = direction
         self.statistics = statistics
+        self.declared = declared
     }
 
     public static func == (lhs: SeriesValues, rhs: SeriesValues) -> Bool {
         lhs.key == rhs.key && lhs.type == rhs.type && lhs.unit == rhs.unit
-            && lhs.direction == rhs.direction
+            && lhs.direction == rhs.direction && lhs.declared == rhs.declared
             && lhs.statistics.map(\.name) == rhs.statistics.map(\.name)
             && lhs.statistics.map(\.value) == rhs.statistics.map(\.value)
     }

@@ -104,11 +104,14 @@ public struct SeriesRecord: Codable, Sendable, Equatable {
     public var metricType: MetricType
     public var unit: String
     public var direction: Direction
+    /// True for a metric overall and a submetric its test declares — the series a k6 summary
+    /// holds —, false for a per-tag view perfdb derives from a raw stream's samples.
+    public var declared: Bool
 
     /// Creates a series record.
     public init(
         id: Int64?, name: String, metric: String, metricType: MetricType, unit: String,
-        direction: Direction
+        direction: Direction, declared: Bool = true
     ) {
         self.id = id
         self.name = name
@@ -116,6 +119,7 @@ public struct SeriesRecord: Codable, Sendable, Equatable {
         self.metricType = metricType
         self.unit = unit
         self.direction = direction
+        self.declared = declared
     }
 }
 

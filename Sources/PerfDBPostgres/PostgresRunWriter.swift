@@ -127,19 +127,30 @@ extension PostgresWarehouse {
     /// The series a batch names, in the order the SQLite engine creates them, so both engines
     /// number series alike when fed the same runs.
     private func seriesIDs(for batch: IngestBatch) throws -> [SeriesKey: Int64] {
-        var wanted: [(key: SeriesKey, fields: [String])] = []
+        var wanted: [(key: SeriesKey, fields: [String], declared: Bool)] = []
         var seen: Set<SeriesKey> = []
-        func want(_ key: SeriesKey, _ type: MetricType?, _ unit: String, _ direction: Direction) {
+        func want(
+            _ key: SeriesKey, _ type: MetricType?, _ unit: String, _ direction: Direction,
+            declared: Bool = true
+        ) {
             guard seen.insert(key).inserted else { return }
             wanted.append(
-                (key, [key.metric, (type ?? .trend).rawValue, unit, direction.rawValue]))
+                (key, [key.metric, (type ?? .trend).rawValue, unit, direction.rawValue], declared))
         }
-        for series in batch.series { want(series.key, series.type, series.unit, series.direction) }
+        for series in batch.series {
+            want(series.key, series.type, series.unit, series.direction, declared: series.declared)
+        }
         for timeline in batch.timelines {
             want(timeline.key, timeline.type, timeline.unit, timeline.direction)
         }
         for threshold in batch.thresholds { want(threshold.series, nil, "", .neutral) }
         var ids = try lookUpSeries(wanted.map(\.key))
+        // A series is declared once any run declares it (a submetric a raw stream only derived).
+        let declared = wanted.filter { $0.declared && ids[$0.key] != nil }.map(\.key.name)
+        if !declared.isEmpty {
+            try execute(
+                "UPDATE series SET declared = 1 WHERE declared = 0 AND name = ANY(\(declared))")
+        }
         let missing = wanted.filter { ids[$0.key] == nil }
         guard !missing.isEmpty else { return ids }
         try execute("SELECT pg_advisory_xact_lock(\(Self.seriesLock))")
@@ -149,9 +160,9 @@ extension PostgresWarehouse {
             guard
                 let id = try single(
                     """
-                    INSERT INTO series (name, metric, metric_type, unit, direction)
+                    INSERT INTO series (name, metric, metric_type, unit, direction, declared)
                     VALUES (\(series.key.name), \(fields[0]), \(fields[1]), \(fields[2]),
-                        \(fields[3]))
+                        \(fields[3]), \(series.declared ? 1 : 0))
                     RETURNING id
                     """, as: Int64.self)
             else { throw PerfDBError(.internal, "series inserted without id") }

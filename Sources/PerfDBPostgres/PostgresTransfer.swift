@@ -200,6 +200,17 @@ struct PostgresMerger {
             let (name, id) = try PostgresWarehouse.decode(row, as: (String, Int64).self)
             ids[name] = id
         }
+        // A series is declared once any run declares it, here as on ingest.
+        if let declaredColumn = table.index(of: "declared") {
+            let declared = table.rows.compactMap { row in
+                row[declaredColumn].integer == 1 ? row[nameColumn].text : nil
+            }.filter { ids[$0] != nil }
+            if !declared.isEmpty {
+                try warehouse.execute(
+                    "UPDATE series SET declared = 1 WHERE declared = 0 AND name = ANY(\(declared))"
+                )
+            }
+        }
         let missing = table.rows.filter { row in
             row[nameColumn].text.map { ids[$0] == nil } ?? false
         }

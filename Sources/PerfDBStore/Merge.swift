@@ -365,7 +365,10 @@ struct Merger {
             let row = try Row.fetchOne(
                 other.cachedStatement(
                     sql:
-                        "SELECT name, metric, metric_type, unit, direction FROM series WHERE id = ?"
+                        """
+                        SELECT name, metric, metric_type, unit, direction, declared
+                        FROM series WHERE id = ?
+                        """
                 ),
                 arguments: [otherID])
         else {
@@ -374,6 +377,7 @@ struct Merger {
         let (id, created) = try Warehouse.seriesID(
             name: row["name"],
             fields: [row["metric"], row["metric_type"], row["unit"], row["direction"]],
+            declared: row["declared"],
             tags: {
                 try Row.fetchAll(
                     other.cachedStatement(

@@ -149,7 +149,7 @@ extension Warehouse {
         for series in batch.series {
             let seriesID = try seriesID(
                 for: series.key, type: series.type, unit: series.unit,
-                direction: series.direction, cache: &seriesIDs, in: db)
+                direction: series.direction, declared: series.declared, cache: &seriesIDs, in: db)
             for statistic in series.statistics {
                 try insertMeasurement.execute(arguments: [
                     seriesID, runID, statistic.name, statistic.value,
@@ -237,13 +237,13 @@ extension Warehouse {
     /// The id of the series with this key, created on first sight.
     private func seriesID(
         for key: SeriesKey, type: MetricType?, unit: String, direction: Direction,
-        cache: inout [SeriesKey: Int64], in db: Database
+        declared: Bool = true, cache: inout [SeriesKey: Int64], in db: Database
     ) throws -> Int64 {
         if let id = cache[key] { return id }
         let id = try Self.seriesID(
             name: key.name,
             fields: [key.metric, (type ?? .trend).rawValue, unit, direction.rawValue],
-            tags: { key.tags.map { ($0.key, $0.value) } }, in: db
+            declared: declared, tags: { key.tags.map { ($0.key, $0.value) } }, in: db
         ).id
         cache[key] = id
         return id
@@ -252,22 +252,30 @@ extension Warehouse {
     /// The id of the series named `name`, created with its metric, type, unit and direction
     /// (`fields`, in that order) and tags when it is new.
     ///
-    /// A series keeps the type, unit and direction it was first stored with.
+    /// A series keeps the type, unit and direction it was first stored with; it is declared
+    /// once any run declares it (a test's submetric that an earlier raw stream only derived).
     static func seriesID(
-        name: String, fields: [String], tags: () throws -> [(String, String)], in db: Database
+        name: String, fields: [String], declared: Bool, tags: () throws -> [(String, String)],
+        in db: Database
     ) throws -> (id: Int64, created: Bool) {
-        if let id = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM series WHERE name = ?"), arguments: [name])
+        if let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, declared FROM series WHERE name = ?"),
+            arguments: [name])
         {
+            let id: Int64 = row["id"]
+            if declared, !(row["declared"] as Bool) {
+                try db.cachedStatement(sql: "UPDATE series SET declared = 1 WHERE id = ?")
+                    .execute(arguments: [id])
+            }
             return (id, false)
         }
         // Raw streams bring hundreds of new series: cached statements, not record encoding.
         try db.cachedStatement(
             sql: """
-                INSERT INTO series (name, metric, metric_type, unit, direction)
-                VALUES (?, ?, ?, ?, ?)
+                INSERT INTO series (name, metric, metric_type, unit, direction, declared)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: StatementArguments([name] + fields))
+        ).execute(arguments: StatementArguments([name] + fields) + [declared])
         let id = db.lastInsertedRowID
         let insertTag = try db.cachedStatement(
             sql: "INSERT INTO series_tag (series_id, key, value) VALUES (?, ?, ?)")

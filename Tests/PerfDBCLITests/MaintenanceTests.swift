@@ -36,6 +36,7 @@ import Testing
                 0007_create_grafana_views
                 0008_link_load_runs_to_chaos_runs
                 0009_cover_measurement_by_run
+                0010_mark_declared_series
 
                 """)
         #expect(try cli.run(["doctor"]).status == 0)

@@ -279,6 +279,41 @@ import Testing
         #expect(abs(Statistics.normalUpperQuantile(tail: 0.025) - 1.960) < 0.001)
     }
 
+    /// A history whose runs also carry `views` series with the p95 of `http_req_duration`,
+    /// declared or derived (a raw stream's per-tag views).
+    static func withViews(_ views: Int, declared: Bool) -> CheckReport {
+        var history = History()
+        for p95 in calm(around: 100, runs: 21) {
+            var extra: [SeriesStatistic: Double] = [:]
+            for view in 0..<views {
+                extra[
+                    SeriesStatistic(
+                        series: "http_req_duration{status:\(200 + view)}", statistic: "p95")] = p95
+            }
+            history.add(p95: p95, extra: extra)
+        }
+        for view in 0..<views {
+            let name = "http_req_duration{status:\(200 + view)}"
+            history.series[name] = SeriesRecord(
+                id: Int64(10 + view), name: name, metric: "http_req_duration", metricType: .trend,
+                unit: "ms", direction: .lowerIsBetter, declared: declared)
+        }
+        return Gate(config: config).judge(history.checkInputs())
+    }
+
+    @Test func derivedViewsLeaveTheZNeededOfTheDeclaredSeriesAsItWas() throws {
+        let alone = try #require(Self.withViews(0, declared: false).verdict()?.threshold)
+        let derived = Self.withViews(30, declared: false)
+        #expect(derived.verdict()?.threshold == alone)
+        // A derived view is corrected for every pair judged; thirty more declared series
+        // raise the declared series' z needed to that.
+        let view = try #require(derived.verdict("http_req_duration{status:200}")?.threshold)
+        #expect(view > alone)
+        let declared = Self.withViews(30, declared: true)
+        #expect(declared.verdict()?.threshold == view)
+        #expect(declared.verdict("http_req_duration{status:200}")?.threshold == view)
+    }
+
     @Test func theZNeededKeepsTheFalseAlarmRateAsNoiseOfTenRunsVaries() {
         // 40,000 stable series of ten normal runs and one more: judged by their own noise and
         // against the median of the ten, z ≥ 3 alarms several times more often than the

@@ -62,6 +62,26 @@ import Testing
         return batch
     }
 
+    @Test(arguments: Engine.allCases)
+    func aSeriesIsDeclaredOnceAnyRunDeclaresIt(_ engine: Engine) throws {
+        let store = try engine.open()
+        let name = "http_req_duration{endpoint:reservations}"
+        func declared() throws -> Bool? {
+            try store.reading { try $0.seriesCatalog() }[name]?.declared
+        }
+        // A raw stream's view of a tag, then a summary that declares the same submetric, then
+        // the view again: declared from the summary on.
+        var derived = Self.sample()
+        derived.series[0].declared = false
+        #expect(try store.store(submission(derived, digest: "sha256:1")) == .stored(runID: 1))
+        #expect(try declared() == false)
+        #expect(try store.store(submission(digest: "sha256:2", hour: 1)) == .stored(runID: 2))
+        #expect(try declared() == true)
+        #expect(
+            try store.store(submission(derived, digest: "sha256:3", hour: 2)) == .stored(runID: 3))
+        #expect(try declared() == true)
+    }
+
     func counts(_ store: any Store, _ tables: [String]) throws -> [Double] {
         try tables.map { table in
             guard

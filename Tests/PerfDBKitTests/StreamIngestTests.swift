@@ -77,6 +77,12 @@ import Testing
             Set(stream.checks.map { "\($0.groupPath)/\($0.name) \($0.passes) \($0.fails)" })
                 == Set(summary.checks.map { "\($0.groupPath)/\($0.name) \($0.passes) \($0.fails)" })
         )
+        // The declared series are the summary's: each metric overall and the submetrics the
+        // Metric lines name; the per-tag views are derived.
+        #expect(
+            Set(stream.series.filter(\.declared).map(\.key.name))
+                == Set(summary.series.map(\.key.name)))
+        #expect(summary.series.allSatisfy { $0.declared })
         // A tag with one value across the run is a label, not a dimension.
         #expect(stream.labels["testid"] == "fixture-\(name)")
         #expect(!stream.series.contains { $0.key.tag("testid") != nil })
@@ -86,6 +92,8 @@ import Testing
     func csvAgreesWithK6sSummary(csv: String, summaryFile: String) throws {
         let (stream, _) = try Self.load("k6-csv", csv)
         #expect(stream.format == .k6CSV)
+        // CSV names no submetrics: only each metric overall is declared.
+        #expect(stream.series.filter(\.declared).allSatisfy { $0.key.tags.isEmpty })
         let summary = try fixtureBatch("k6-summary-export", summaryFile)
         // k6 writes CSV values with 6 decimals: averages agree to that rounding.
         let compared = try Self.compare(

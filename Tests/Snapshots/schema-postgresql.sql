@@ -193,6 +193,8 @@ CREATE TABLE public.series (
     metric_type text NOT NULL,
     unit text NOT NULL,
     direction text NOT NULL,
+    declared bigint DEFAULT 1 NOT NULL,
+    CONSTRAINT series_declared_check CHECK ((declared = ANY (ARRAY[(0)::bigint, (1)::bigint]))),
     CONSTRAINT series_direction_check CHECK ((direction = ANY (ARRAY['lower_is_better'::text, 'higher_is_better'::text, 'neutral'::text]))),
     CONSTRAINT series_metric_check CHECK ((metric <> ''::text)),
     CONSTRAINT series_metric_type_check CHECK ((metric_type = ANY (ARRAY['trend'::text, 'counter'::text, 'rate'::text, 'gauge'::text])))

@@ -158,7 +158,7 @@ CREATE TABLE series (
     unit TEXT NOT NULL,
     direction TEXT NOT NULL
         CHECK (direction IN ('lower_is_better', 'higher_is_better', 'neutral'))
-) STRICT;
+, declared INTEGER NOT NULL DEFAULT 1 CHECK (declared IN (0, 1))) STRICT;
 
 CREATE TABLE series_tag (
     series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,

@@ -50,11 +50,16 @@ extension K6StreamAdapter {
 
     /// One metric's series: overall, each single-tag submetric and each full tag set, with
     /// their statistics and encoded distributions.
+    ///
+    /// The metric overall and the `submetrics` its Metric line declares (k6 notation) are
+    /// declared series, the rest views of its tags.
     static func fold(
         metric: String, metricID: Int, accumulators: [SeriesAccumulator], type: MetricType,
-        contains: String?, percentiles: [Double], tagsets: [[(String, String)]],
-        labelKeys: Set<String>, durationSeconds: Double, file: String
+        contains: String?, submetrics: [String] = [], percentiles: [Double],
+        tagsets: [[(String, String)]], labelKeys: Set<String>, durationSeconds: Double,
+        file: String
     ) throws -> Folded {
+        let declared = Set(submetrics.compactMap { SeriesKey(parsing: $0) })
         var groups: [SeriesKey: SeriesAccumulator] = [:]
         func add(_ key: SeriesKey, _ accumulator: SeriesAccumulator) {
             if let existing = groups[key] {
@@ -92,7 +97,7 @@ extension K6StreamAdapter {
                 SeriesValues(
                     key: key, type: type, unit: unit,
                     direction: K6Catalogue.direction(metric: metric, type: type),
-                    statistics: statistics))
+                    statistics: statistics, declared: key.tags.isEmpty || declared.contains(key)))
         }
         return (series, distributions)
     }

@@ -135,7 +135,8 @@ struct StreamFolder {
                     try K6StreamAdapter.fold(
                         metric: metric, metricID: metricID, accumulators: accumulators,
                         type: types[metric] ?? .trend, contains: catalog[metric]?.contains,
-                        percentiles: percentiles, tagsets: work.value.2, labelKeys: labelKeys,
+                        submetrics: catalog[metric]?.submetrics ?? [], percentiles: percentiles,
+                        tagsets: work.value.2, labelKeys: labelKeys,
                         durationSeconds: durationSeconds, file: file))
             } catch let error as PerfDBError {
                 outcome = .failure(error)
