@@ -220,7 +220,8 @@ public struct Gate: Sendable {
             }
             confirm(
                 &verdict, shifted: selection.shifted + level, judged: judged,
-                before: selection.noiseSample.dropLast(selection.shifted.count))
+                before: selection.noiseSample.dropLast(selection.shifted.count),
+                heldRun: held.first)
             verdicts.append(verdict)
         }
         verdicts.sort {
@@ -546,9 +547,15 @@ public struct Gate: Sendable {
     /// (a run of the demo history has the ~7 ms endpoints' p90 0.9 ms up, 14 times their noise,
     /// and the next runs back), and jitter does not hold for runs in a row; what is left of it
     /// keeps microsecond series (`http_req_connecting`, `http_req_blocked`) out.
+    ///
+    /// The run that held the baseline back (`heldRun`), one of the shift's runs when runs
+    /// before it were shifted already, counts as one run of the shift but not by its size: its
+    /// value is taken at most as far off as the farthest of the others'. A shift is what the
+    /// runs share; one run far off, an outlier after a run that happened to be high, would
+    /// otherwise carry the mean of runs that are each within the noise.
     func confirm(
         _ verdict: inout SeriesVerdict, shifted: [(run: Int64, value: Double)], judged: Int,
-        before: some Collection<Double>
+        before: some Collection<Double>, heldRun: Int64? = nil
     ) {
         let rule = verdict.rule
         guard verdict.verdict == .warning || verdict.verdict == .ok,
@@ -556,7 +563,15 @@ public struct Gate: Sendable {
             let warning = rule.warningChangePct, shifted.count + 1 >= config.confirmRuns,
             let first = shifted.first
         else { return }
-        let values = shifted.map(\.value) + [value]
+        var values = shifted.map(\.value) + [value]
+        if let heldRun, let held = shifted.firstIndex(where: { $0.run == heldRun }) {
+            let others = values.indices.filter { $0 != held }.map { values[$0] }
+            if let farthest = others.max(by: { rule.direction.isWorse(from: $0, to: $1) }),
+                rule.direction.isWorse(from: farthest, to: values[held])
+            {
+                values[held] = farthest
+            }
+        }
         let meanValue = values.reduce(0, +) / Double(values.count)
         guard Self.isPast(value, from: baseline, rule: rule, warning: warning / 2),
             Self.isPast(meanValue, from: baseline, rule: rule, warning: warning)

@@ -194,6 +194,25 @@ import Testing
         #expect(try #require(report.verdict()).verdict != .regression)
     }
 
+    @Test func anOutlierAfterAHighRunDoesNotCarryTheirMean() throws {
+        // A run at +3.5 % (past the 3 % warning threshold, within the noise), the outlier at
+        // +30 % after it (held back), then a run at +3.5 %: three runs in a row past the
+        // threshold, but the shift they share is +3.5 %, not the +12 % mean the outlier makes.
+        var history = History(p95s: Self.calm(around: 100) + [103.5, 130])
+        history.add(p95: 103.5)
+        let inputs = history.checkInputs(history.baseline(heldBackAt: history.runs[21]))
+        let verdict = try #require(Gate(config: Self.config).judge(inputs).verdict())
+        #expect(verdict.verdict == .ok, "\(verdict.reason)")
+        // Three runs that share +12 % are a shift.
+        var shifted = History(p95s: Self.calm(around: 100) + [112, 112.5])
+        shifted.add(p95: 111.5)
+        let sustained = try #require(
+            Gate(config: Self.config).judge(
+                shifted.checkInputs(shifted.baseline(heldBackAt: shifted.runs[21]))
+            ).verdict())
+        #expect(sustained.verdict == .regression, "\(sustained.reason)")
+    }
+
     @Test func noShiftIsConfirmedBeforeTheNoiseIsMeasured() throws {
         // Five steady runs (the 10 % floor stands in for the noise) and three at +25 %: each
         // is under one run's z (2.34 against 3.72); the mean of three would reach it (4.05),

@@ -82,6 +82,26 @@ import Testing
         #expect(try declared() == true)
     }
 
+    @Test(arguments: Engine.allCases)
+    func aMergedFileDeclaresTheSeriesItsRunsDeclare(_ engine: Engine) throws {
+        let store = try engine.open()
+        var derived = Self.sample()
+        derived.series[0].declared = false
+        #expect(try store.store(submission(derived, digest: "sha256:1")) == .stored(runID: 1))
+        let job = try TestPaths.temporaryDirectory().appending(path: "job.sqlite").path
+        _ = try Warehouse(path: job).store(submission(digest: "sha256:2", hour: 1))
+        let source = try MergeSource(path: job, into: store.location)
+        let report =
+            if let server = store as? PostgresStore {
+                try server.merge([try source.contents()])
+            } else {
+                try #require(store as? Warehouse).merge([source])
+            }
+        #expect(report.sources.first?.added.count == 1)
+        let series = try store.reading { try $0.seriesCatalog() }
+        #expect(series["http_req_duration{endpoint:reservations}"]?.declared == true)
+    }
+
     func counts(_ store: any Store, _ tables: [String]) throws -> [Double] {
         try tables.map { table in
             guard
