@@ -87,7 +87,7 @@ public enum Baseline {
     ) {
         selection(
             choice.runs.compactMap { run in
-                guard let id = run.id, let value = values[id]?[pair] else { return nil }
+                guard let id = run.id, let value = values.value(pair, run: id) else { return nil }
                 return (id, value)
             }, rule: rule, choice: choice, config: config)
     }

@@ -70,7 +70,7 @@ public struct Calibration: Sendable {
             else { continue }
             let judged = family.size(declared: series.declared)
             let column: [(run: Int64, value: Double)] = inputs.runs.compactMap { run in
-                run.id.flatMap { id in inputs.values[id]?[pair].map { (id, $0) } }
+                run.id.flatMap { id in inputs.values.value(pair, run: id).map { (id, $0) } }
             }
             guard column.count > config.minBaselineRuns,
                 let centre = Statistics.median(column.map(\.value)), centre != 0

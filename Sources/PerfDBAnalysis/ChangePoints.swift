@@ -161,45 +161,73 @@ public struct ChangePointDetector: Sendable {
 /// Column prefix sums of the distances make one interval O(n²).
 private struct Divergence {
     let series: [Double]
-    /// prefix[j][i] = Σ_{k < i} |x_k − x_j|.
-    private let prefix: [[Double]]
+    /// The prefix sums of every column.
+    ///
+    /// Σ_{k < i} |x_k − x_j| at j·(n+1) + i, in one array, not one a column: a raw stream's check
+    /// runs this for two thousand series.
+    private let prefix: [Double]
+    private let stride: Int
 
     init(_ series: [Double]) {
         self.series = series
-        prefix = series.map { pivot in
-            var sums = [0.0]
-            sums.reserveCapacity(series.count + 1)
-            for value in series { sums.append((sums.last ?? 0) + abs(value - pivot)) }
-            return sums
+        let count = series.count
+        stride = count + 1
+        prefix = [Double](unsafeUninitializedCapacity: count * (count + 1)) { buffer, filled in
+            series.withUnsafeBufferPointer { values in
+                var at = 0
+                for pivot in values {
+                    var sum = 0.0
+                    buffer[at] = 0
+                    at += 1
+                    for value in values {
+                        sum += abs(value - pivot)
+                        buffer[at] = sum
+                        at += 1
+                    }
+                }
+            }
+            filled = count * (count + 1)
         }
-    }
-
-    /// Σ_{k in lower..<upper} |x_k − x_column|.
-    private func distances(to column: Int, from lower: Int, to upper: Int) -> Double {
-        prefix[column][upper] - prefix[column][lower]
     }
 
     func bestSplit(_ interval: Range<Int>) -> (index: Int, qhat: Double)? {
         let start = interval.lowerBound
-        var best: (index: Int, qhat: Double)?
-        var withinX = 0.0
-        for tau in (start + 1)..<interval.upperBound {
-            withinX += distances(to: tau - 1, from: start, to: tau - 1)
-            var cross = 0.0
-            var withinY = 0.0
-            for kappa in (tau + 1)...interval.upperBound {
-                let newest = kappa - 1
-                cross += distances(to: newest, from: start, to: tau)
-                withinY += distances(to: newest, from: tau, to: newest)
+        let upper = interval.upperBound
+        guard interval.count > 1 else { return nil }
+        var bestIndex = start + 1
+        var bestQ = -Double.infinity
+        prefix.withUnsafeBufferPointer { prefix in
+            // Σ_{k in lower..<upper} |x_k − x_column|.
+            func distances(to column: Int, from lower: Int, to upper: Int) -> Double {
+                let base = column &* stride
+                return prefix[base &+ upper] - prefix[base &+ lower]
+            }
+            var withinX = 0.0
+            var tau = start + 1
+            while tau < upper {
+                withinX += distances(to: tau - 1, from: start, to: tau - 1)
+                var cross = 0.0
+                var withinY = 0.0
                 let n = Double(tau - start)
-                let m = Double(kappa - tau)
-                let total = n + m
-                var q = 2 / total * cross
-                if n > 1 { q -= 2 * m / (total * (n - 1)) * withinX }
-                if m > 1 { q -= 2 * n / (total * (m - 1)) * withinY }
-                if best == nil || q > best?.qhat ?? -.infinity { best = (tau, q) }
+                var kappa = tau + 1
+                while kappa <= upper {
+                    let newest = kappa - 1
+                    cross += distances(to: newest, from: start, to: tau)
+                    withinY += distances(to: newest, from: tau, to: newest)
+                    let m = Double(kappa - tau)
+                    let total = n + m
+                    var q = 2 / total * cross
+                    if n > 1 { q -= 2 * m / (total * (n - 1)) * withinX }
+                    if m > 1 { q -= 2 * n / (total * (m - 1)) * withinY }
+                    if q > bestQ {
+                        bestQ = q
+                        bestIndex = tau
+                    }
+                    kappa += 1
+                }
+                tau += 1
             }
         }
-        return best
+        return (bestIndex, bestQ)
     }
 }

@@ -65,11 +65,11 @@ public struct Drift: Sendable {
             // As the gate: no verdict on fewer baseline runs than it judges with.
             let enough = baselineValues.count >= choice.neededRuns(config)
             let recentColumn = history.suffix(settings.recentRuns).compactMap {
-                $0.id.flatMap { values[$0]?[pair] }
+                $0.id.flatMap { values.value(pair, run: $0) }
             }
             guard let recent = Statistics.median(recentColumn) else { continue }
             let slopePoints = history.suffix(settings.slopeRuns).compactMap { run in
-                run.id.flatMap { values[$0]?[pair] }.map { (run, $0) }
+                run.id.flatMap { values.value(pair, run: $0) }.map { (run, $0) }
             }
             let slope = Trend.slopePctPerWeek(slopePoints)
             let driftPct = baseline != 0 ? (recent - baseline) / abs(baseline) * 100 : nil

@@ -175,14 +175,13 @@ public struct Gate: Sendable {
         let choice = baselineChoice(inputs)
         let values = inputs.values
         let runValues = run.id.flatMap { values[$0] } ?? [:]
-        let columns = RunColumns(values)
-        let choicePlaces = columns.places(choice.runs)
+        let choicePlaces = values.places(choice.runs)
         let memo = ChangePointMemo()
 
         // The gated pairs: what the run has, and what most baseline runs have.
         var pairs = Set<SeriesStatistic>()
-        for pair in columns.pairs {
-            let expected = runValues[pair] == nil ? columns.count(pair, at: choicePlaces) : 0
+        for pair in values.pairs {
+            let expected = runValues[pair] == nil ? values.count(pair, at: choicePlaces) : 0
             guard runValues[pair] != nil || (expected > 0 && expected * 2 >= choice.runs.count),
                 policy.rule(for: pair, catalog: inputs.series, values: runValues) != nil
             else { continue }
@@ -201,7 +200,7 @@ public struct Gate: Sendable {
             else { continue }
             let judged = family.size(declared: series.declared)
             let selection = Baseline.selection(
-                columns.column(pair, at: choicePlaces), rule: rule, choice: choice,
+                values.column(pair, at: choicePlaces), rule: rule, choice: choice,
                 config: config, memo: memo)
             let baseline = selection.values
             let needed = choice.neededRuns(config)
@@ -216,7 +215,7 @@ public struct Gate: Sendable {
             let held =
                 selection.shifted.isEmpty ? [] : choice.heldBackAt.flatMap(\.id).map { [$0] } ?? []
             let level = (held + heldLevel).compactMap { id in
-                columns.value(pair, run: id).map { (run: id, value: $0) }
+                values.value(pair, run: id).map { (run: id, value: $0) }
             }
             confirm(
                 &verdict, shifted: selection.shifted + level, judged: judged,
@@ -230,7 +229,7 @@ public struct Gate: Sendable {
 
         let changePoints = completedChangePoints(
             pairs: pairs, series: inputs.series, history: inputs.baseline.history, run: run,
-            columns: columns, memo: memo)
+            values: values, memo: memo)
         let slo = SLOEvaluator.evaluate(
             config.slos(for: run.scenario, values: runValues), config: config,
             value: { runValues[SeriesStatistic(series: $0, statistic: $1)] },
@@ -476,12 +475,14 @@ public struct Gate: Sendable {
             gated.insert(pair.series)
             let judged = family.size(declared: series.declared)
             let earlier = held.runs.compactMap { run in
-                run.id.flatMap { id in inputs.values[id]?[pair].map { (run: id, value: $0) } }
+                run.id.flatMap { id in
+                    inputs.values.value(pair, run: id).map { (run: id, value: $0) }
+                }
             }
             let before = Array(earlier.suffix(config.baselineWindow))
             let levelRuns: [(run: Int64, value: Double)] = later.suffix(config.baselineWindow)
                 .compactMap { run in
-                    run.id.flatMap { id in inputs.values[id]?[pair].map { (id, $0) } }
+                    run.id.flatMap { id in inputs.values.value(pair, run: id).map { (id, $0) } }
                 }
             let level = levelRuns.map(\.value)
             // The noise of the runs on both sides: a few runs before an outlier tell too
@@ -784,12 +785,12 @@ public struct Gate: Sendable {
     /// not without it.
     private func completedChangePoints(
         pairs: Set<SeriesStatistic>, series catalog: [String: SeriesRecord],
-        history: [RunRecord], run: RunRecord, columns: RunColumns, memo: ChangePointMemo
+        history: [RunRecord], run: RunRecord, values: RunValues, memo: ChangePointMemo
     ) -> [ChangePointReport] {
         var reports: [ChangePointReport] = []
         // The runs' places once: a raw-stream run has a thousand pairs.
         let runs = history + [run]
-        let places = columns.places(runs)
+        let places = values.places(runs)
         let order = Dictionary(
             runs.indices.compactMap { index in runs[index].id.map { ($0, index) } },
             uniquingKeysWith: { first, _ in first })
@@ -797,7 +798,7 @@ public struct Gate: Sendable {
             guard let series = catalog[pair.series], let rule = policy.rule(for: series) else {
                 continue
             }
-            let column: [(index: Int, value: Double)] = columns.column(pair, at: places)
+            let column: [(index: Int, value: Double)] = values.column(pair, at: places)
                 .compactMap { entry in order[entry.run].map { ($0, entry.value) } }
             guard column.last?.index == runs.count - 1, column.count >= 4 else { continue }
             let with = Baseline.materialChangePoints(

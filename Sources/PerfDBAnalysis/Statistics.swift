@@ -58,8 +58,20 @@ public enum Statistics {
         let left = max(1, steps.count / 8)
         let kept = steps.dropLast(left)
         let meanSquare = kept.reduce(0) { $0 + $1 * $1 } / Double(kept.count)
-        let share = Double(left) / Double(steps.count)
-        return (meanSquare / 2).squareRoot() / trimmedNormalScale(share: share)
+        let scale =
+            steps.count < trimmedScales.count
+            ? trimmedScales[steps.count]
+            : trimmedNormalScale(share: Double(left) / Double(steps.count))
+        return (meanSquare / 2).squareRoot() / scale
+    }
+
+    /// ``trimmedNormalScale(share:)`` of the share ``successiveNoise(_:)`` leaves out of each
+    /// number of steps up to 128, made once: a check judges a thousand series.
+    private static let trimmedScales: [Double] = (0..<129).map { (count: Int) -> Double in
+        // Fewer than two steps: never asked (three values at least).
+        guard count >= 2 else { return 1 }
+        let left = Double(max(1, count / 8))
+        return trimmedNormalScale(share: left / Double(count))
     }
 
     /// The run-to-run noise from every step between neighbouring values, the largest included:

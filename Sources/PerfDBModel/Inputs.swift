@@ -1,7 +1,143 @@
 import Foundation
 
 /// The figures of runs: per run id, each (series, statistic) and its value.
-public typealias RunValues = [Int64: [SeriesStatistic: Double]]
+///
+/// Held as one column a pair, each run at one place in every column. A check of a raw stream
+/// reads a thousand pairs in fifty runs and judges each pair across the runs: one dictionary a
+/// run would mean fifty thousand entries hashed to be stored and fifty thousand look-ups
+/// scattered over megabytes to judge; here a row read is an array write, a pair's values side
+/// by side.
+public struct RunValues: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+    /// Some runs' places in every column, in the runs' order (those the figures hold).
+    public struct Places: Sendable {
+        fileprivate var ids: [Int64] = []
+        fileprivate var indices: [Int] = []
+    }
+
+    /// The runs, each at its place in every column.
+    public private(set) var runs: [Int64] = []
+    /// The pairs, each a column.
+    public private(set) var pairs: [SeriesStatistic] = []
+    private var position: [Int64: Int] = [:]
+    private var index: [SeriesStatistic: Int] = [:]
+    private var columns: [[Double?]] = []
+    /// How many figures each run has.
+    private var figures: [Int] = []
+
+    /// No figures.
+    public init() {}
+
+    /// Room for the figures of `ids`, none stored yet.
+    public init(runs ids: [Int64]) {
+        for id in ids { _ = place(adding: id) }
+    }
+
+    /// The figures of each run.
+    public init(dictionaryLiteral elements: (Int64, [SeriesStatistic: Double])...) {
+        for (id, values) in elements { self[id] = values }
+    }
+
+    /// True when no run has a figure.
+    public var isEmpty: Bool { !figures.contains { $0 > 0 } }
+
+    /// The runs with at least one figure.
+    public var keys: [Int64] { runs.indices.filter { figures[$0] > 0 }.map { runs[$0] } }
+
+    /// The figures of run `id`, nil when it has none.
+    ///
+    /// Made on each call: for one run, not for every run of a loop over pairs
+    /// (``value(_:run:)`` is).
+    public subscript(_ id: Int64) -> [SeriesStatistic: Double]? {
+        get {
+            guard let place = position[id], figures[place] > 0 else { return nil }
+            var values: [SeriesStatistic: Double] = [:]
+            values.reserveCapacity(figures[place])
+            for (column, pair) in pairs.enumerated() {
+                if let value = columns[column][place] { values[pair] = value }
+            }
+            return values
+        }
+        set {
+            let place = place(adding: id)
+            for column in columns.indices where columns[column][place] != nil {
+                columns[column][place] = nil
+            }
+            figures[place] = 0
+            for (pair, value) in newValue ?? [:] {
+                set(value, column: column(adding: pair), place: place)
+            }
+        }
+    }
+
+    /// The value of `pair` in run `id`.
+    public func value(_ pair: SeriesStatistic, run id: Int64) -> Double? {
+        guard let place = position[id], let column = index[pair] else { return nil }
+        return columns[column][place]
+    }
+
+    /// The places of `runs`, to read many columns at.
+    public func places(_ runs: [RunRecord]) -> Places {
+        var places = Places()
+        for run in runs {
+            guard let id = run.id, let index = position[id] else { continue }
+            places.ids.append(id)
+            places.indices.append(index)
+        }
+        return places
+    }
+
+    /// The value of `pair` in each run of `places` that has one, in their order.
+    public func column(_ pair: SeriesStatistic, at places: Places) -> [(run: Int64, value: Double)]
+    {
+        guard let column = index[pair].map({ columns[$0] }) else { return [] }
+        var values: [(run: Int64, value: Double)] = []
+        values.reserveCapacity(places.indices.count)
+        for (id, index) in zip(places.ids, places.indices) {
+            if let value = column[index] { values.append((id, value)) }
+        }
+        return values
+    }
+
+    /// How many runs of `places` have `pair`.
+    public func count(_ pair: SeriesStatistic, at places: Places) -> Int {
+        guard let column = index[pair].map({ columns[$0] }) else { return 0 }
+        return places.indices.count { column[$0] != nil }
+    }
+
+    // MARK: Filling
+
+    /// The place of run `id`, made when it has none.
+    public mutating func place(adding id: Int64) -> Int {
+        if let place = position[id] { return place }
+        let place = runs.count
+        position[id] = place
+        runs.append(id)
+        figures.append(0)
+        for column in columns.indices { columns[column].append(nil) }
+        return place
+    }
+
+    /// The column of `pair`, made when it has none.
+    public mutating func column(adding pair: SeriesStatistic) -> Int {
+        if let column = index[pair] { return column }
+        let column = columns.count
+        index[pair] = column
+        pairs.append(pair)
+        columns.append([Double?](repeating: nil, count: runs.count))
+        return column
+    }
+
+    /// Stores `value` in `column` at `place` (both made by this value).
+    public mutating func set(_ value: Double, column: Int, place: Int) {
+        if columns[column][place] == nil { figures[place] += 1 }
+        columns[column][place] = value
+    }
+
+    public static func == (lhs: RunValues, rhs: RunValues) -> Bool {
+        let keys = Set(lhs.keys)
+        return keys == Set(rhs.keys) && keys.allSatisfy { lhs[$0] == rhs[$0] }
+    }
+}
 
 /// What the baseline of one run is chosen from: the run, its scope's history before it, and
 /// the scope's baseline log as it stood.

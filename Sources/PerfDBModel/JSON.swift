@@ -61,39 +61,74 @@ public enum JSONValue: Equatable, Sendable {
 }
 
 /// A JSON object whose keys keep their order.
+///
+/// Its members in one array, in order; a key is found by looking along them, or through an
+/// index made once an object grows past a few dozen members (a k6 summary's metrics). A
+/// report's thousand small objects are built and written without hashing a key.
 public struct JSONObject: Equatable, Sendable {
-    /// The keys in order.
-    public private(set) var keys: [String] = []
-    private var values: [String: JSONValue] = [:]
+    /// The members in order.
+    public private(set) var members: [(key: String, value: JSONValue)] = []
+    /// Each key's place in `members`, once there are more than `indexedFrom`.
+    private var index: [String: Int]?
+    private static let indexedFrom = 24
 
     /// Creates an empty object.
     public init() {}
 
     /// Creates an object from ordered pairs; a later duplicate replaces the earlier value.
     public init(_ pairs: [(String, JSONValue)]) {
+        members.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// The keys in order.
+    public var keys: [String] { members.map(\.key) }
+
     /// The value of `key`; setting appends a new key at the end.
     public subscript(key: String) -> JSONValue? {
-        get { values[key] }
+        get { place(of: key).map { members[$0].value } }
         set {
-            if values[key] == nil, newValue != nil { keys.append(key) }
-            if newValue == nil { keys.removeAll { $0 == key } }
-            values[key] = newValue
+            switch (place(of: key), newValue) {
+            case (let place?, let value?):
+                members[place].value = value
+            case (let place?, nil):
+                members.remove(at: place)
+                if index != nil { reindex() }
+            case (nil, let value?):
+                members.append((key, value))
+                if index != nil {
+                    index?[key] = members.count - 1
+                } else if members.count > Self.indexedFrom {
+                    reindex()
+                }
+            case (nil, nil):
+                break
+            }
         }
     }
 
-    /// The members in order.
-    public var members: [(key: String, value: JSONValue)] {
-        keys.compactMap { key in values[key].map { (key, $0) } }
-    }
-
     /// True when the object has no members.
-    public var isEmpty: Bool { keys.isEmpty }
+    public var isEmpty: Bool { members.isEmpty }
 
     /// The number of members.
-    public var count: Int { keys.count }
+    public var count: Int { members.count }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.members.count == rhs.members.count
+            && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    private func place(of key: String) -> Int? {
+        if let index { return index[key] }
+        return members.firstIndex { $0.key == key }
+    }
+
+    private mutating func reindex() {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(members.count)
+        for (place, member) in members.enumerated() { index[member.key] = place }
+        self.index = index
+    }
 }
 
 /// Parses RFC 8259 JSON strictly: no NaN or Infinity, no duplicate keys, bounded nesting, and

@@ -107,7 +107,7 @@ public struct PostgresReader: StoreReader {
     public func measurements(of runs: [RunRecord]) throws -> RunValues {
         let ids = runs.compactMap(\.id)
         guard !ids.isEmpty else { return [:] }
-        var result: RunValues = [:]
+        var result = RunValues(runs: ids)
         for row in try rows(
             """
             SELECT m.run_id, s.name, m.statistic, m.value
@@ -117,8 +117,9 @@ public struct PostgresReader: StoreReader {
         {
             let pair = SeriesStatistic(
                 series: try row[1].decode(String.self), statistic: try row[2].decode(String.self))
-            result[try row[0].decode(Int64.self), default: [:]][pair] = try row[3].decode(
-                Double.self)
+            result.set(
+                try row[3].decode(Double.self), column: result.column(adding: pair),
+                place: result.place(adding: try row[0].decode(Int64.self)))
         }
         return result
     }

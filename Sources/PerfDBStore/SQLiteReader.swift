@@ -112,16 +112,16 @@ public struct SQLiteReader: StoreReader {
     public func measurements(of runs: [RunRecord]) throws -> RunValues {
         let ids = runs.compactMap(\.id)
         guard !ids.isEmpty else { return [:] }
-        // The names once, not joined to every row; each pair made once (its hash with it),
-        // however many runs have it: a raw stream's fifty runs hold a hundred thousand rows,
-        // read here through SQLite's own calls, a statistic's name as its bytes.
+        // The names once, not joined to every row; each pair's column made once, however many
+        // runs have it, and found again by the series' id and the statistic's place among the
+        // few statistic names: a raw stream's fifty runs hold a hundred thousand rows, read
+        // here through SQLite's own calls, a statistic's name as its bytes.
         var names: [Int64: String] = [:]
         let series = try Row.fetchCursor(db, sql: "SELECT id, name FROM series")
         while let row = try series.next() { names[row[0]] = row[1] }
-        var pairs: [MeasurementKey: SeriesStatistic] = [:]
-        var result: RunValues = [:]
-        // By run, from the run index alone (it holds the values: migration 0009), each run's
-        // rows together: room for a run's figures is made once, the size of the last run's.
+        var result = RunValues(runs: ids)
+        var columns = PairColumns()
+        // By run, from the run index alone (it holds the values: migration 0009).
         let statement = try db.makeStatement(
             sql: """
                 SELECT run_id, series_id, statistic, value FROM measurement
@@ -131,35 +131,31 @@ public struct SQLiteReader: StoreReader {
         try statement.setArguments(StatementArguments(ids))
         let raw = statement.sqliteStatement
         defer { sqlite3_reset(raw) }
-        var current: (run: Int64, values: [SeriesStatistic: Double])?
+        var current: (run: Int64, place: Int) = (0, -1)
         while true {
             let step = sqlite3_step(raw)
             if step == SQLITE_DONE { break }
             guard step == SQLITE_ROW else { throw RawStatements.error(db, code: step) }
             let run = sqlite3_column_int64(raw, 0)
-            let seriesID = sqlite3_column_int64(raw, 1)
-            guard let text = sqlite3_column_text(raw, 2), let name = names[seriesID] else {
-                continue
+            if current.place < 0 || current.run != run {
+                current = (run, result.place(adding: run))
             }
+            let seriesID = sqlite3_column_int64(raw, 1)
+            guard let text = sqlite3_column_text(raw, 2) else { continue }
             let bytes = UnsafeBufferPointer(
                 start: text, count: Int(sqlite3_column_bytes(raw, 2)))
-            let key = MeasurementKey(series: seriesID, statistic: bytes)
-            let pair: SeriesStatistic
-            if let key, let made = pairs[key] {
-                pair = made
+            let column: Int
+            if let made = columns[seriesID, bytes] {
+                column = made
             } else {
-                pair = SeriesStatistic(
-                    series: name, statistic: String(decoding: bytes, as: UTF8.self))
-                if let key { pairs[key] = pair }
+                guard let name = names[seriesID] else { continue }
+                column = result.column(
+                    adding: SeriesStatistic(
+                        series: name, statistic: String(decoding: bytes, as: UTF8.self)))
+                columns[seriesID, bytes] = column
             }
-            if current?.run != run {
-                let room = current?.values.count ?? 0
-                if let done = current { result[done.run] = done.values }
-                current = (run, Dictionary(minimumCapacity: room))
-            }
-            current?.values[pair] = sqlite3_column_double(raw, 3)
+            result.set(sqlite3_column_double(raw, 3), column: column, place: current.place)
         }
-        if let done = current { result[done.run] = done.values }
         return result
     }
 
@@ -500,18 +496,64 @@ extension Warehouse {
     }
 }
 
-/// A series id and a statistic's name of up to eight bytes packed in a number: the key a
-/// measurement row is matched to its pair by, without making a string of it.
-private struct MeasurementKey: Hashable {
-    var series: Int64
-    var statistic: UInt64
+/// The column of each (series id, statistic) read so far.
+///
+/// Found by the statistic's place among the few names met (each up to eight bytes, compared as
+/// one number), then by the series id in an array; a longer name or a larger id is hashed.
+private struct PairColumns {
+    /// The statistic names met, their bytes packed into one number each.
+    private var statistics: [UInt64] = []
+    /// By statistic, the column + 1 of each series id (0: none yet).
+    private var dense: [[Int32]] = []
+    private var sparse: [PairKey: Int] = [:]
+    private static let denseIDs: Int64 = 1 << 20
 
-    /// Nil for a statistic name longer than eight bytes.
-    init?(series: Int64, statistic bytes: UnsafeBufferPointer<UInt8>) {
-        guard bytes.count <= 8 else { return nil }
+    private struct PairKey: Hashable {
+        var series: Int64
+        var statistic: String
+    }
+
+    /// The bytes of a name of one to eight bytes as one number, else nil.
+    private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard (1...8).contains(bytes.count) else { return nil }
         var packed: UInt64 = 0
         for byte in bytes { packed = packed << 8 | UInt64(byte) }
-        self.series = series
-        statistic = packed
+        return packed
+    }
+
+    subscript(series: Int64, statistic: UnsafeBufferPointer<UInt8>) -> Int? {
+        get {
+            guard series >= 0, series < Self.denseIDs, let packed = Self.packed(statistic) else {
+                return sparse[
+                    PairKey(series: series, statistic: String(decoding: statistic, as: UTF8.self))]
+            }
+            guard let kind = statistics.firstIndex(of: packed) else { return nil }
+            let id = Int(series)
+            let column = id < dense[kind].count ? Int(dense[kind][id]) : 0
+            return column > 0 ? column - 1 : nil
+        }
+        set {
+            guard let newValue else { return }
+            guard series >= 0, series < Self.denseIDs, let packed = Self.packed(statistic) else {
+                sparse[
+                    PairKey(series: series, statistic: String(decoding: statistic, as: UTF8.self))] =
+                    newValue
+                return
+            }
+            let kind: Int
+            if let known = statistics.firstIndex(of: packed) {
+                kind = known
+            } else {
+                statistics.append(packed)
+                dense.append([])
+                kind = statistics.count - 1
+            }
+            let id = Int(series)
+            if id >= dense[kind].count {
+                let size = max(id + 1, dense[kind].count * 2)
+                dense[kind].append(contentsOf: repeatElement(0, count: size - dense[kind].count))
+            }
+            dense[kind][id] = Int32(newValue + 1)
+        }
     }
 }

@@ -89,7 +89,10 @@ import Testing
             scope: History.scope, series: history.latency,
             statistic: "p95", runs: history.runs.map(RunIdentity.init),
             baseline: history.baseline(),
-            values: history.values.compactMapValues { $0[DriftTests.pair] }, verdicts: verdicts,
+            values: Dictionary(
+                uniqueKeysWithValues: history.values.keys.compactMap { id in
+                    history.values.value(DriftTests.pair, run: id).map { (id, $0) }
+                }), verdicts: verdicts,
             distributions: [:])
     }
 

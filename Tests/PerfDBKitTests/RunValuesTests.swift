@@ -4,10 +4,10 @@ import Testing
 
 @testable import PerfDBAnalysis
 
-/// The figures of a check's runs as the gate reads them: turned into one column a pair, with
+/// The figures of a check's runs as the gate reads them: one column a pair, with
 /// pairs whose hash is made once; and the change-point detector skipped where no material
 /// change can be.
-@Suite struct RunColumnsTests {
+@Suite struct RunValuesTests {
     static let duration = SeriesStatistic(series: "http_req_duration", statistic: "p95")
     static let failed = SeriesStatistic(series: "http_req_failed", statistic: "rate")
 
@@ -19,7 +19,7 @@ import Testing
             3: [Self.failed: 0.02],
             4: [Self.duration: 13, Self.failed: 0.03],
         ]
-        let columns = RunColumns(values)
+        let columns = values
         #expect(Set(columns.pairs) == [Self.duration, Self.failed])
         let column = columns.column(Self.duration, at: columns.places(runs))
         #expect(column.map(\.run) == [1, 2, 4])
@@ -38,6 +38,16 @@ import Testing
         let unknown = SeriesStatistic(series: "vus", statistic: "value")
         #expect(columns.column(unknown, at: columns.places(runs)).isEmpty)
         #expect(columns.count(unknown, at: places) == 0)
+        // A run's figures as a dictionary, and a run without any.
+        #expect(values[2] == [Self.duration: 11])
+        #expect(values[9] == nil)
+        #expect(values.keys == [1, 2, 3, 4])
+        var emptied = values
+        emptied[2] = [:]
+        #expect(emptied[2] == nil && emptied.keys == [1, 3, 4])
+        #expect(emptied != values)
+        emptied[2] = [Self.duration: 11]
+        #expect(emptied == values)
     }
 
     @Test func aPairIsEqualAndHashesAlikeHoweverItWasMade() throws {
