@@ -176,7 +176,6 @@ public struct Gate: Sendable {
         let values = inputs.values
         let runValues = run.id.flatMap { values[$0] } ?? [:]
         let choicePlaces = values.places(choice.runs)
-        let memo = ChangePointMemo()
 
         // The gated pairs: what the run has, and what most baseline runs have.
         var pairs = Set<SeriesStatistic>()
@@ -194,10 +193,16 @@ public struct Gate: Sendable {
                     .compactMap(\.id)
             } ?? []
         let family = policy.family(pairs, catalog: inputs.series)
-        var verdicts: [SeriesVerdict] = []
-        for pair in pairs.sorted() {
+        let ordered = pairs.sorted()
+        let history = CompletedHistory(runs: inputs.baseline.history + [run], values: values)
+        // Each pair on its own — its verdict, then the change points the run completes — and
+        // the pairs on every core: a raw stream's run has a thousand.
+        let judged = Parallel.map(ordered.count) { index -> (SeriesVerdict, [ChangePointReport])? in
+            let pair = ordered[index]
             guard let series = inputs.series[pair.series], let rule = policy.rule(for: series)
-            else { continue }
+            else { return nil }
+            // The baseline's history and "without the run" are the same values.
+            let memo = ChangePointMemo()
             let judged = family.size(declared: series.declared)
             let selection = Baseline.selection(
                 values.column(pair, at: choicePlaces), rule: rule, choice: choice,
@@ -221,15 +226,15 @@ public struct Gate: Sendable {
                 &verdict, shifted: selection.shifted + level, judged: judged,
                 before: selection.noiseSample.dropLast(selection.shifted.count),
                 heldRun: held.first)
-            verdicts.append(verdict)
+            return (
+                verdict, completedChangePoints(pair, rule: rule, history: history, memo: memo)
+            )
         }
+        var verdicts = judged.compactMap { $0?.0 }
         verdicts.sort {
             $0.verdict != $1.verdict ? $0.verdict > $1.verdict : $0.pair < $1.pair
         }
-
-        let changePoints = completedChangePoints(
-            pairs: pairs, series: inputs.series, history: inputs.baseline.history, run: run,
-            values: values, memo: memo)
+        let changePoints = judged.flatMap { $0?.1 ?? [] }
         let slo = SLOEvaluator.evaluate(
             config.slos(for: run.scenario, values: runValues), config: config,
             value: { runValues[SeriesStatistic(series: $0, statistic: $1)] },
@@ -781,42 +786,48 @@ public struct Gate: Sendable {
 
     // MARK: Change points
 
-    /// Change points that appear when the run joins its history: in the series with the run,
-    /// not without it.
-    private func completedChangePoints(
-        pairs: Set<SeriesStatistic>, series catalog: [String: SeriesRecord],
-        history: [RunRecord], run: RunRecord, values: RunValues, memo: ChangePointMemo
-    ) -> [ChangePointReport] {
-        var reports: [ChangePointReport] = []
-        // The runs' places once: a raw-stream run has a thousand pairs.
-        let runs = history + [run]
-        let places = values.places(runs)
-        let order = Dictionary(
-            runs.indices.compactMap { index in runs[index].id.map { ($0, index) } },
-            uniquingKeysWith: { first, _ in first })
-        for pair in pairs.sorted() {
-            guard let series = catalog[pair.series], let rule = policy.rule(for: series) else {
-                continue
-            }
-            let column: [(index: Int, value: Double)] = values.column(pair, at: places)
-                .compactMap { entry in order[entry.run].map { ($0, entry.value) } }
-            guard column.last?.index == runs.count - 1, column.count >= 4 else { continue }
-            let with = Baseline.materialChangePoints(
-                column.map(\.value), rule: rule, config: config, memo: memo)
-            let without = Set(
-                Baseline.materialChangePoints(
-                    column.dropLast().map(\.value), rule: rule, config: config, memo: memo
-                ).map { column[$0.index].index })
-            for point in with where !without.contains(column[point.index].index) {
-                reports.append(
-                    ChangePointReport(
-                        pair: pair, run: RunIdentity(runs[column[point.index].index]),
-                        before: point.meanBefore,
-                        after: point.meanAfter, changePct: point.changePct, pValue: point.pValue,
-                        isRegression: rule.direction.isWorse(
-                            from: point.meanBefore, to: point.meanAfter)))
-            }
+    /// A check's history with the run last, as the change points the run completes are
+    /// looked for in: the runs, their places in the figures, each run's place in the history.
+    struct CompletedHistory: Sendable {
+        let runs: [RunRecord]
+        let values: RunValues
+        let places: RunValues.Places
+        let order: [Int64: Int]
+
+        init(runs: [RunRecord], values: RunValues) {
+            self.runs = runs
+            self.values = values
+            places = values.places(runs)
+            order = Dictionary(
+                runs.indices.compactMap { index in runs[index].id.map { ($0, index) } },
+                uniquingKeysWith: { first, _ in first })
         }
-        return reports
+    }
+
+    /// Change points of `pair` that appear when the run joins its history: in the series with
+    /// the run, not without it.
+    private func completedChangePoints(
+        _ pair: SeriesStatistic, rule: ResolvedRule, history: CompletedHistory,
+        memo: ChangePointMemo
+    ) -> [ChangePointReport] {
+        let runs = history.runs
+        let column: [(index: Int, value: Double)] = history.values.column(
+            pair, at: history.places
+        )
+        .compactMap { entry in history.order[entry.run].map { ($0, entry.value) } }
+        guard column.last?.index == runs.count - 1, column.count >= 4 else { return [] }
+        let with = Baseline.materialChangePoints(
+            column.map(\.value), rule: rule, config: config, memo: memo)
+        let without = Set(
+            Baseline.materialChangePoints(
+                column.dropLast().map(\.value), rule: rule, config: config, memo: memo
+            ).map { column[$0.index].index })
+        return with.filter { !without.contains(column[$0.index].index) }.map { point in
+            ChangePointReport(
+                pair: pair, run: RunIdentity(runs[column[point.index].index]),
+                before: point.meanBefore, after: point.meanAfter, changePct: point.changePct,
+                pValue: point.pValue,
+                isRegression: rule.direction.isWorse(from: point.meanBefore, to: point.meanAfter))
+        }
     }
 }

@@ -309,7 +309,7 @@ extension VerdictRecord.Evidence {
     public func storedText() throws -> String {
         let value: JSONValue =
             switch self {
-            case .series(let series): .object(JSONObject(series.members))
+            case .series(let series): .object(JSONObject(distinct: series.members))
             case .run(let run): try JSONValueEncoder().encode(run)
             }
         return JSONWriter.render(value, pretty: false)

@@ -20,15 +20,28 @@ public struct RunValues: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public private(set) var pairs: [SeriesStatistic] = []
     private var position: [Int64: Int] = [:]
     private var index: [SeriesStatistic: Int] = [:]
-    private var columns: [[Double?]] = []
+    /// Every column one after the other, `stride` places each.
+    ///
+    /// `absent` where a run has no value. One array: a raw stream's two thousand pairs are not
+    /// two thousand allocations.
+    private var storage: [Double] = []
+    private var stride = 0
     /// How many figures each run has.
     private var figures: [Int] = []
+
+    /// The mark of a place without a value: a NaN no figure is (figures are finite).
+    private static let absent = Double(nan: 0x0DEAD, signaling: false)
+
+    private static func isAbsent(_ value: Double) -> Bool {
+        value.bitPattern == absent.bitPattern
+    }
 
     /// No figures.
     public init() {}
 
     /// Room for the figures of `ids`, none stored yet.
     public init(runs ids: [Int64]) {
+        stride = ids.count
         for id in ids { _ = place(adding: id) }
     }
 
@@ -53,14 +66,15 @@ public struct RunValues: Sendable, Equatable, ExpressibleByDictionaryLiteral {
             var values: [SeriesStatistic: Double] = [:]
             values.reserveCapacity(figures[place])
             for (column, pair) in pairs.enumerated() {
-                if let value = columns[column][place] { values[pair] = value }
+                let value = storage[column * stride + place]
+                if !Self.isAbsent(value) { values[pair] = value }
             }
             return values
         }
         set {
             let place = place(adding: id)
-            for column in columns.indices where columns[column][place] != nil {
-                columns[column][place] = nil
+            for column in pairs.indices {
+                storage[column * stride + place] = Self.absent
             }
             figures[place] = 0
             for (pair, value) in newValue ?? [:] {
@@ -72,7 +86,8 @@ public struct RunValues: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// The value of `pair` in run `id`.
     public func value(_ pair: SeriesStatistic, run id: Int64) -> Double? {
         guard let place = position[id], let column = index[pair] else { return nil }
-        return columns[column][place]
+        let value = storage[column * stride + place]
+        return Self.isAbsent(value) ? nil : value
     }
 
     /// The places of `runs`, to read many columns at.
@@ -89,19 +104,22 @@ public struct RunValues: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// The value of `pair` in each run of `places` that has one, in their order.
     public func column(_ pair: SeriesStatistic, at places: Places) -> [(run: Int64, value: Double)]
     {
-        guard let column = index[pair].map({ columns[$0] }) else { return [] }
+        guard let column = index[pair] else { return [] }
+        let base = column * stride
         var values: [(run: Int64, value: Double)] = []
         values.reserveCapacity(places.indices.count)
         for (id, index) in zip(places.ids, places.indices) {
-            if let value = column[index] { values.append((id, value)) }
+            let value = storage[base + index]
+            if !Self.isAbsent(value) { values.append((id, value)) }
         }
         return values
     }
 
     /// How many runs of `places` have `pair`.
     public func count(_ pair: SeriesStatistic, at places: Places) -> Int {
-        guard let column = index[pair].map({ columns[$0] }) else { return 0 }
-        return places.indices.count { column[$0] != nil }
+        guard let column = index[pair] else { return 0 }
+        let base = column * stride
+        return places.indices.count { !Self.isAbsent(storage[base + $0]) }
     }
 
     // MARK: Filling
@@ -110,27 +128,40 @@ public struct RunValues: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public mutating func place(adding id: Int64) -> Int {
         if let place = position[id] { return place }
         let place = runs.count
+        if place >= stride { widen(to: max(place + 1, stride * 2)) }
         position[id] = place
         runs.append(id)
         figures.append(0)
-        for column in columns.indices { columns[column].append(nil) }
         return place
     }
 
     /// The column of `pair`, made when it has none.
     public mutating func column(adding pair: SeriesStatistic) -> Int {
         if let column = index[pair] { return column }
-        let column = columns.count
+        let column = pairs.count
         index[pair] = column
         pairs.append(pair)
-        columns.append([Double?](repeating: nil, count: runs.count))
+        storage.append(contentsOf: repeatElement(Self.absent, count: stride))
         return column
     }
 
     /// Stores `value` in `column` at `place` (both made by this value).
     public mutating func set(_ value: Double, column: Int, place: Int) {
-        if columns[column][place] == nil { figures[place] += 1 }
-        columns[column][place] = value
+        let at = column * stride + place
+        if Self.isAbsent(storage[at]) { figures[place] += 1 }
+        storage[at] = value
+    }
+
+    /// Room for `places` runs in every column, the values kept.
+    private mutating func widen(to places: Int) {
+        var wider = [Double](repeating: Self.absent, count: pairs.count * places)
+        for column in pairs.indices {
+            for place in 0..<runs.count {
+                wider[column * places + place] = storage[column * stride + place]
+            }
+        }
+        storage = wider
+        stride = places
     }
 
     public static func == (lhs: RunValues, rhs: RunValues) -> Bool {

@@ -81,6 +81,15 @@ public struct JSONObject: Equatable, Sendable {
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// Creates an object from ordered pairs whose keys are distinct (a document's own members,
+    /// checked in debug builds), without looking for duplicates: a check's report and stored
+    /// evidence build a thousand objects of twenty members.
+    public init(distinct pairs: [(String, JSONValue)]) {
+        assert(Set(pairs.map(\.0)).count == pairs.count, "duplicate keys in \(pairs.map(\.0))")
+        members = pairs.map { (key: $0.0, value: $0.1) }
+        if members.count > Self.indexedFrom { reindex() }
+    }
+
     /// The keys in order.
     public var keys: [String] { members.map(\.key) }
 
@@ -537,11 +546,16 @@ public enum JSONWriter {
         var text: String { String(decoding: bytes, as: UTF8.self) }
 
         mutating func append(_ text: String) {
-            bytes.append(contentsOf: text.utf8)
+            var text = text
+            text.withUTF8 { bytes.append(contentsOf: $0) }
         }
 
         mutating func append(_ byte: UInt8) {
             bytes.append(byte)
+        }
+
+        mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
+            bytes.append(contentsOf: buffer)
         }
 
         mutating func append(_ scalar: Unicode.Scalar) {
@@ -604,13 +618,27 @@ public enum JSONWriter {
         if number == number.rounded() && abs(number) < 9.007_199_254_740_992e15 {
             return String(Int64(number))
         }
-        return "\(number)"
+        return number.description
     }
 
     private static func writeString(_ string: String, into out: inout Bytes) {
         out.append("\"")
-        // Most strings need no escape: appended whole (U+2028 and U+2029 begin with 0xE2).
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+        // Most strings need no escape: appended whole (U+2028 and U+2029 begin with 0xE2),
+        // their bytes scanned where they lie.
+        let plain = string.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0xE2 {
+                return false
+            }
+            out.append(bytes)
+            return true
+        }
+        if plain ?? false {
+            out.append("\"")
+            return
+        }
+        if plain == nil,
+            !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 })
+        {
             out.append(string)
             out.append("\"")
             return

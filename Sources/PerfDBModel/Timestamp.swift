@@ -9,14 +9,28 @@ public enum Timestamp {
         let milliseconds =
             Int(totalMilliseconds.truncatingRemainder(dividingBy: 1000) + 1000) % 1000
         let seconds = Int((totalMilliseconds - Double(milliseconds)) / 1000)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let parts = calendar.dateComponents(
-            [.year, .month, .day, .hour, .minute, .second],
-            from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.year ?? 0, parts.month ?? 0,
-            parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0, milliseconds)
+        // The civil date of the day count (Hinnant's days-to-civil, proleptic Gregorian), not
+        // a calendar: a calendar's first use costs more than a check of a summary run.
+        let (days, time) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let day = time < 0 ? days - 1 : days
+        let second = time < 0 ? time + 86_400 : time
+        let shifted = day + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func digits(_ value: Int, _ count: Int) -> String {
+            let text = String(value)
+            return text.count >= count
+                ? text : String(repeating: "0", count: count - text.count) + text
+        }
+        return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(dayOfMonth, 2) + "T"
+            + digits(second / 3600, 2) + ":" + digits(second / 60 % 60, 2) + ":"
+            + digits(second % 60, 2) + "." + digits(milliseconds, 3) + "Z"
     }
 
     /// Parses ISO 8601: `YYYY-MM-DD`, or with `THH:MM[:SS[.fraction]]` and `Z` or `±HH:MM` (a time

@@ -93,7 +93,7 @@ public struct CheckView: JudgementView {
                 ("baseline", number(baseline)), ("change_pct", number(changePct)),
             ]
             var container = encoder.singleValueContainer()
-            try container.encode(JSONValue.object(JSONObject(members + evidence.members)))
+            try container.encode(JSONValue.object(JSONObject(distinct: members + evidence.members)))
         }
     }
 

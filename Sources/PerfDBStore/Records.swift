@@ -40,11 +40,7 @@ extension RunRecord {
     public init(row: Row) throws {
         func value<T>(_ enumType: T.Type, _ column: String) throws -> T
         where T: RawRepresentable, T.RawValue == String {
-            let text: String = try row.decode(forColumn: column)
-            guard let value = T(rawValue: text) else {
-                throw PerfDBError(.internal, "run.\(column) holds an unknown value \"\(text)\"")
-            }
-            return value
+            try row.vocabulary(T.self, "run", column)
         }
         self.init(
             id: try row.decode(forColumn: "id"), kind: try value(RunKind.self, "kind"),
@@ -78,8 +74,32 @@ extension RunRecord {
 extension SeriesRecord: FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "series"
 
+    /// Decodes a `series` row by column name: every check reads the whole catalog, and
+    /// Codable's per-row key conversion cost more than the query.
+    public init(row: Row) throws {
+        self.init(
+            id: try row.decode(forColumn: "id"), name: try row.decode(forColumn: "name"),
+            metric: try row.decode(forColumn: "metric"),
+            metricType: try row.vocabulary(MetricType.self, "series", "metric_type"),
+            unit: try row.decode(forColumn: "unit"),
+            direction: try row.vocabulary(Direction.self, "series", "direction"),
+            declared: try row.decode(forColumn: "declared"))
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
+    }
+}
+
+extension Row {
+    /// The value of `column` of `table` as one of the words of `T`.
+    fileprivate func vocabulary<T>(_ type: T.Type, _ table: String, _ column: String) throws -> T
+    where T: RawRepresentable, T.RawValue == String {
+        let text: String = try decode(forColumn: column)
+        guard let value = T(rawValue: text) else {
+            throw PerfDBError(.internal, "\(table).\(column) holds an unknown value \"\(text)\"")
+        }
+        return value
     }
 }
 

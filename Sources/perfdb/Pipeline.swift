@@ -7,17 +7,17 @@ import PerfDBReport
 ///
 ///     gather (one read transaction: a consistent snapshot of the store)
 ///       → judge (a pure function of what was gathered: PerfDBAnalysis)
-///       → print the report
-///       → record (the store writes the decision, in one write transaction)
+///       → print the report, and meanwhile record (the store writes the decision, in one
+///         write transaction)
 ///
 /// A concurrent ingest lands before or after the snapshot, never between two of its reads.
-struct Pipeline {
+struct Pipeline: Sendable {
     let warehouse: any Store
     let config: Config
 
     private var settings: GatherSettings { config.gatherSettings }
 
-    /// `check`: the gate on one run, gathered and judged; `record` stores its verdicts once
+    /// `check`: the gate on one run, gathered and judged; `record` stores its verdicts while
     /// the report is printed.
     ///
     /// The figures first; then, in the same snapshot, the stored distributions of the few

@@ -216,6 +216,33 @@ import Testing
         #expect(Timestamp.parse(input).map(Timestamp.format) == stored)
     }
 
+    /// The stored form is the calendar's: leap days, century years, before 1970 and far ahead
+    /// (from 1583 on: before, the calendar counts Julian days).
+    @Test func formatsAsTheGregorianCalendarDoes() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        var random = SystemRandomNumberGenerator()
+        let days: [Int64] =
+            [
+                -141_000, -25_567, -1, 0, 1, 11_016, 11_017, 10_956, 19_782, 20_769, 47_541,
+                2_932_896,
+            ]
+            + (0..<500).map { _ in Int64.random(in: -141_000...200_000, using: &random) }
+        for day in days {
+            // Eighths of a second: whole milliseconds a double holds exactly.
+            let eighths = Int64.random(in: 0..<691_200, using: &random)
+            let milliseconds = day * 86_400_000 + 125 * eighths
+            let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            let parts = calendar.dateComponents(
+                [.year, .month, .day, .hour, .minute, .second], from: date)
+            let expected = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.year ?? 0, parts.month ?? 0,
+                parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0,
+                Int((milliseconds % 1000 + 1000) % 1000))
+            #expect(Timestamp.format(date) == expected, "day \(day)")
+        }
+    }
+
     @Test(arguments: [
         "", "yesterday", "2026-13-01", "2026-02-30", "2026-11-10T25:00:00Z", "2026-11-10T09:00:00Q",
     ])

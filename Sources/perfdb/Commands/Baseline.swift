@@ -10,6 +10,7 @@ extension PerfDB {
     /// `perfdb baseline`: pin, show, audit and measure drift from baselines.
     struct Baseline: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "baseline",
             abstract: "Pin a baseline, show it, list its history, or measure drift from it.",
             subcommands: [
                 BaselineSet.self, BaselineShow.self, BaselineHistory.self, BaselineDrift.self,

@@ -73,6 +73,7 @@ extension PerfDB {
     /// `perfdb accept`: accept a run's level after a regression.
     struct Accept: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "accept",
             abstract:
                 "Accept a run's level: regressions up to it no longer hold the baseline back.",
             discussion: """

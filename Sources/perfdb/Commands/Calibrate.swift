@@ -7,6 +7,7 @@ extension PerfDB {
     /// `perfdb calibrate`: the gate's settings against a scope's own history.
     struct Calibrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "calibrate",
             abstract: "Estimate each series' noise, false-alarm rate and detectable change.",
             discussion: """
                 Resamples the scope's valid runs (taken as unchanged code): each resample draws \

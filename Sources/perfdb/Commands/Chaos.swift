@@ -9,6 +9,7 @@ extension PerfDB {
     /// `perfdb chaos`: chaos experiments and their resilience over time.
     struct Chaos: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "chaos",
             abstract:
                 "List chaos experiments, or show MTTR, availability and error rate over time.",
             subcommands: [ChaosList.self, ChaosTrend.self, ChaosImpactCommand.self],

@@ -5,11 +5,13 @@ import PerfDBIngest
 import PerfDBModel
 import PerfDBReport
 import PerfDBStore
+import Synchronization
 
 extension PerfDB {
     /// `perfdb check`: the CI gate.
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Judge a run against its baseline: regressions, SLOs, change points.",
             discussion: """
                 Every gated series and statistic of the run is compared with its baseline (a \
@@ -82,9 +84,39 @@ struct GateOptions: ParsableArguments {
         let report = try pipeline.check(
             reference, selection: selection,
             failOn: failOn == .warning ? .warning : .regression, onMissing: onMissing)
-        // Print first: a verdict that cannot be stored is still shown.
-        try outputs.emit(CheckView(report), global: global)
-        if !noStore { try pipeline.record(report) }
+        // Stored while it is printed (a raw stream's report and verdicts are a thousand
+        // series each); a verdict that cannot be stored is still shown, and the exit waits
+        // for both.
+        let stored = noStore ? nil : Background { try pipeline.record(report) }
+        do {
+            try outputs.emit(CheckView(report), global: global)
+        } catch {
+            _ = try? stored?.wait()
+            throw error
+        }
+        try stored?.wait()
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
+
+/// Work done on another thread while this one goes on; `wait` returns its outcome.
+final class Background: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<Result<Void, any Error>?>(nil)
+
+    /// Starts `work`.
+    init(_ work: @escaping @Sendable () throws -> Void) {
+        DispatchQueue.global().async {
+            let result = Result { try work() }
+            self.outcome.withLock { $0 = result }
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the work to end and rethrows what it threw.
+    func wait() throws {
+        done.wait()
+        done.signal()
+        try outcome.withLock { $0 }?.get()
     }
 }

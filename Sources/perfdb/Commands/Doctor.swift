@@ -10,6 +10,7 @@ extension PerfDB {
     /// `perfdb doctor`: check the database.
     struct Doctor: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract: "Check the database: integrity, foreign keys, schema version, counts.",
             discussion:
                 "Exit 0 when nothing is wrong, 74 when something is (each problem on standard error)."
@@ -30,6 +31,7 @@ extension PerfDB {
     /// `perfdb backup`: an online, consistent copy.
     struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "backup",
             abstract:
                 "Copy the database to a new file, consistent while other perfdb processes write.",
             discussion: """

@@ -8,6 +8,7 @@ extension PerfDB {
     /// `perfdb export`: the latest run of a scope as Prometheus metrics.
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write the latest run's figures, gate verdict, SLOs and chaos as metrics.",
             discussion: """
                 OpenMetrics text (docs/prometheus.md): the scope's latest load run — its key \

@@ -9,6 +9,7 @@ extension PerfDB {
     /// `perfdb gate`: ingest, then check the stored run, in one command.
     struct Gate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "gate",
             abstract: "Store result files, then judge the load run among them (ingest + check).",
             discussion: """
                 The files are stored as 'perfdb ingest' stores them (one of them a load run: a \

@@ -11,6 +11,7 @@ extension PerfDB {
     /// `perfdb ingest`: store result files as runs.
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ingest",
             abstract: "Store result files (k6, Locust, SLO reports, chaos results) as runs.",
             discussion: """
                 Each file becomes one run, stored in one transaction. Every file is read and \

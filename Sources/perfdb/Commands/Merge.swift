@@ -10,6 +10,7 @@ extension PerfDB {
     /// `perfdb merge`: fold the runs of other perfdb files into this one.
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract:
                 "Fold the runs of other perfdb files (e.g. from parallel CI jobs) into this one.",
             discussion: """

@@ -10,6 +10,7 @@ extension PerfDB {
     /// `perfdb query`: read-only SQL over the warehouse.
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "query",
             abstract: "Run one read-only SQL statement over the warehouse.",
             discussion: """
                 The database is opened read-only (on PostgreSQL: a read-only transaction that \

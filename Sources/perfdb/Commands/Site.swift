@@ -7,6 +7,7 @@ extension PerfDB {
     /// `perfdb site`: the warehouse as a static site.
     struct Site: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "site",
             abstract: "Write the whole warehouse as static HTML pages into a folder.",
             discussion:
                 "An index of the scopes; per scope its report, gate history and SLOs; per key "

@@ -9,6 +9,7 @@ extension PerfDB {
     /// `perfdb trend`: a series' history.
     struct Trend: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "trend",
             abstract: "Show a series' history run by run, with its baseline and change points.",
             discussion: """
                 Valid runs (not invalidated, not aborted) of one scenario and environment on one \
