@@ -226,6 +226,27 @@ import Testing
         #expect(context.branch == "trunk")
         #expect(context.commit?.count == 40)
         #expect(CIContext.fromGit(in: "/").commit == nil)
+        // A branch off trunk: its merge base is trunk's commit; a base git does not know, none.
+        let branch = Process()
+        branch.executableURL = URL(fileURLWithPath: "/bin/sh")
+        branch.arguments = [
+            "-c",
+            "git checkout -q -b feature && git -c user.name=t -c user.email=t@x commit -q --allow-empty -m y",
+        ]
+        branch.currentDirectoryURL = directory
+        try branch.run()
+        branch.waitUntilExit()
+        let feature = CIContext.fromGit(in: directory.path)
+        #expect(feature.branch == "feature")
+        #expect(feature.commit != context.commit)
+        #expect(
+            CIContext.mergeBase(
+                of: feature.commit, on: "feature", with: "trunk", in: directory.path)
+                == context.commit)
+        #expect(
+            CIContext.mergeBase(
+                of: feature.commit, on: "feature", with: "no-such-branch", in: directory.path)
+                == nil)
     }
 }
 
