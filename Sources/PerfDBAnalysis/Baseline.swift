@@ -193,7 +193,7 @@ public enum Baseline {
         if let known = memo?.points[values] {
             points = known
         } else {
-            points = config.changePoints.changePoints(values)
+            points = config.changePoints.changePoints(values, windows: memo?.windows)
             memo?.points[values] = points
         }
         return points.filter { isMaterial($0, rule: rule) }
@@ -233,4 +233,5 @@ public enum Baseline {
 /// The change points the detector found in series of values, kept for one judgement.
 final class ChangePointMemo {
     var points: [[Double]: [ChangePoint]] = [:]
+    let windows = ChangePointDetector.Windows()
 }

@@ -52,22 +52,41 @@ public struct ChangePointDetector: Sendable {
 
     /// The change points of `series`, in index order.
     public func changePoints(_ series: [Double]) -> [ChangePoint] {
+        changePoints(series, windows: nil)
+    }
+
+    /// The splits found in windows of values, kept for one judgement: a series with its newest
+    /// value and without it share their first windows.
+    final class Windows {
+        fileprivate var splits: [[Double]: [Int]] = [:]
+    }
+
+    /// ``changePoints(_:)``, each window's splits kept in `windows`.
+    func changePoints(_ series: [Double], windows: Windows?) -> [ChangePoint] {
         guard series.count >= 3 else { return [] }
         let firstPass =
             maxPValue < 0.05 ? maxPValue * 10 : maxPValue < 0.5 ? maxPValue * 2 : maxPValue
-        var weak = split(series, maxPValue: firstPass)
+        var weak = split(series, maxPValue: firstPass, windows: windows)
         return merge(&weak, series)
     }
 
     // MARK: Split
 
-    private func split(_ series: [Double], maxPValue: Double) -> [ChangePoint] {
+    private func split(_ series: [Double], maxPValue: Double, windows: Windows?) -> [ChangePoint] {
         var indexes: [Int] = []
         var start = 0
         let step = max(window / 2, 1)
         while start < series.count {
             let end = min(start + window, series.count)
-            let found = detect(Array(series[start..<end]), maxPValue: maxPValue).map { $0 + start }
+            let values = Array(series[start..<end])
+            let splits: [Int]
+            if let known = windows?.splits[values] {
+                splits = known
+            } else {
+                splits = detect(values, maxPValue: maxPValue)
+                windows?.splits[values] = splits
+            }
+            let found = splits.map { $0 + start }
             start = max(found.last ?? 0, start + step)
             for index in found where !indexes.contains(index) {
                 indexes.append(index)

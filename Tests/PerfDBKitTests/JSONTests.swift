@@ -316,3 +316,31 @@ import Testing
         }
     }
 }
+
+/// Figures for people, as C's `%.Nf` writes them, however they are formatted.
+@Suite struct FigureTests {
+    @Test func fixedDecimalsAreCsOwn() {
+        var random = SystemRandomNumberGenerator()
+        var values: [Double] = [
+            0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 1.005, 2.675, 1.015, -0.0001, 999.995, 1e-7,
+            123_456_789.123_456, 9.999_999_5, 0.000_5, 1e15, 3e15, .infinity, -.infinity, .nan,
+        ]
+        for _ in 0..<5_000 {
+            let magnitude = Double.random(in: -8...12, using: &random)
+            let value = pow(10, magnitude) * Double.random(in: 1..<10, using: &random)
+            values.append(Bool.random(using: &random) ? value : -value)
+            // Halfway between two figures of a few decimals, as a k6 summary holds them.
+            let decimals = Int.random(in: 0...4, using: &random)
+            let whole = Double(Int.random(in: 0...100_000, using: &random))
+            let halfway = (whole + 0.5) / pow(10, Double(decimals))
+            values.append(halfway)
+        }
+        for value in values {
+            for decimals in 0...6 {
+                #expect(
+                    Figure.fixed(value, decimals: decimals)
+                        == String(format: "%.\(decimals)f", value), "\(value) to \(decimals)")
+            }
+        }
+    }
+}
