@@ -9,8 +9,8 @@ public enum Figure {
         let magnitude = abs(value)
         let decimals = magnitude >= 100 ? 2 : magnitude >= 1 ? 3 : magnitude >= 0.001 ? 4 : 6
         var text = fixed(value, decimals: decimals)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
+        while text.utf8.last == UInt8(ascii: "0") { text.removeLast() }
+        if text.utf8.last == UInt8(ascii: ".") { text.removeLast() }
         return text
     }
 

@@ -569,48 +569,73 @@ public enum JSONWriter {
         switch value {
         case .null: out.append("null")
         case .bool(let bool): out.append(bool ? "true" : "false")
-        case .number(let number): out.append(formatNumber(number))
+        case .number(let number): writeNumber(number, into: &out)
         case .string(let string): writeString(string, into: &out)
         case .array(let array):
             if array.isEmpty {
                 out.append("[]")
                 return
             }
-            out.append("[")
+            out.append(UInt8(ascii: "["))
             for (index, element) in array.enumerated() {
-                if index > 0 { out.append(",") }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 newline(into: &out, indent: indent.map { $0 + 1 })
                 write(element, into: &out, indent: indent.map { $0 + 1 })
             }
             newline(into: &out, indent: indent)
-            out.append("]")
+            out.append(UInt8(ascii: "]"))
         case .object(let object):
             if object.isEmpty {
                 out.append("{}")
                 return
             }
-            out.append("{")
+            out.append(UInt8(ascii: "{"))
             for (index, member) in object.members.enumerated() {
-                if index > 0 { out.append(",") }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 newline(into: &out, indent: indent.map { $0 + 1 })
                 writeString(member.key, into: &out)
-                out.append(indent == nil ? ":" : ": ")
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
                 write(member.value, into: &out, indent: indent.map { $0 + 1 })
             }
             newline(into: &out, indent: indent)
-            out.append("}")
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     private static func newline(into out: inout Bytes, indent: Int?) {
         guard let indent else { return }
-        out.append(
-            indent < indents.count ? indents[indent] : "\n" + String(repeating: "  ", count: indent)
-        )
+        guard indent < indents.count else {
+            return out.append("\n" + String(repeating: "  ", count: indent))
+        }
+        indents[indent].withUnsafeBufferPointer { out.append($0) }
     }
 
     /// A newline and the indentation of the first levels, made once.
-    private static let indents = (0..<8).map { "\n" + String(repeating: "  ", count: $0) }
+    private static let indents = (0..<8).map {
+        Array(("\n" + String(repeating: "  ", count: $0)).utf8)
+    }
+
+    /// ``formatNumber(_:)`` appended: a whole number's digits written in place.
+    private static func writeNumber(_ number: Double, into out: inout Bytes) {
+        guard number.isFinite, number == number.rounded(),
+            abs(number) < 9.007_199_254_740_992e15
+        else { return out.append(formatNumber(number)) }
+        var whole = Int64(number)
+        if whole < 0 {
+            out.append(UInt8(ascii: "-"))
+            whole = -whole
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var at = 20
+            repeat {
+                at -= 1
+                digits[at] = UInt8(ascii: "0") + UInt8(whole % 10)
+                whole /= 10
+            } while whole > 0
+            out.append(UnsafeBufferPointer(UnsafeMutableBufferPointer(rebasing: digits[at...])))
+        }
+    }
 
     /// The shortest text that reads back as `number`; integral values without `.0`.
     public static func formatNumber(_ number: Double) -> String {
