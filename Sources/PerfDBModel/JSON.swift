@@ -647,25 +647,19 @@ public enum JSONWriter {
     }
 
     private static func writeString(_ string: String, into out: inout Bytes) {
-        out.append("\"")
+        out.append(UInt8(ascii: "\""))
         // Most strings need no escape: appended whole (U+2028 and U+2029 begin with 0xE2),
         // their bytes scanned where they lie.
-        let plain = string.utf8.withContiguousStorageIfAvailable { bytes in
+        var text = string
+        let plain = text.withUTF8 { bytes in
             for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0xE2 {
                 return false
             }
             out.append(bytes)
             return true
         }
-        if plain ?? false {
-            out.append("\"")
-            return
-        }
-        if plain == nil,
-            !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 })
-        {
-            out.append(string)
-            out.append("\"")
+        if plain {
+            out.append(UInt8(ascii: "\""))
             return
         }
         for scalar in string.unicodeScalars {
