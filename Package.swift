@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "PerfDBStore",
             dependencies: [
-                "PerfDBModel", "PerfDBCodec",
+                "PerfDBModel", "PerfDBCodec", "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -116,6 +116,11 @@ let package = Package(
             name: "PerfDBReport",
             dependencies: ["PerfDBModel", "PerfDBAnalysis"],
             swiftSettings: strictSettings
+        ),
+        // The process-wide SQLite settings that only C can make (sqlite3_config is variadic).
+        .target(
+            name: "CSQLiteSettings",
+            linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         .systemLibrary(
             name: "CZlib",

@@ -10,6 +10,9 @@ public protocol Store: AnyObject, Sendable {
     var location: String { get }
     /// Runs `body` with a reader on one consistent snapshot.
     func reading<T>(_ body: (any StoreReader) throws -> T) throws -> T
+    /// As `reading`, for a gather that reads many runs' measurements: the engine may read them
+    /// on more than one connection, all at the same snapshot.
+    func gathering<T>(_ body: (any StoreReader) throws -> T) throws -> T
     /// Stores an ingested run; the same content digest again is a duplicate unless `replace`.
     func store(_ submission: RunSubmission, replace: Bool, now: Date) throws -> StoreOutcome
     /// Records a check's verdicts of `run`, replacing the run's earlier ones.
@@ -34,6 +37,11 @@ public protocol Store: AnyObject, Sendable {
 }
 
 extension Store {
+    /// One connection reads it all, as `reading` does.
+    public func gathering<T>(_ body: (any StoreReader) throws -> T) throws -> T {
+        try reading(body)
+    }
+
     /// Stores an ingested run now.
     public func store(_ submission: RunSubmission, replace: Bool = false) throws -> StoreOutcome {
         try store(submission, replace: replace, now: Date())

@@ -9,6 +9,8 @@ public struct SQLiteReader: StoreReader {
     let db: Database
     /// The database file, for messages.
     let path: String
+    /// A second connection at the same snapshot, when the gather has one.
+    var twin: TwinConnection?
 
     public func run(_ reference: RunReference) throws -> RunRecord {
         switch reference {
@@ -113,50 +115,46 @@ public struct SQLiteReader: StoreReader {
         let ids = runs.compactMap(\.id)
         guard !ids.isEmpty else { return [:] }
         // The names once, not joined to every row; each pair's column made once, however many
-        // runs have it, and found again by the series' id and the statistic's place among the
-        // few statistic names: a raw stream's fifty runs hold a hundred thousand rows, read
-        // here through SQLite's own calls, a statistic's name as its bytes.
+        // runs have it, and found again by the series' id and the statistic's bytes: a raw
+        // stream's fifty runs hold a hundred thousand rows, read here through SQLite's own
+        // calls. With a twin, the newer runs are read on it meanwhile, on another core.
         var names: [Int64: String] = [:]
         let series = try Row.fetchCursor(db, sql: "SELECT id, name FROM series")
         while let row = try series.next() { names[row[0]] = row[1] }
-        var result = RunValues(runs: ids)
-        var columns = PairColumns()
+        var sink = MeasurementSink(result: RunValues(runs: ids), names: names)
+        let ordered = ids.sorted()
+        let own = twin != nil && ordered.count >= Self.twinRuns ? ordered.count / 2 : ordered.count
+        let other = twin.flatMap {
+            own < ordered.count ? TwinRead($0, runs: Array(ordered[own...])) : nil
+        }
+        defer { _ = try? other?.rows() }
         // By run, from the run index alone (it holds the values: migration 0009).
-        let statement = try db.makeStatement(
-            sql: """
-                SELECT run_id, series_id, statistic, value FROM measurement
-                WHERE run_id IN (\(Self.placeholders(ids.count)))
-                ORDER BY run_id
-                """)
-        try statement.setArguments(StatementArguments(ids))
+        let statement = try db.makeStatement(sql: Self.measurementsSQL(runs: own))
+        try statement.setArguments(StatementArguments(ordered[..<own]))
         let raw = statement.sqliteStatement
         defer { sqlite3_reset(raw) }
-        var current: (run: Int64, place: Int) = (0, -1)
-        while true {
-            let step = sqlite3_step(raw)
-            if step == SQLITE_DONE { break }
-            guard step == SQLITE_ROW else { throw RawStatements.error(db, code: step) }
-            let run = sqlite3_column_int64(raw, 0)
-            if current.place < 0 || current.run != run {
-                current = (run, result.place(adding: run))
+        try MeasurementRows.scan(raw, into: &sink) { RawStatements.error(db, code: $0) }
+        // Then the twin's, the newer runs: the pairs' columns come in the order of one read.
+        if let rows = try other?.rows() {
+            for row in rows.values.indices {
+                sink.add(
+                    run: rows.runs[row], series: rows.series[row], statistic: rows.statistics[row],
+                    value: rows.values[row])
             }
-            let seriesID = sqlite3_column_int64(raw, 1)
-            guard let text = sqlite3_column_text(raw, 2) else { continue }
-            let bytes = UnsafeBufferPointer(
-                start: text, count: Int(sqlite3_column_bytes(raw, 2)))
-            let column: Int
-            if let made = columns[seriesID, bytes] {
-                column = made
-            } else {
-                guard let name = names[seriesID] else { continue }
-                column = result.column(
-                    adding: SeriesStatistic(
-                        series: name, statistic: String(decoding: bytes, as: UTF8.self)))
-                columns[seriesID, bytes] = column
-            }
-            result.set(sqlite3_column_double(raw, 3), column: column, place: current.place)
         }
-        return result
+        return sink.result
+    }
+
+    /// The fewest runs whose measurements are worth reading on two connections.
+    static let twinRuns = 8
+
+    /// The measurement rows of `runs` run ids (bound in order), by run.
+    static func measurementsSQL(runs: Int) -> String {
+        """
+        SELECT run_id, series_id, statistic, value FROM measurement
+        WHERE run_id IN (\(placeholders(runs)))
+        ORDER BY run_id
+        """
     }
 
     public func values(of pair: SeriesStatistic, runs ids: [Int64]) throws -> [Int64: Double] {
@@ -479,7 +477,7 @@ public struct SQLiteReader: StoreReader {
         return result
     }
 
-    private static func placeholders(_ count: Int) -> String {
+    static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ",")
     }
 }
@@ -488,6 +486,30 @@ extension Warehouse {
     /// Runs `body` with a reader on one consistent snapshot: one read transaction.
     public func reading<T>(_ body: (any StoreReader) throws -> T) throws -> T {
         try read { db in try body(SQLiteReader(db: db, path: path)) }
+    }
+
+    /// As `reading`, with a twin connection at the same snapshot that reads half of a long
+    /// measurement read on another core (a raw stream's check reads a hundred thousand rows).
+    ///
+    /// Both read transactions begin while a third connection holds the write lock, for about a
+    /// millisecond: nothing can commit between them. When another writer holds the lock, or
+    /// the file is read-only, the gather reads alone, as `reading` does.
+    public func gathering<T>(_ body: (any StoreReader) throws -> T) throws -> T {
+        guard pool is DatabasePool, let lock = WriteLock(path: path) else {
+            return try reading(body)
+        }
+        var held: WriteLock? = lock
+        defer { held?.release() }
+        var twin: TwinConnection?
+        defer { twin?.close() }
+        return try read { db in
+            // This transaction's snapshot begins with its first read, the twin's with its own.
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+            twin = TwinConnection(path: path)
+            lock.release()
+            held = nil
+            return try body(SQLiteReader(db: db, path: path, twin: twin))
+        }
     }
 
     /// The run a reference names, in a write transaction.
@@ -510,23 +532,13 @@ private struct PairColumns {
 
     private struct PairKey: Hashable {
         var series: Int64
-        var statistic: String
+        var statistic: StatisticName
     }
 
-    /// The bytes of a name of one to eight bytes as one number, else nil.
-    private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        guard (1...8).contains(bytes.count) else { return nil }
-        var packed: UInt64 = 0
-        for byte in bytes { packed = packed << 8 | UInt64(byte) }
-        return packed
-    }
-
-    subscript(series: Int64, statistic: UnsafeBufferPointer<UInt8>) -> Int? {
+    subscript(series: Int64, statistic: StatisticName) -> Int? {
         get {
-            guard series >= 0, series < Self.denseIDs, let packed = Self.packed(statistic) else {
-                return sparse[
-                    PairKey(series: series, statistic: String(decoding: statistic, as: UTF8.self))]
-            }
+            guard series >= 0, series < Self.denseIDs, case .packed(let packed) = statistic
+            else { return sparse[PairKey(series: series, statistic: statistic)] }
             guard let kind = statistics.firstIndex(of: packed) else { return nil }
             let id = Int(series)
             let column = id < dense[kind].count ? Int(dense[kind][id]) : 0
@@ -534,10 +546,8 @@ private struct PairColumns {
         }
         set {
             guard let newValue else { return }
-            guard series >= 0, series < Self.denseIDs, let packed = Self.packed(statistic) else {
-                sparse[
-                    PairKey(series: series, statistic: String(decoding: statistic, as: UTF8.self))] =
-                    newValue
+            guard series >= 0, series < Self.denseIDs, case .packed(let packed) = statistic else {
+                sparse[PairKey(series: series, statistic: statistic)] = newValue
                 return
             }
             let kind: Int
@@ -555,5 +565,55 @@ private struct PairColumns {
             }
             dense[kind][id] = Int32(newValue + 1)
         }
+    }
+}
+
+/// Measurement rows made into `RunValues`, each pair's column found by `PairColumns`.
+private struct MeasurementSink: MeasurementConsumer {
+    var result: RunValues
+    let names: [Int64: String]
+    private var columns = PairColumns()
+    private var current: (run: Int64, place: Int) = (0, -1)
+
+    init(result: RunValues, names: [Int64: String]) {
+        self.result = result
+        self.names = names
+    }
+
+    /// Adds one row; a row of a series not in the catalog is left out.
+    mutating func add(run: Int64, series: Int64, statistic: StatisticName, value: Double) {
+        if current.place < 0 || current.run != run {
+            current = (run, result.place(adding: run))
+        }
+        let column: Int
+        if let made = columns[series, statistic] {
+            column = made
+        } else {
+            guard let name = names[series] else { return }
+            column = result.column(
+                adding: SeriesStatistic(series: name, statistic: statistic.name))
+            columns[series, statistic] = column
+        }
+        result.set(value, column: column, place: current.place)
+    }
+}
+
+/// The twin's half of a measurement read, on another thread; `rows` waits for it.
+private final class TwinRead: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<MeasurementRows, any Error> = .success(MeasurementRows())
+
+    init(_ twin: TwinConnection, runs: [Int64]) {
+        DispatchQueue.global().async {
+            self.outcome = Result { try twin.measurements(of: runs) }
+            self.done.signal()
+        }
+    }
+
+    /// The rows, once read (each call waits for the read's end).
+    func rows() throws -> MeasurementRows {
+        done.wait()
+        done.signal()
+        return try outcome.get()
     }
 }

@@ -67,6 +67,7 @@ struct PerfDB: ParsableCommand {
 
     /// Parses, runs, and exits: the one place perfdb calls `exit`.
     static func main() {
+        Warehouse.prepareSQLite()
         do {
             var command = try parseAsRoot(arguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()

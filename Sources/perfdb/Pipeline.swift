@@ -28,7 +28,7 @@ struct Pipeline: Sendable {
         onMissing: MissingPolicy?
     ) throws -> CheckReport {
         let gate = Gate(config: config)
-        return try warehouse.reading { reader in
+        return try warehouse.gathering { reader in
             let inputs = try reader.checkInputs(
                 reference, settings: settings, distributions: false, selection: selection)
             var report = gate.judge(inputs, failOn: failOn, onMissing: onMissing)
@@ -50,7 +50,7 @@ struct Pipeline: Sendable {
     func sloCheck(_ reference: RunReference, selection: RunSelection, now: Date = Date()) throws
         -> (run: RunRecord, evaluation: SLOEvaluationValue)
     {
-        let inputs = try warehouse.reading {
+        let inputs = try warehouse.gathering {
             try $0.checkInputs(
                 reference, judgedBy: "SLOs judge", settings: settings, distributions: false,
                 selection: selection)
@@ -68,7 +68,7 @@ struct Pipeline: Sendable {
 
     /// `slo trend`: SLO statuses of the newest runs of a scope.
     func sloTrend(_ scope: ScopeOptions, last: Int) throws -> SLOTrend {
-        let inputs = try warehouse.reading { reader in
+        let inputs = try warehouse.gathering { reader in
             try reader.runsInputs(scope: try scope.resolve(reader, settings), last: last)
         }
         return SLOJudge(config: config).trend(inputs)
@@ -76,7 +76,7 @@ struct Pipeline: Sendable {
 
     /// `calibrate`: the gate's settings against a scope's own history.
     func calibrate(_ scope: ScopeOptions, last: Int, resamples: Int) throws -> CalibrationReport {
-        let (inputs, catalog) = try warehouse.reading { reader in
+        let (inputs, catalog) = try warehouse.gathering { reader in
             (
                 try reader.runsInputs(scope: try scope.resolve(reader, settings), last: last),
                 try reader.seriesCatalog()
@@ -106,7 +106,7 @@ struct Pipeline: Sendable {
 
     /// `baseline drift`: how far a scope moved from its baseline.
     func drift(_ scope: ScopeOptions) throws -> DriftReport {
-        let inputs = try warehouse.reading { reader in
+        let inputs = try warehouse.gathering { reader in
             try reader.driftInputs(scope: try scope.resolve(reader, settings), settings: settings)
         }
         return Drift(config: config).analyze(inputs)
@@ -158,7 +158,7 @@ struct Pipeline: Sendable {
     /// A scope is a scenario and environment of the load runs, on the base branch; each has its
     /// report, the gate on each of its newest `last` runs, and its SLOs.
     func site(last: Int) throws -> SiteView {
-        let gathered = try warehouse.reading { reader in
+        let gathered = try warehouse.gathering { reader in
             let runs = try reader.runs(matching: RunFilter())
             var scopes: [Scope] = []
             for run in runs.reversed() where run.kind == .load {
@@ -209,7 +209,7 @@ struct Pipeline: Sendable {
 
     /// `report`: the whole picture of a scope; nothing is recorded.
     func report(_ selection: RunSelection, last: Int) throws -> ScopeReport {
-        let inputs = try warehouse.reading { reader in
+        let inputs = try warehouse.gathering { reader in
             let run = try reader.run(.latest, selection: selection)
             return try reader.scopeInputs(
                 scope: Scope(
@@ -223,7 +223,7 @@ struct Pipeline: Sendable {
     /// `export`: the gate's judgement of the scope's latest run (nothing recorded), the SLO
     /// compliance of its newest `last` runs and every chaos experiment, gathered in one read.
     func export(_ selection: RunSelection, last: Int) throws -> MetricsExport {
-        let (check, runs, chaos, impacts) = try warehouse.reading { reader in
+        let (check, runs, chaos, impacts) = try warehouse.gathering { reader in
             let check = try reader.checkInputs(.latest, settings: settings, selection: selection)
             return (
                 check, try reader.runsInputs(scope: check.baseline.scope, last: last),

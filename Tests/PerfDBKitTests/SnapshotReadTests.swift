@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PerfDBModel
 import PerfDBTestSupport
 import Testing
@@ -140,5 +141,76 @@ import Testing
             try Int.fetchOne(db, sql: "SELECT count(*) FROM verdict WHERE run_id = 8")
         }
         #expect(stored == report.records.count)
+    }
+
+    /// A warehouse of `count` runs of the load scenario, the first on 1 November.
+    static func warehouse(runs count: Int) throws -> (Warehouse, String) {
+        let path = try TestPaths.temporaryDirectory().appending(path: "w.sqlite").path
+        let warehouse = try Warehouse(path: path)
+        for index in 0..<count {
+            _ = try warehouse.store(Self.submission(index, p95: 100 + Double(index % 3)))
+        }
+        return (warehouse, path)
+    }
+
+    @Test func aGatherReadsHalfTheMeasurementsOnATwinAtTheSameSnapshot() throws {
+        let (warehouse, path) = try Self.warehouse(runs: 12)
+        let writer = try Warehouse(path: path)
+        let runs = try warehouse.reading { try $0.runs(matching: RunFilter()) }.reversed()
+        let before = try warehouse.reading { try $0.measurements(of: Array(runs)) }
+        let (twinned, values) = try warehouse.gathering { reader in
+            // Between the gather's first read and its measurements, another process deletes
+            // a run of each half: neither connection may see it gone.
+            let interrupted = Interrupted(reader) {
+                _ = try writer.delete(.id(3))
+                _ = try writer.delete(.id(11))
+            }
+            let runs = Array(try interrupted.runs(matching: RunFilter()).reversed())
+            let twinned = (reader as? SQLiteReader)?.twin != nil
+            return (twinned, try reader.measurements(of: runs))
+        }
+        #expect(twinned)
+        #expect(values == before)
+        #expect(values.pairs == before.pairs)
+        #expect(values.keys.sorted() == Array(1...12))
+        #expect(try warehouse.reading { try $0.runs(matching: RunFilter()) }.count == 10)
+    }
+
+    @Test func aGatherReadsAloneWhileAnotherWriterHoldsTheLock() throws {
+        let (warehouse, path) = try Self.warehouse(runs: 10)
+        let runs = try warehouse.reading { try $0.runs(matching: RunFilter()) }
+        let before = try warehouse.reading { try $0.measurements(of: runs) }
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: path, configuration: configuration)
+        try other.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let (twinned, values) = try warehouse.gathering { reader in
+            ((reader as? SQLiteReader)?.twin != nil, try reader.measurements(of: runs))
+        }
+        try other.inDatabase { try $0.execute(sql: "ROLLBACK") }
+        #expect(!twinned)
+        #expect(values == before)
+    }
+
+    @Test func aStatisticOfMoreThanEightBytesIsReadOnEitherConnection() throws {
+        let path = try TestPaths.temporaryDirectory().appending(path: "w.sqlite").path
+        let warehouse = try Warehouse(path: path)
+        for index in 0..<9 {
+            var submission = Self.submission(index, p95: 100)
+            submission.batch.series[0].statistics.append(("p99.999999", 200 + Double(index)))
+            _ = try warehouse.store(submission)
+        }
+        let runs = try warehouse.reading { try $0.runs(matching: RunFilter()) }
+        let pair = SeriesStatistic(series: "http_req_duration", statistic: "p99.999999")
+        for values in [
+            try warehouse.reading { try $0.measurements(of: runs) },
+            try warehouse.gathering { try $0.measurements(of: runs) },
+        ] {
+            #expect(
+                runs.compactMap(\.id).sorted().map { values.value(pair, run: $0) }
+                    == (0..<9).map { 200 + Double($0) })
+            let p95 = SeriesStatistic(series: "http_req_duration", statistic: "p95")
+            #expect(values.value(p95, run: 9) == 100)
+        }
     }
 }
