@@ -304,15 +304,67 @@ public struct VerdictRecord: Sendable, Equatable {
     }
 }
 
+extension SeriesEvidence {
+    /// `members` as compact JSON, written directly: the text `JSONWriter.render` gives of them
+    /// (`pretty: false`), without building them first — a raw stream's check stores the
+    /// evidence of a thousand series.
+    public var compactJSON: String {
+        var out = JSONWriter.Bytes(capacity: 1024)
+        // Each member with the comma before it and its key, as one piece of text.
+        func number(_ key: StaticString, _ value: Double?) {
+            out.append(key)
+            if let value { JSONWriter.writeNumber(value, into: &out) } else { out.append("null") }
+        }
+        func numbers(_ key: StaticString, _ values: [Double]?) {
+            out.append(key)
+            guard let values else { return out.append("null") }
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.writeNumber(value, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        func text(_ key: StaticString, _ value: String) {
+            out.append(key)
+            JSONWriter.writeString(value, into: &out)
+        }
+        text(#"{"unit":"#, unit)
+        text(#","direction":"#, direction.rawValue)
+        number(#","change_abs":"#, changeAbs)
+        number(#","spread":"#, spread)
+        if let score = z?.value, !score.isFinite {
+            text(#","z":"#, score > 0 ? "+inf" : "-inf")
+        } else {
+            number(#","z":"#, z?.value)
+        }
+        number(#","n":"#, Double(n))
+        numbers(#","baseline_runs":"#, baselineRuns.map(Double.init))
+        text(#","method":"#, method)
+        number(#","detectable_change_pct":"#, detectableChangePct)
+        number(#","mann_whitney_p":"#, mannWhitneyP)
+        number(#","superiority":"#, superiority)
+        numbers(#","interval":"#, interval)
+        numbers(#","baseline_interval":"#, baselineInterval)
+        text(#","thresholds":{"family":"#, thresholds.family)
+        number(#","min_change_pct":"#, thresholds.minChangePct)
+        number(#","min_change_abs":"#, thresholds.minChangeAbs)
+        number(#","min_z":"#, thresholds.minZ)
+        number(#","z_needed":"#, thresholds.zNeeded)
+        number(#","warning_change_pct":"#, thresholds.warningChangePct)
+        text(#"},"reason":"#, reason)
+        out.append(UInt8(ascii: "}"))
+        return out.text
+    }
+}
+
 extension VerdictRecord.Evidence {
     /// The JSON text stored in `verdict.evidence`, the same on every engine.
     public func storedText() throws -> String {
-        let value: JSONValue =
-            switch self {
-            case .series(let series): .object(JSONObject(distinct: series.members))
-            case .run(let run): try JSONValueEncoder().encode(run)
-            }
-        return JSONWriter.render(value, pretty: false)
+        switch self {
+        case .series(let series): series.compactJSON
+        case .run(let run): JSONWriter.render(try JSONValueEncoder().encode(run), pretty: false)
+        }
     }
 
     /// A verdict's stored evidence, read back as the type it was written as: a series' when the

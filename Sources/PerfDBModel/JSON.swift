@@ -534,11 +534,11 @@ public enum JSONWriter {
 
     /// The text being written, as UTF-8 bytes: appending bytes costs a copy, appending to a
     /// string also its bookkeeping (a check's JSON of a thousand series is a megabyte).
-    private struct Bytes {
+    struct Bytes {
         private var bytes: [UInt8] = []
 
-        init() {
-            bytes.reserveCapacity(1 << 12)
+        init(capacity: Int = 1 << 12) {
+            bytes.reserveCapacity(capacity)
         }
 
         var count: Int { bytes.count }
@@ -552,6 +552,10 @@ public enum JSONWriter {
 
         mutating func append(_ byte: UInt8) {
             bytes.append(byte)
+        }
+
+        mutating func append(_ text: StaticString) {
+            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
         }
 
         mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
@@ -617,7 +621,7 @@ public enum JSONWriter {
     }
 
     /// ``formatNumber(_:)`` appended: a whole number's digits written in place.
-    private static func writeNumber(_ number: Double, into out: inout Bytes) {
+    static func writeNumber(_ number: Double, into out: inout Bytes) {
         guard number.isFinite, number == number.rounded(),
             abs(number) < 9.007_199_254_740_992e15
         else { return out.append(formatNumber(number)) }
@@ -646,7 +650,7 @@ public enum JSONWriter {
         return number.description
     }
 
-    private static func writeString(_ string: String, into out: inout Bytes) {
+    static func writeString(_ string: String, into out: inout Bytes) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape: appended whole (U+2028 and U+2029 begin with 0xE2),
         // their bytes scanned where they lie.

@@ -159,6 +159,15 @@ import Testing
             unit: "count", direction: .neutral, changeAbs: 0, spread: 0, z: nil, n: 3,
             baselineRuns: [7], method: "robust z", mannWhitneyP: nil, superiority: nil,
             thresholds: thresholds, reason: ""),
+        SeriesEvidence(
+            unit: "ms", direction: .lowerIsBetter, changeAbs: -0.1 / 3, spread: 1e-300,
+            z: ZScore(.infinity), n: 51, baselineRuns: Array(1...12), method: "histogram",
+            detectableChangePct: 1e21, mannWhitneyP: 1, superiority: 0,
+            interval: [], baselineInterval: [-0.0, 9_007_199_254_740_992],
+            thresholds: ThresholdsEvidence(
+                family: "durations\n", minChangePct: -5, minChangeAbs: 1, minZ: 0,
+                zNeeded: nil, warningChangePct: 1e-7),
+            reason: "+8.1 % × 2, \u{2028}≥ z 3 \\ \t\u{1}"),
     ])
     func theBuiltMembersAreWhatTheEncoderWrites(evidence: SeriesEvidence) throws {
         let encoded = try JSONValueEncoder().encode(evidence)
@@ -166,6 +175,8 @@ import Testing
         #expect(built == encoded)
         #expect(
             JSONWriter.render(built, pretty: false) == JSONWriter.render(encoded, pretty: false))
+        // Written directly, the same text.
+        #expect(evidence.compactJSON == JSONWriter.render(built, pretty: false))
         // And the stored text reads back as the same evidence.
         let text = try VerdictRecord.Evidence.series(evidence).storedText()
         let back = try VerdictRecord.Evidence(storedText: text, ofSeries: true)
