@@ -37,6 +37,7 @@ import Testing
                 0008_link_load_runs_to_chaos_runs
                 0009_cover_measurement_by_run
                 0010_mark_declared_series
+                0011_restate_verdict_kind_check
 
                 """)
         #expect(try cli.run(["doctor"]).status == 0)

@@ -412,7 +412,7 @@ CREATE TABLE public.verdict (
     evidence text DEFAULT '{}'::text NOT NULL,
     decided_at text NOT NULL,
     CONSTRAINT verdict_evidence_check CHECK (((evidence)::json IS NOT NULL)),
-    CONSTRAINT verdict_verdict_check CHECK ((verdict = ANY (ARRAY['ok'::text, 'improved'::text, 'warning'::text, 'regression'::text, 'insufficient-data'::text])))
+    CONSTRAINT verdict_verdict_check CHECK (((verdict = 'ok'::text) OR (verdict = 'improved'::text) OR (verdict = 'warning'::text) OR (verdict = 'regression'::text) OR (verdict = 'insufficient-data'::text)))
 );
 
 CREATE VIEW public.v_verdict AS

@@ -226,8 +226,10 @@ CREATE TABLE verdict (
     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
     series_id INTEGER REFERENCES series (id),
     statistic TEXT,
-    verdict TEXT NOT NULL
-        CHECK (verdict IN ('ok', 'improved', 'warning', 'regression', 'insufficient-data')),
+    verdict TEXT NOT NULL CHECK (
+        verdict = 'ok' OR verdict = 'improved' OR verdict = 'warning'
+        OR verdict = 'regression' OR verdict = 'insufficient-data'
+    ),
     value REAL,
     baseline_value REAL,
     change_pct REAL,
