@@ -18,8 +18,11 @@ command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq 
 
 small=$data/history-demo.sqlite
 large=$data/history-$runs.sqlite
+# copy_db FROM TO: a database file copied over another, without the write-ahead log the other
+# may have left (SQLite would replay it onto the copy).
+copy_db() { rm -f "$2-wal" "$2-shm"; cp "$1" "$2"; }
 "$root/tools/demo-db.sh" "$perfdb" "$small"
-cp "$small" "$large"
+copy_db "$small" "$large"
 
 # shellcheck source=tools/history-copy.sh
 source "$root/tools/history-copy.sh"
@@ -65,14 +68,14 @@ rows=$(sqlite3 "$large" "SELECT count(*) FROM measurement")
 # A raw stream of the same scenario in a copy of the long history: the real k6 run of
 # Tests/Fixtures/k6-ndjson/load.ndjson.gz, a thousand series with their distributions.
 streamed=$data/history-$runs-stream.sqlite
-cp "$large" "$streamed"
+copy_db "$large" "$streamed"
 "$perfdb" ingest --db "$streamed" --quiet --scenario load --environment staging --branch main \
     --commit bench-stream "$root/Tests/Fixtures/k6-ndjson/load.ndjson.gz"
 stream_run=$(sqlite3 "$streamed" "SELECT max(id) FROM run")
 # And a history of raw streams: the 60 newest runs before it made copies of it (each figure
 # moved by up to ±3 %, the same distributions), as when every CI run stores its stream.
 streams=$data/history-$runs-streams.sqlite
-cp "$streamed" "$streams"
+copy_db "$streamed" "$streams"
 sqlite3 -bail "$streams" <<SQL
 PRAGMA foreign_keys = ON;
 BEGIN;

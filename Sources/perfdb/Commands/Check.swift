@@ -103,14 +103,25 @@ struct GateOptions: ParsableArguments {
 final class Background: Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let outcome = Mutex<Result<Void, any Error>?>(nil)
+    private let work: Mutex<(@Sendable () throws -> Void)?>
 
     /// Starts `work`.
     init(_ work: @escaping @Sendable () throws -> Void) {
-        DispatchQueue.global().async {
-            let result = Result { try work() }
-            self.outcome.withLock { $0 = result }
-            self.done.signal()
+        self.work = Mutex(work)
+        DispatchQueue.global().async { self.run() }
+    }
+
+    /// Runs the work and lets go of it before `wait` returns: what it holds (the warehouse) is
+    /// then released by its owner, which closes the database before perfdb exits, rather than
+    /// by this thread while perfdb is exiting (the file's write-ahead log would stay behind).
+    private func run() {
+        let result: Result<Void, any Error>
+        do {
+            let job = work.withLock { $0.take() }
+            result = Result { try job?() }
         }
+        outcome.withLock { $0 = result }
+        done.signal()
     }
 
     /// Waits for the work to end and rethrows what it threw.
